@@ -1,4 +1,8 @@
-using TorchSharp;
-using static TorchSharp.torch;
-var t = randn(3, 3);
-Console.WriteLine(t.sum().item<float>());
+using System.CommandLine;
+using Karma.Cli.Commands;
+
+var root = new RootCommand("karma: data, training, evaluation and experiments for KARMA retrieval models")
+{
+    DataCommands.Create(),
+};
+return await root.Parse(args).InvokeAsync();
