@@ -4,5 +4,8 @@ using Karma.Cli.Commands;
 var root = new RootCommand("karma: data, training, evaluation and experiments for KARMA retrieval models")
 {
     DataCommands.Create(),
+    TrainCommands.Create(),
+    EvalCommand.Create(),
+    ExperimentCommands.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,157 @@
+using Karma.Core.Data;
+using Karma.Core.Text;
+using Karma.Training.Configuration;
+using static TorchSharp.torch;
+
+namespace Karma.Training.Batching;
+
+/// <summary>
+/// The catalog as tensors on the host: item text tokens [N, L] (title then category words, padded), their mask,
+/// raw image features [N, I], hashed id buckets [N], and training popularity. Built once per run.
+/// </summary>
+public sealed class ItemFeatures : IDisposable
+{
+    private ItemFeatures(int count, int[][] textTokens, Tensor tokens, Tensor mask, Tensor? image, Tensor idBucket,
+        float[] imageMean, float[] imageStd)
+    {
+        Count = count;
+        TextTokens = textTokens;
+        Tokens = tokens;
+        Mask = mask;
+        Image = image;
+        IdBucket = idBucket;
+        ImageMean = imageMean;
+        ImageStd = imageStd;
+    }
+
+    /// <summary>Number of items.</summary>
+    public int Count { get; }
+
+    /// <summary>Each item's text tokens, unpadded (targets of L_gen and L_rec).</summary>
+    public IReadOnlyList<int[]> TextTokens { get; }
+
+    /// <summary>[N, L] int64 token ids, right-padded with [PAD].</summary>
+    public Tensor Tokens { get; }
+
+    /// <summary>[N, L] int64, 1 for real tokens.</summary>
+    public Tensor Mask { get; }
+
+    /// <summary>[N, I] float32 raw image features, or null when the catalog has none.</summary>
+    public Tensor? Image { get; }
+
+    /// <summary>[N] int64 hashed id bucket (0 when id embeddings are off).</summary>
+    public Tensor IdBucket { get; }
+
+    /// <summary>Per-dimension catalog mean of the image features.</summary>
+    public float[] ImageMean { get; }
+
+    /// <summary>Per-dimension catalog standard deviation of the image features (at least 1e-6).</summary>
+    public float[] ImageStd { get; }
+
+    /// <summary>The text an item is known by to the model: title, then its category path as words.</summary>
+    public static string ItemText(Item item)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        return item.Title + " " + item.Category.Replace('/', ' ');
+    }
+
+    /// <summary>Stable 32-bit FNV-1a hash of an item id, so buckets do not depend on catalog order.</summary>
+    public static int IdBucketOf(string itemId, int buckets)
+    {
+        ArgumentNullException.ThrowIfNull(itemId);
+        if (buckets <= 0)
+        {
+            return 0;
+        }
+
+        uint h = 2166136261;
+        foreach (char c in itemId)
+        {
+            h = (h ^ c) * 16777619;
+        }
+
+        return (int)(h % (uint)buckets);
+    }
+
+    /// <summary>Tokenizes and stacks the catalog.</summary>
+    public static ItemFeatures Build(IReadOnlyList<Item> items, BpeTokenizer tokenizer, ModelConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        ArgumentNullException.ThrowIfNull(config);
+        int n = items.Count, l = config.MaxItemTokens, dim = config.ImageDim;
+        var text = new int[n][];
+        var tok = new long[n * l];
+        var mask = new long[n * l];
+        var bucket = new long[n];
+        var image = dim > 0 ? new float[n * dim] : null;
+        for (int i = 0; i < n; i++)
+        {
+            var ids = tokenizer.Encode(ItemText(items[i]));
+            if (ids.Length > l)
+            {
+                ids = ids[..l];
+            }
+
+            if (ids.Length == 0)
+            {
+                ids = [SpecialTokens.Unk];
+            }
+
+            text[i] = ids;
+            for (int j = 0; j < ids.Length; j++)
+            {
+                tok[i * l + j] = ids[j];
+                mask[i * l + j] = 1;
+            }
+
+            bucket[i] = IdBucketOf(items[i].ItemId, config.IdBuckets);
+            if (image is not null)
+            {
+                var e = items[i].ImageEmbedding;
+                if (e is not null && e.Length == dim)
+                {
+                    Array.Copy(e, 0, image, i * dim, dim);
+                }
+            }
+        }
+
+        var mean = new float[Math.Max(dim, 1)];
+        var std = new float[Math.Max(dim, 1)];
+        Array.Fill(std, 1f);
+        if (image is not null)
+        {
+            for (int d = 0; d < dim; d++)
+            {
+                double s = 0, s2 = 0;
+                for (int i = 0; i < n; i++)
+                {
+                    double x = image[i * dim + d];
+                    s += x;
+                    s2 += x * x;
+                }
+
+                double mu = s / n;
+                mean[d] = (float)mu;
+                std[d] = (float)Math.Max(Math.Sqrt(Math.Max(s2 / n - mu * mu, 0)), 1e-6);
+            }
+        }
+
+        return new ItemFeatures(n, text, tensor(tok, [n, l]), tensor(mask, [n, l]),
+            image is null ? null : tensor(image, [n, dim]), tensor(bucket), mean, std);
+    }
+
+    /// <summary>Rows of the catalog for the given item indices [U].</summary>
+    public (Tensor Tokens, Tensor Mask, Tensor? Image, Tensor IdBucket) Gather(Tensor indices)
+        => (Tokens.index_select(0, indices), Mask.index_select(0, indices), Image?.index_select(0, indices),
+            IdBucket.index_select(0, indices));
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Tokens.Dispose();
+        Mask.Dispose();
+        Image?.Dispose();
+        IdBucket.Dispose();
+    }
+}

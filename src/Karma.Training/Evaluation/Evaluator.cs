@@ -1,0 +1,152 @@
+using System.Diagnostics;
+using Karma.Core.Data;
+using Karma.Core.Evaluation;
+using Karma.Training.Batching;
+using Karma.Training.Training;
+using static TorchSharp.torch;
+
+namespace Karma.Training.Evaluation;
+
+/// <summary>Settings of <see cref="Evaluator.Run"/>.</summary>
+public sealed record EvaluationOptions
+{
+    /// <summary>Training examples the semantic probe is fitted on.</summary>
+    public int ProbeExamples { get; init; } = 4000;
+
+    /// <summary>Test sequences whose attention maps feed the sink diagnostic.</summary>
+    public int AttentionExamples { get; init; } = 256;
+
+    /// <summary>Also train the pre-rankers (with and without h_t) and report gAUC.</summary>
+    public bool PreRank { get; init; } = true;
+
+    /// <summary>Save the interest pre-ranker beside the checkpoint.</summary>
+    public bool SavePreRanker { get; init; } = true;
+
+    /// <summary>Seed of the probe and pre-rankers.</summary>
+    public int Seed { get; init; } = 1;
+}
+
+/// <summary>
+/// Offline evaluation of an align checkpoint on the leave-last-out test split: recall over the full item
+/// table (warm and cold targets), semantic fidelity, attention sinks and pre-ranker gAUC.
+/// </summary>
+public static class Evaluator
+{
+    /// <summary>Evaluates <paramref name="checkpointDir"/> on <paramref name="dataDir"/>.</summary>
+    public static EvaluationReport Run(string checkpointDir, string dataDir, EvaluationOptions options, TextWriter? log = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        log ??= Console.Error;
+        var clock = Stopwatch.StartNew();
+        var (info, model, tokenizer) = Checkpoint.Load(checkpointDir);
+        using var modelScope = model;
+        model.eval();
+        var data = SearchLog.Load(dataDir);
+        var split = TemporalSplit.Build(data, info.Model.MaxHistory);
+        if (split.Test.Count == 0)
+        {
+            throw new InvalidDataException($"{dataDir}: no test examples (every user needs at least two engagements)");
+        }
+
+        using var items = ItemFeatures.Build(data.Items, tokenizer, info.Model);
+        var builder = new AlignBatchBuilder(items, tokenizer, info.Model, hardNegatives: 0);
+        log.WriteLine($"[eval] {checkpointDir}: {split.Test.Count} test users over {data.Items.Count} items");
+        using var catalog = Encoding.EncodeCatalog(model, items);
+        var attention = new List<Tensor>();
+        using var testInterest = Encoding.EncodeUsers(model, items, builder, split.Test, attention: attention,
+            attentionLimit: options.AttentionExamples);
+        var sinks = AttentionSinks.Compute(attention, info.Model.NLayers);
+        attention.ForEach(t => t.Dispose());
+
+        var ranks = Ranks(testInterest, catalog, split.Test);
+        var popularity = split.TrainClicks.Select(c => (float)c).ToArray();
+        var popRanks = split.Test.Select(ex => RankingMetrics.RankOf(popularity, ex.Target)).ToArray();
+        var modelMetrics = Split(ranks, split);
+        var popMetrics = Split(popRanks, split);
+
+        var rng = new Random(options.Seed);
+        var probeTrain = split.Train.OrderBy(_ => rng.Next()).Take(options.ProbeExamples).ToList();
+        using var probeInterest = Encoding.EncodeUsers(model, items, builder, probeTrain);
+        double fidelity = SemanticProbe.Fidelity(probeInterest, probeTrain.Select(e => items.TextTokens[e.Target]).ToList(),
+            testInterest, split.Test.Select(e => items.TextTokens[e.Target]).ToList(), info.Model.VocabSize, options.Seed);
+
+        PreRankReport? preRank = null;
+        if (options.PreRank)
+        {
+            preRank = PreRank(checkpointDir, info.Training.PreRank, model, items, builder, data, split, catalog,
+                testInterest, options, log);
+        }
+
+        return new EvaluationReport
+        {
+            Checkpoint = checkpointDir,
+            Objective = info.Objective,
+            Items = data.Items.Count,
+            Model = modelMetrics,
+            Popularity = popMetrics,
+            SemanticFidelity50 = fidelity,
+            AttentionSinks = sinks,
+            PreRank = preRank,
+            Seconds = clock.Elapsed.TotalSeconds,
+        };
+    }
+
+    private static PreRankReport PreRank(string checkpointDir, Configuration.PreRankConfig config, Modeling.KarmaModel model,
+        ItemFeatures items, AlignBatchBuilder builder, SearchLog data, TemporalSplit split, Tensor catalog, Tensor testInterest,
+        EvaluationOptions options, TextWriter log)
+    {
+        using var features = PreRankTrainer.ItemFeatureTable(data, split);
+        using var trainInterest = Encoding.EncodeUsers(model, items, builder, split.Train);
+        double[] gauc = new double[2];
+        int requests = 0;
+        foreach (var kind in new[] { UserVector.Interest, UserVector.HistoryMean })
+        {
+            using var trainUsers = PreRankTrainer.UserVectors(kind, trainInterest, catalog, split.Train);
+            using var testUsers = PreRankTrainer.UserVectors(kind, testInterest, catalog, split.Test);
+            using var ranker = PreRankTrainer.Train(config, trainUsers, catalog, features, split.Train, options.Seed, log,
+                kind == UserVector.Interest ? "prerank +h_t" : "prerank history-mean");
+            var (g, n) = PreRankTrainer.GroupAuc(ranker, testUsers, catalog, features, data, split.Test);
+            gauc[(int)kind] = g;
+            requests = n;
+            if (kind == UserVector.Interest && options.SavePreRanker)
+            {
+                PreRankTrainer.Save(checkpointDir, ranker, new PreRankInfo { UserVector = kind, Hidden = config.Hidden, Gauc = g });
+            }
+        }
+
+        return new PreRankReport(gauc[0], gauc[1], requests);
+    }
+
+    private static int[] Ranks(Tensor interest, Tensor catalog, IReadOnlyList<InteractionExample> examples)
+    {
+        var ranks = new int[examples.Count];
+        using var noGrad = no_grad();
+        const int chunk = 256;
+        for (int start = 0; start < examples.Count; start += chunk)
+        {
+            using var scope = NewDisposeScope();
+            int n = Math.Min(chunk, examples.Count - start);
+            var scores = interest.narrow(0, start, n).matmul(catalog.t());
+            float[] flat = scores.data<float>().ToArray();
+            int width = (int)catalog.shape[0];
+            for (int i = 0; i < n; i++)
+            {
+                ranks[start + i] = RankingMetrics.RankOf(flat.AsSpan(i * width, width), examples[start + i].Target);
+            }
+        }
+
+        return ranks;
+    }
+
+    private static SplitMetrics Split(int[] ranks, TemporalSplit split)
+    {
+        var warm = new List<int>();
+        var cold = new List<int>();
+        for (int i = 0; i < ranks.Length; i++)
+        {
+            (split.IsCold(split.Test[i].Target) ? cold : warm).Add(ranks[i]);
+        }
+
+        return new SplitMetrics(RetrievalMetrics.FromRanks(ranks), RetrievalMetrics.FromRanks(warm), RetrievalMetrics.FromRanks(cold));
+    }
+}

@@ -1,0 +1,54 @@
+namespace Karma.Training.Objectives;
+
+/// <summary>The stage-2 variants the same code trains (DESIGN.md section 1).</summary>
+public enum Objective
+{
+    /// <summary>L_act only: the collapse-prone baseline.</summary>
+    Action,
+    /// <summary>L_act + λ_gen·L_gen.</summary>
+    Gen,
+    /// <summary>L_act + λ_rec·L_rec.</summary>
+    Rec,
+    /// <summary>L_act + λ_gen·L_gen + λ_rec·L_rec.</summary>
+    Karma,
+    /// <summary>KARMA plus λ_img·L_img (image-feature reconstruction from h_t).</summary>
+    KarmaImg,
+}
+
+/// <summary>Which losses an objective switches on.</summary>
+public static class ObjectiveExtensions
+{
+    /// <summary>All objectives in ablation order.</summary>
+    public static readonly Objective[] All = [Objective.Action, Objective.Gen, Objective.Rec, Objective.Karma, Objective.KarmaImg];
+
+    /// <summary>History-conditioned generation of the target text.</summary>
+    public static bool UsesGen(this Objective o) => o is Objective.Gen or Objective.Karma or Objective.KarmaImg;
+
+    /// <summary>Reconstruction of the target text from h_t.</summary>
+    public static bool UsesRec(this Objective o) => o is Objective.Rec or Objective.Karma or Objective.KarmaImg;
+
+    /// <summary>Image-feature reconstruction from h_t.</summary>
+    public static bool UsesImg(this Objective o) => o is Objective.KarmaImg;
+
+    /// <summary>The command-line spelling.</summary>
+    public static string ToArgument(this Objective o) => o switch
+    {
+        Objective.Action => "action",
+        Objective.Gen => "gen",
+        Objective.Rec => "rec",
+        Objective.Karma => "karma",
+        Objective.KarmaImg => "karma-img",
+        _ => throw new ArgumentOutOfRangeException(nameof(o)),
+    };
+
+    /// <summary>Parses the command-line spelling.</summary>
+    public static Objective Parse(string text) => text switch
+    {
+        "action" => Objective.Action,
+        "gen" => Objective.Gen,
+        "rec" => Objective.Rec,
+        "karma" => Objective.Karma,
+        "karma-img" => Objective.KarmaImg,
+        _ => throw new ArgumentException($"unknown objective '{text}' (expected action, gen, rec, karma or karma-img)", nameof(text)),
+    };
+}

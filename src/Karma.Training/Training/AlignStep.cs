@@ -1,0 +1,66 @@
+using Karma.Training.Batching;
+using Karma.Training.Configuration;
+using Karma.Training.Modeling;
+using Karma.Training.Objectives;
+using static TorchSharp.torch;
+
+namespace Karma.Training.Training;
+
+/// <summary>The KARMA loss of one batch: L = L_act + λ_gen·L_gen + λ_rec·L_rec (+ λ_img·L_img).</summary>
+public static class AlignStep
+{
+    /// <summary>The loss terms of one batch; <c>Total</c> carries the gradient.</summary>
+    public sealed record Terms(Tensor Total, float Act, float? Gen, float? Rec, float? Img);
+
+    /// <summary>Computes the objective's loss for a batch.</summary>
+    public static Terms Loss(KarmaModel model, ItemFeatures items, AlignBatch batch, Objective objective, AlignConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(items);
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(config);
+        var (tok, mask, image, id) = items.Gather(batch.UniqueItems);
+        var (historyTokens, embeddings) = model.EncodeItems(tok, mask, image, id);
+        var (hidden, interest) = model.EncodeSequence(batch.Tokens, batch.HistorySlot, historyTokens, batch.InterestPosition);
+
+        double inv = 1.0 / config.Temperature;
+        long b = batch.Size, h = batch.HardNegativeLocal.shape[1], dim = embeddings.shape[1];
+        var target = embeddings.index_select(0, batch.TargetLocal);
+        var positive = (interest * target).sum(-1) * inv;
+        var hardEmb = embeddings.index_select(0, batch.HardNegativeLocal.flatten()).view(b, h, dim);
+        var hard = (interest.unsqueeze(1) * hardEmb).sum(-1) * inv;
+        var inBatch = interest.matmul(target.t()) * inv;
+        var inBatchValid = batch.TargetItem.unsqueeze(1).ne(batch.TargetItem.unsqueeze(0));
+        var negatives = cat([hard, inBatch], 1);
+        var valid = cat([batch.HardNegativeValid, inBatchValid], 1);
+        var act = config.ActionLoss == "infonce"
+            ? Losses.InfoNce(positive, negatives, valid)
+            : Losses.Bpr(positive, negatives, valid);
+        var total = act;
+        float? gen = null, rec = null, img = null;
+        if (objective.UsesGen() && batch.GenLabels is not null)
+        {
+            var l = Losses.NextTokenCrossEntropy(model.backbone.Logits(hidden), batch.GenLabels);
+            total = total + config.LambdaGen * l;
+            gen = l.item<float>();
+        }
+
+        if (objective.UsesRec())
+        {
+            var l = Losses.NextTokenCrossEntropy(model.ReconstructLogits(interest, batch.TargetText), batch.RecLabels);
+            total = total + config.LambdaRec * l;
+            rec = l.item<float>();
+        }
+
+        if (objective.UsesImg() && items.Image is not null)
+        {
+            var targetImage = (items.Image.index_select(0, batch.TargetItem) - model.item_encoder.image_mean)
+                / model.item_encoder.image_std;
+            var l = Losses.ImageRegression(model.PredictImage(interest), targetImage);
+            total = total + config.LambdaImg * l;
+            img = l.item<float>();
+        }
+
+        return new Terms(total, act.item<float>(), gen, rec, img);
+    }
+}

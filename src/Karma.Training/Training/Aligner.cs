@@ -1,0 +1,167 @@
+using Karma.Core.Data;
+using Karma.Training.Batching;
+using Karma.Training.Configuration;
+using Karma.Training.Objectives;
+using TorchSharp.PyBridge;
+using static TorchSharp.torch;
+
+namespace Karma.Training.Training;
+
+/// <summary>
+/// Stage 2, alignment: starts from a stage-1 checkpoint and trains the backbone, item encoder and heads on
+/// next-engagement prediction with the chosen objective's losses.
+/// </summary>
+public static class Aligner
+{
+    /// <summary>Runs stage 2 from <paramref name="initFrom"/> (a pretrain checkpoint) into <c>options.OutDir</c>.</summary>
+    public static TrainerState Run(RunOptions options, string initFrom, Objective objective)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var config = options.Config;
+        config.Validate();
+        var log = options.Log ?? Console.Error;
+        TorchRuntime.Seed(options.Seed);
+        bool resuming = options.Resume && Checkpoint.Exists(options.OutDir);
+        var (info, model, tokenizer) = Checkpoint.Load(resuming ? options.OutDir : initFrom);
+        TrainerState state = new();
+        if (resuming)
+        {
+            if (info.Stage != "align" || info.Objective != objective.ToArgument())
+            {
+                throw new InvalidDataException(
+                    $"{options.OutDir} holds a '{info.Stage}' checkpoint with objective '{info.Objective}', not align/{objective.ToArgument()}");
+            }
+
+            string statePath = Path.Combine(options.OutDir, Checkpoint.StateFile);
+            if (File.Exists(statePath))
+            {
+                state = Json.Read<TrainerState>(statePath);
+            }
+
+            log.WriteLine($"[align {objective.ToArgument()}] resuming {options.OutDir} at step {state.Step}");
+        }
+        else
+        {
+            if (info.Stage != "pretrain")
+            {
+                throw new InvalidDataException($"{initFrom} holds a '{info.Stage}' checkpoint; align starts from a pretrain checkpoint");
+            }
+
+            // Stage-2 settings come from this run's config; model sizes stay those of the stage-1 checkpoint.
+            info = info with
+            {
+                Stage = "align",
+                Objective = objective.ToArgument(),
+                Training = config with { Model = info.Model },
+                Seed = options.Seed,
+                Step = 0,
+                TotalSteps = config.Align.Steps,
+                Data = Path.GetFullPath(options.DataDir),
+                InitFrom = Path.GetFullPath(initFrom),
+            };
+        }
+
+        var data = SearchLog.Load(options.DataDir);
+        var split = TemporalSplit.Build(data, info.Model.MaxHistory);
+        if (split.Train.Count < 2)
+        {
+            throw new InvalidDataException($"{options.DataDir}: only {split.Train.Count} training examples; need at least 2");
+        }
+
+        using var items = ItemFeatures.Build(data.Items, tokenizer, info.Model);
+        var builder = new AlignBatchBuilder(items, tokenizer, info.Model, config.Align.HardNegatives);
+        var parameters = model.parameters().Where(p => p.requires_grad).ToList();
+        var optimizer = optim.AdamW(parameters, config.Align.LearningRate, weight_decay: 0.01);
+        if (resuming && File.Exists(Path.Combine(options.OutDir, Checkpoint.OptimizerFile)))
+        {
+            optimizer.load_py(Path.Combine(options.OutDir, Checkpoint.OptimizerFile));
+        }
+
+        model.train();
+        int total = config.Align.Steps, batchSize = Math.Min(config.Align.BatchSize, split.Train.Count);
+        string label = "align " + objective.ToArgument();
+        log.WriteLine($"[{label}] {split.Train.Count} training examples, {split.Test.Count} test users, {data.Items.Count} items");
+        var progress = new ProgressReporter(label, total, "ex", log);
+        var sums = new Dictionary<string, double>();
+        int windowCount = 0;
+        var curve = state.Curve;
+        double secondsBefore = state.Seconds;
+        var examples = new InteractionExample[batchSize];
+        for (int step = state.Step; step < total; step++)
+        {
+            var rng = TorchRuntime.StepRandom(options.Seed, step);
+            for (int i = 0; i < batchSize; i++)
+            {
+                examples[i] = split.Train[rng.Next(split.Train.Count)];
+            }
+
+            foreach (var g in optimizer.ParamGroups)
+            {
+                g.LearningRate = LearningRateSchedule.At(step, total, config.Align.LearningRate);
+            }
+
+            AlignStep.Terms terms;
+            using (var scope = NewDisposeScope())
+            {
+                using var batch = builder.Build(examples, objective.UsesGen(), rng);
+                terms = AlignStep.Loss(model, items, batch, objective, config.Align);
+                optimizer.zero_grad();
+                terms.Total.backward();
+                nn.utils.clip_grad_norm_(parameters, 1.0);
+                optimizer.step();
+            }
+
+            Accumulate(sums, "act", terms.Act);
+            Accumulate(sums, "gen", terms.Gen);
+            Accumulate(sums, "rec", terms.Rec);
+            Accumulate(sums, "img", terms.Img);
+            windowCount++;
+            int done = step + 1;
+            if (done % 50 == 0 || done == total)
+            {
+                curve.Add(new LossPoint(done, sums.ToDictionary(kv => kv.Key, kv => kv.Value / windowCount)));
+                sums.Clear();
+                windowCount = 0;
+            }
+
+            progress.Report(done, (long)(done - state.Step) * batchSize, () => Describe(terms));
+            bool last = done == total;
+            if (last || (options.CheckpointEvery > 0 && done % options.CheckpointEvery == 0))
+            {
+                state = new TrainerState { Step = done, Curve = curve, Seconds = secondsBefore + progress.Elapsed.TotalSeconds };
+                Checkpoint.Save(options.OutDir, info with { Step = done, Created = DateTimeOffset.UtcNow }, model, tokenizer, optimizer, state);
+            }
+        }
+
+        return state;
+    }
+
+    private static void Accumulate(Dictionary<string, double> sums, string key, float? value)
+    {
+        if (value is { } v)
+        {
+            sums[key] = sums.GetValueOrDefault(key) + v;
+        }
+    }
+
+    private static string Describe(AlignStep.Terms t)
+    {
+        string s = $"act {t.Act:F3}";
+        if (t.Gen is { } g)
+        {
+            s += $" gen {g:F3}";
+        }
+
+        if (t.Rec is { } r)
+        {
+            s += $" rec {r:F3}";
+        }
+
+        if (t.Img is { } i)
+        {
+            s += $" img {i:F3}";
+        }
+
+        return s;
+    }
+}

@@ -1,0 +1,164 @@
+using Karma.Core.Data;
+using Karma.Core.Text;
+using Karma.Training.Batching;
+using Karma.Training.Configuration;
+using Karma.Training.Modeling;
+using Karma.Training.Objectives;
+using TorchSharp.PyBridge;
+using static TorchSharp.torch;
+
+namespace Karma.Training.Training;
+
+/// <summary>
+/// Stage 1, "knowledge": trains the backbone as a language model on catalog text (category path, title,
+/// brand, description), standing in for an LLM's pretrained knowledge of the domain's words.
+/// </summary>
+public static class Pretrainer
+{
+    /// <summary>Runs stage 1 and returns the checkpoint directory.</summary>
+    public static TrainerState Run(RunOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var config = options.Config;
+        config.Validate();
+        var log = options.Log ?? Console.Error;
+        var data = SearchLog.Load(options.DataDir);
+        TorchRuntime.Seed(options.Seed);
+
+        KarmaModel model;
+        BpeTokenizer tokenizer;
+        CheckpointInfo info;
+        TrainerState state = new();
+        bool resuming = options.Resume && Checkpoint.Exists(options.OutDir);
+        if (resuming)
+        {
+            (info, model, tokenizer) = Checkpoint.Load(options.OutDir);
+            if (info.Stage != "pretrain")
+            {
+                throw new InvalidDataException($"{options.OutDir} holds a '{info.Stage}' checkpoint, not a pretrain one");
+            }
+
+            if (File.Exists(Path.Combine(options.OutDir, Checkpoint.StateFile)))
+            {
+                state = Json.Read<TrainerState>(Path.Combine(options.OutDir, Checkpoint.StateFile));
+            }
+
+            log.WriteLine($"[pretrain] resuming {options.OutDir} at step {state.Step}");
+        }
+        else
+        {
+            log.WriteLine($"[pretrain] building a {config.Pretrain.VocabSize}-token BPE vocabulary from {data.Items.Count} items");
+            tokenizer = TokenizerBuilder.Build(data, config.Pretrain.VocabSize);
+            var modelConfig = config.Model with { VocabSize = tokenizer.VocabSize, ImageDim = data.ImageDim };
+            using var features = ItemFeatures.Build(data.Items, tokenizer, modelConfig);
+            model = new KarmaModel(modelConfig, features.ImageMean, features.ImageStd);
+            info = new CheckpointInfo
+            {
+                Stage = "pretrain",
+                Model = modelConfig,
+                Training = config,
+                Seed = options.Seed,
+                TotalSteps = config.Pretrain.Steps,
+                Data = Path.GetFullPath(options.DataDir),
+                ImageMean = features.ImageMean,
+                ImageStd = features.ImageStd,
+            };
+        }
+
+        var corpus = data.Items.Select(i => Encode(tokenizer, i, config.Pretrain.SeqLen)).ToArray();
+        var parameters = model.backbone.parameters().ToList();
+        var optimizer = optim.AdamW(parameters, config.Pretrain.LearningRate, weight_decay: 0.01);
+        if (resuming && File.Exists(Path.Combine(options.OutDir, Checkpoint.OptimizerFile)))
+        {
+            optimizer.load_py(Path.Combine(options.OutDir, Checkpoint.OptimizerFile));
+        }
+
+        model.train();
+        int total = config.Pretrain.Steps, batchSize = config.Pretrain.BatchSize;
+        var progress = new ProgressReporter("pretrain", total, "seq", log);
+        double window = 0;
+        int windowCount = 0;
+        double secondsBefore = state.Seconds;
+        var curve = state.Curve;
+        for (int step = state.Step; step < total; step++)
+        {
+            var rng = TorchRuntime.StepRandom(options.Seed, step);
+            foreach (var g in optimizer.ParamGroups)
+            {
+                g.LearningRate = LearningRateSchedule.At(step, total, config.Pretrain.LearningRate);
+            }
+
+            double loss;
+            using (var scope = NewDisposeScope())
+            {
+                var (inputs, labels) = Batch(corpus, batchSize, rng);
+                var hidden = model.backbone.Forward(model.backbone.Embed(inputs));
+                var l = Losses.NextTokenCrossEntropy(model.backbone.Logits(hidden), labels);
+                optimizer.zero_grad();
+                l.backward();
+                nn.utils.clip_grad_norm_(parameters, 1.0);
+                optimizer.step();
+                loss = l.item<float>();
+            }
+
+            window += loss;
+            windowCount++;
+            int done = step + 1;
+            if (done % 50 == 0 || done == total)
+            {
+                curve.Add(new LossPoint(done, new() { ["lm"] = window / windowCount }));
+                window = 0;
+                windowCount = 0;
+            }
+
+            progress.Report(done, (long)(done - state.Step) * batchSize, () => $"lm {loss:F3}");
+            bool last = done == total;
+            if (last || (options.CheckpointEvery > 0 && done % options.CheckpointEvery == 0))
+            {
+                state = new TrainerState { Step = done, Curve = curve, Seconds = secondsBefore + progress.Elapsed.TotalSeconds };
+                Checkpoint.Save(options.OutDir, info with { Step = done, Created = DateTimeOffset.UtcNow }, model, tokenizer, optimizer, state);
+            }
+        }
+
+        return state;
+    }
+
+    /// <summary>The pretraining text of an item: [BOS] category words, title, brand, description [EOS].</summary>
+    public static int[] Encode(BpeTokenizer tokenizer, Item item, int maxLength)
+    {
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        ArgumentNullException.ThrowIfNull(item);
+        string text = item.Category.Replace('/', ' ') + " : " + item.Title
+            + (item.Brand is null ? string.Empty : " , " + item.Brand)
+            + (item.Description is null ? string.Empty : " . " + item.Description);
+        var ids = new List<int>(maxLength) { SpecialTokens.Bos };
+        ids.AddRange(tokenizer.Encode(text));
+        ids.Add(SpecialTokens.Eos);
+        return ids.Count > maxLength ? [.. ids.Take(maxLength)] : [.. ids];
+    }
+
+    private static (Tensor Inputs, Tensor Labels) Batch(int[][] corpus, int batchSize, Random rng)
+    {
+        var rows = new int[batchSize][];
+        for (int i = 0; i < batchSize; i++)
+        {
+            rows[i] = corpus[rng.Next(corpus.Length)];
+        }
+
+        int t = rows.Max(r => r.Length) - 1;
+        var inputs = new long[batchSize * t];
+        var labels = new long[batchSize * t];
+        Array.Fill(labels, Losses.IgnoreIndex);
+        for (int i = 0; i < batchSize; i++)
+        {
+            var r = rows[i];
+            for (int j = 0; j < r.Length - 1; j++)
+            {
+                inputs[i * t + j] = r[j];
+                labels[i * t + j] = r[j + 1];
+            }
+        }
+
+        return (tensor(inputs, [batchSize, t]), tensor(labels, [batchSize, t]));
+    }
+}
