@@ -63,6 +63,9 @@ internal sealed class SessionSimulator(Catalog catalog, SyntheticPreset preset, 
         int nextReport = 1;
         var interests = new List<Interest>(3);
         double[] interestWeights = [1.0, 0.6, 0.4];
+        // Browsing needs a history, so a user's requests before the first engagement always have a query;
+        // the others browse a little more often to keep the overall share near BrowseFraction.
+        double browse = Math.Min(1.0, preset.BrowseFraction / (1.0 - (1.0 / preset.MeanRequestsPerUser)));
 
         for (int u = 0; u < users; u++)
         {
@@ -96,7 +99,7 @@ internal sealed class SessionSimulator(Catalog catalog, SyntheticPreset preset, 
             {
                 bool final = k >= requests - 2;
                 var interest = interests[random.PickWeighted(interestWeights.AsSpan(0, interests.Count))];
-                string? query = engaged && random.Chance(preset.BrowseFraction)
+                string? query = engaged && random.Chance(browse)
                     ? null
                     : TextBuilder.Query(random, catalog.Leaves[interest.Leaf], interest.Color, interest.Style);
                 Impress(interest.Leaf, allowCold: final);

@@ -30,7 +30,7 @@ public sealed record SyntheticPreset(
     /// <exception cref="ArgumentException">The name is not one of <see cref="Names"/>.</exception>
     public static SyntheticPreset Get(string name) => name switch
     {
-        "tiny" => new("tiny", Items: 400, Users: 150, MeanRequestsPerUser: 4, ImageDim: 16, Leaves: 40),
+        "tiny" => new("tiny", Items: 400, Users: 140, MeanRequestsPerUser: 4, ImageDim: 16, Leaves: 40),
         "small" => new("small", Items: 5_000, Users: 2_000, MeanRequestsPerUser: 4, ImageDim: 32),
         "medium" => new("medium", Items: 50_000, Users: 10_000, MeanRequestsPerUser: 6, ImageDim: 32),
         "large" => new("large", Items: 1_000_000, Users: 20_000, MeanRequestsPerUser: 6, ImageDim: 32),
