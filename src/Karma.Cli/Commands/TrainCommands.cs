@@ -89,7 +89,6 @@ internal static class TrainCommands
             }
 
             config.Validate();
-            config.Model.Validate();
             return new RunOptions
             {
                 DataDir = parse.GetValue(_data)!.FullName,

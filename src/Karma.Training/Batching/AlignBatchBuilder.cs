@@ -93,7 +93,7 @@ public sealed class AlignBatchBuilder
             }
 
             interestPos[e] = seq.Count;
-            seq.Add(SpecialTokens.Int);
+            seq.Add(SpecialTokens.Interest);
             slot.Add(0);
             var text = _items.TextTokens[ex.Target];
             maxText = Math.Max(maxText, text.Length);

@@ -45,16 +45,16 @@ public static class Encoding
             using var batch = builder.Build(slice, withGen: false, rng: null);
             var (tok, mask, image, id) = items.Gather(batch.UniqueItems);
             var (hist, _) = model.EncodeItems(tok, mask, image, id);
-            List<Tensor>? probs = attention is not null && start < attentionLimit ? [] : null;
+            List<Tensor>? probs = attention is not null && start < attentionLimit ? [] : null; // detached from scopes by Attention
             var (_, interest) = model.EncodeSequence(batch.Tokens, batch.HistorySlot, hist, batch.InterestPosition, probs);
             if (probs is not null)
             {
                 // Keep [B, H, T, T] per layer plus the valid lengths (interest position + 1).
-                var lengths = (batch.InterestPosition + 1).MoveToOuterDisposeScope();
+                var lengths = (batch.InterestPosition + 1).DetachFromDisposeScope();
                 attention!.Add(lengths);
                 foreach (var p in probs)
                 {
-                    attention.Add(p.MoveToOuterDisposeScope());
+                    attention.Add(p);
                 }
             }
 

@@ -11,7 +11,7 @@ namespace Karma.Training.Evaluation;
 public sealed record EvaluationOptions
 {
     /// <summary>Training examples the semantic probe is fitted on.</summary>
-    public int ProbeExamples { get; init; } = 4000;
+    public int ProbeExamples { get; init; } = 2000;
 
     /// <summary>Test sequences whose attention maps feed the sink diagnostic.</summary>
     public int AttentionExamples { get; init; } = 256;
@@ -55,6 +55,7 @@ public static class Evaluator
         var attention = new List<Tensor>();
         using var testInterest = Encoding.EncodeUsers(model, items, builder, split.Test, attention: attention,
             attentionLimit: options.AttentionExamples);
+        log.WriteLine($"[eval] encoded catalog and test users ({clock.Elapsed.TotalSeconds:F1} s)");
         var sinks = AttentionSinks.Compute(attention, info.Model.NLayers);
         attention.ForEach(t => t.Dispose());
 
@@ -70,6 +71,7 @@ public static class Evaluator
         double fidelity = SemanticProbe.Fidelity(probeInterest, probeTrain.Select(e => items.TextTokens[e.Target]).ToList(),
             testInterest, split.Test.Select(e => items.TextTokens[e.Target]).ToList(), info.Model.VocabSize, options.Seed);
 
+        log.WriteLine($"[eval] recall, sinks and semantic probe done ({clock.Elapsed.TotalSeconds:F1} s)");
         PreRankReport? preRank = null;
         if (options.PreRank)
         {

@@ -45,7 +45,7 @@ public sealed class Attention : nn.Module
         var p = nn.functional.softmax(scores, -1);
         if (probabilities is not null)
         {
-            probabilities.Add(p.detach().MoveToOuterDisposeScope());
+            probabilities.Add(p.detach().DetachFromDisposeScope()); // owned by the caller, not by any scope
         }
 
         var o = matmul(p, v).transpose(1, 2).reshape(b, t, _heads * _headDim);

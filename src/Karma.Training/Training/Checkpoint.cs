@@ -19,7 +19,7 @@ public static class Checkpoint
 
     /// <summary>Writes weights, config and tokenizer; the config goes last so a half-written directory is never taken as complete.</summary>
     public static void Save(string dir, CheckpointInfo info, KarmaModel model, BpeTokenizer tokenizer,
-        torch.optim.Optimizer? optimizer = null, TrainerState? state = null)
+        TorchSharp.Modules.OptimizerHelper? optimizer = null, TrainerState? state = null)
     {
         ArgumentNullException.ThrowIfNull(info);
         ArgumentNullException.ThrowIfNull(model);
