@@ -81,11 +81,12 @@ public static class Aligner
         int total = config.Align.Steps, batchSize = Math.Min(config.Align.BatchSize, split.Train.Count);
         string label = "align " + objective.ToArgument();
         log.WriteLine($"[{label}] {split.Train.Count} training examples, {split.Test.Count} test users, {data.Items.Count} items");
-        var progress = new ProgressReporter(label, total, "ex", log);
+        var progress = new ProgressReporter(label, total, "ex", log, startStep: state.Step);
         var sums = new Dictionary<string, double>();
         int windowCount = 0;
         var curve = state.Curve;
         double secondsBefore = state.Seconds;
+        int firstStep = state.Step;
         var examples = new InteractionExample[batchSize];
         for (int step = state.Step; step < total; step++)
         {
@@ -124,7 +125,7 @@ public static class Aligner
                 windowCount = 0;
             }
 
-            progress.Report(done, (long)(done - state.Step) * batchSize, () => Describe(terms));
+            progress.Report(done, (long)(done - firstStep) * batchSize, () => Describe(terms));
             bool last = done == total;
             if (last || (options.CheckpointEvery > 0 && done % options.CheckpointEvery == 0))
             {

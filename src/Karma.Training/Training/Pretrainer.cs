@@ -75,10 +75,11 @@ public static class Pretrainer
 
         model.train();
         int total = config.Pretrain.Steps, batchSize = config.Pretrain.BatchSize;
-        var progress = new ProgressReporter("pretrain", total, "seq", log);
+        var progress = new ProgressReporter("pretrain", total, "seq", log, startStep: state.Step);
         double window = 0;
         int windowCount = 0;
         double secondsBefore = state.Seconds;
+        int firstStep = state.Step;
         var curve = state.Curve;
         for (int step = state.Step; step < total; step++)
         {
@@ -111,7 +112,7 @@ public static class Pretrainer
                 windowCount = 0;
             }
 
-            progress.Report(done, (long)(done - state.Step) * batchSize, () => $"lm {loss:F3}");
+            progress.Report(done, (long)(done - firstStep) * batchSize, () => $"lm {loss:F3}");
             bool last = done == total;
             if (last || (options.CheckpointEvery > 0 && done % options.CheckpointEvery == 0))
             {

@@ -15,11 +15,14 @@ public sealed class ProgressReporter
     private readonly TextWriter _out;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly TimeSpan _interval;
+    private readonly long _startStep;
     private TimeSpan _last = TimeSpan.Zero;
 
-    /// <summary>Creates a reporter for <paramref name="total"/> steps of <paramref name="unitsPerStep"/> units each.</summary>
-    public ProgressReporter(string label, long total, string unit = "ex", TextWriter? output = null, TimeSpan? interval = null)
+    /// <summary>Creates a reporter for <paramref name="total"/> steps; a resumed run passes the step it starts at.</summary>
+    public ProgressReporter(string label, long total, string unit = "ex", TextWriter? output = null, TimeSpan? interval = null,
+        long startStep = 0)
     {
+        _startStep = startStep;
         _label = label;
         _total = Math.Max(total, 1);
         _unit = unit;
@@ -42,7 +45,7 @@ public sealed class ProgressReporter
 
         _last = now;
         double rate = units / Math.Max(now.TotalSeconds, 1e-9);
-        double left = step >= _total ? 0 : (now.TotalSeconds / step) * (_total - step);
+        double left = step >= _total ? 0 : now.TotalSeconds / Math.Max(step - _startStep, 1) * (_total - step);
         _out.WriteLine(
             $"[{_label}] {step}/{_total} {100.0 * step / _total,5:F1}%  {metrics()}  {rate,8:F0} {_unit}/s  elapsed {Format(now)}  left {Format(TimeSpan.FromSeconds(left))}");
     }
