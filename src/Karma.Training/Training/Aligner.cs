@@ -131,6 +131,7 @@ public static class Aligner
             {
                 state = new TrainerState { Step = done, Curve = curve, Seconds = secondsBefore + progress.Elapsed.TotalSeconds };
                 Checkpoint.Save(options.OutDir, info with { Step = done, Created = DateTimeOffset.UtcNow }, model, tokenizer, optimizer, state);
+                LossCurvePlot.Save(curve, Path.Combine(options.OutDir, LossCurvePlot.FileName), $"align ({objective.ToArgument()}): loss terms");
             }
         }
 

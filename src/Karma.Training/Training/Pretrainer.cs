@@ -118,6 +118,7 @@ public static class Pretrainer
             {
                 state = new TrainerState { Step = done, Curve = curve, Seconds = secondsBefore + progress.Elapsed.TotalSeconds };
                 Checkpoint.Save(options.OutDir, info with { Step = done, Created = DateTimeOffset.UtcNow }, model, tokenizer, optimizer, state);
+                LossCurvePlot.Save(curve, Path.Combine(options.OutDir, LossCurvePlot.FileName), "pretrain: language-model loss");
             }
         }
 
