@@ -7,5 +7,8 @@ var root = new RootCommand("karma: data, training, evaluation and experiments fo
     TrainCommands.Create(),
     EvalCommand.Create(),
     ExperimentCommands.Create(),
+    ExportCommands.Export(),
+    ExportCommands.Package(),
+    ExportCommands.Pipeline(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -17,7 +17,8 @@ internal static class CliErrors
             return 1;
         }
         catch (Exception e) when (e is InvalidDataException or FileNotFoundException or DirectoryNotFoundException
-                                      or ArgumentException or UnauthorizedAccessException)
+                                      or ArgumentException or UnauthorizedAccessException or IOException
+                                      or Karma.Export.Packaging.ParityException)
         {
             Console.Error.WriteLine($"error: {e.Message}");
             return 1;

@@ -1,0 +1,139 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Karma.Core.Package;
+
+/// <summary>
+/// <c>manifest.json</c> of a model package (DESIGN.md section 3): what the package is, the sizes and
+/// limits the service must respect, every file with its SHA-256, every graph's inputs and outputs, and
+/// the metrics the model was exported with.
+/// </summary>
+public sealed record ModelManifest
+{
+    /// <summary>The manifest's file name.</summary>
+    public const string FileName = "manifest.json";
+
+    /// <summary>Expected <see cref="Format"/>.</summary>
+    public const string FormatId = "karma-model-package";
+
+    /// <summary>Expected <see cref="FormatVersion"/>.</summary>
+    public const int CurrentVersion = 1;
+
+    /// <summary>Format marker.</summary>
+    public string Format { get; init; } = FormatId;
+
+    /// <summary>Format version.</summary>
+    public int FormatVersion { get; init; } = CurrentVersion;
+
+    /// <summary>Model version string served in every response.</summary>
+    public required string ModelVersion { get; init; }
+
+    /// <summary>UTC creation time.</summary>
+    public DateTimeOffset Created { get; init; }
+
+    /// <summary>Sizes.</summary>
+    public required ManifestDimensions Dimensions { get; init; }
+
+    /// <summary>Limits of the user tower's sequence.</summary>
+    public required ManifestLimits Limits { get; init; }
+
+    /// <summary>Ids of the special tokens the service lays sequences out with.</summary>
+    public required IReadOnlyDictionary<string, int> SpecialTokens { get; init; }
+
+    /// <summary>The tokenizer file.</summary>
+    public required ManifestFile Tokenizer { get; init; }
+
+    /// <summary>The graphs by role: <c>user_tower</c>, <c>item_tower</c>, <c>prerank</c>.</summary>
+    public required IReadOnlyDictionary<string, ManifestGraph> Graphs { get; init; }
+
+    /// <summary>The item tables by role: <c>embeddings</c>, <c>history_tokens</c>, <c>prerank_features</c>, <c>catalog</c>.</summary>
+    public required IReadOnlyDictionary<string, ManifestTable> Tables { get; init; }
+
+    /// <summary>Pre-ranker feature definitions in input order.</summary>
+    public IReadOnlyList<string> PrerankFeatures { get; init; } = [];
+
+    /// <summary>What the model was trained with (objective, steps, seed, data).</summary>
+    public IReadOnlyDictionary<string, string> Training { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Metrics measured before export (recall, semantic fidelity, attention sinks, gAUC) and parity figures.</summary>
+    public IReadOnlyDictionary<string, double> Metrics { get; init; } = new Dictionary<string, double>();
+
+    /// <summary>JSON conventions of the manifest.</summary>
+    public static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DictionaryKeyPolicy = null,
+        WriteIndented = true,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
+
+    /// <summary>Reads and checks the format; errors name the file.</summary>
+    public static ModelManifest Read(string packageDir)
+    {
+        string path = Path.Combine(packageDir, FileName);
+        if (!File.Exists(path))
+        {
+            throw new InvalidDataException($"{path}: missing (not a model package)");
+        }
+
+        ModelManifest? m;
+        try
+        {
+            m = JsonSerializer.Deserialize<ModelManifest>(File.ReadAllText(path), JsonOptions);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}: not a valid manifest ({e.Message})", e);
+        }
+
+        if (m is null || m.Format != FormatId)
+        {
+            throw new InvalidDataException($"{path}: format is '{m?.Format}', expected '{FormatId}'");
+        }
+
+        if (m.FormatVersion != CurrentVersion)
+        {
+            throw new InvalidDataException($"{path}: format version {m.FormatVersion} is not supported (expected {CurrentVersion})");
+        }
+
+        return m;
+    }
+
+    /// <summary>Writes the manifest.</summary>
+    public void Write(string packageDir) =>
+        File.WriteAllText(Path.Combine(packageDir, FileName), JsonSerializer.Serialize(this, JsonOptions) + "\n");
+
+    /// <summary>Lower-case hex SHA-256 of a file.</summary>
+    public static string Sha256Of(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
+    }
+}
+
+/// <summary>Sizes of the model.</summary>
+/// <param name="EmbedDim">Retrieval embedding width D.</param>
+/// <param name="DModel">Backbone token width d (history tokens).</param>
+/// <param name="ImageDim">Raw image-feature length (0: none).</param>
+/// <param name="IdBuckets">Hashed item-id buckets (0: none).</param>
+/// <param name="VocabSize">Tokenizer vocabulary.</param>
+/// <param name="Items">Rows of the item tables.</param>
+public sealed record ManifestDimensions(int EmbedDim, int DModel, int ImageDim, int IdBuckets, int VocabSize, int Items);
+
+/// <summary>Sequence limits.</summary>
+public sealed record ManifestLimits(int MaxHistory, int MaxQueryTokens, int MaxItemTokens, int MaxSeqLen);
+
+/// <summary>A file of the package.</summary>
+public sealed record ManifestFile(string File, string Sha256, long Bytes);
+
+/// <summary>A tensor of a graph's signature; a string dimension is dynamic.</summary>
+public sealed record ManifestTensor(string Name, string ElementType, IReadOnlyList<string> Shape);
+
+/// <summary>A graph with its signature.</summary>
+public sealed record ManifestGraph(string File, string Sha256, long Bytes, int Opset, IReadOnlyList<ManifestTensor> Inputs,
+    IReadOnlyList<ManifestTensor> Outputs);
+
+/// <summary>An item table (a VectorTable file, or the catalog with Cols 0).</summary>
+public sealed record ManifestTable(string File, string Sha256, long Bytes, int Rows, int Cols, string ElementType);

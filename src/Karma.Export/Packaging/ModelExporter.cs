@@ -1,0 +1,297 @@
+using Google.Protobuf;
+using Karma.Core.Data;
+using Karma.Core.Package;
+using Karma.Core.Text;
+using Karma.Export.Onnx;
+using Karma.Export.Towers;
+using Karma.Training.Batching;
+using Karma.Training.Configuration;
+using Karma.Training.Evaluation;
+using Karma.Training.Modeling;
+using Karma.Training.Training;
+using Microsoft.ML.OnnxRuntime;
+using TorchSharp.PyBridge;
+using static TorchSharp.torch;
+
+namespace Karma.Export.Packaging;
+
+/// <summary>Settings of <see cref="ModelExporter.Export"/>.</summary>
+public sealed record ExportOptions
+{
+    /// <summary>Align checkpoint (with a pre-ranker from <c>karma eval</c>).</summary>
+    public required string CheckpointDir { get; init; }
+
+    /// <summary>Package directory to write.</summary>
+    public required string OutDir { get; init; }
+
+    /// <summary>Data directory (default: the one the checkpoint was trained on).</summary>
+    public string? DataDir { get; init; }
+
+    /// <summary>Element type of the retrieval-embedding table.</summary>
+    public VectorElementType EmbeddingType { get; init; } = VectorElementType.Float32;
+
+    /// <summary>Samples compared between trainer and ONNX Runtime.</summary>
+    public int ParitySamples { get; init; } = 256;
+
+    /// <summary>Largest accepted absolute difference of any output.</summary>
+    public double MaxAbsDiff { get; init; } = 1e-4;
+
+    /// <summary>Smallest accepted share of samples whose top-10 agree.</summary>
+    public double MinTop10Agreement { get; init; } = 0.99;
+
+    /// <summary>Replace an existing package directory.</summary>
+    public bool Force { get; init; }
+}
+
+/// <summary>What an export wrote.</summary>
+public sealed record ExportResult(string OutDir, ModelManifest Manifest, IReadOnlyList<ParityResult> Parity, long Bytes);
+
+/// <summary>
+/// Turns an align checkpoint into a model package: builds the three ONNX graphs from the trained weights,
+/// computes the item tables with the exported item tower, checks parity against the trainer, and only then
+/// writes the package (into a temporary directory that is renamed into place, so a failed export leaves
+/// nothing behind).
+/// </summary>
+public static class ModelExporter
+{
+    private const int Chunk = 1024;
+
+    /// <summary>Exports; throws <see cref="ParityException"/> when a graph disagrees with the trainer.</summary>
+    public static ExportResult Export(ExportOptions options, TextWriter? log = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        log ??= Console.Error;
+        if (Directory.Exists(options.OutDir) && Directory.EnumerateFileSystemEntries(options.OutDir).Any() && !options.Force)
+        {
+            throw new IOException($"{options.OutDir} exists and is not empty; pass --force to replace it");
+        }
+
+        var (info, model, tokenizer) = Checkpoint.Load(options.CheckpointDir);
+        using var modelScope = model;
+        if (info.Stage != "align")
+        {
+            throw new InvalidDataException($"{options.CheckpointDir} is a '{info.Stage}' checkpoint; export needs an align checkpoint");
+        }
+
+        string prerankWeights = Path.Combine(options.CheckpointDir, Checkpoint.PreRankWeightsFile);
+        if (!File.Exists(prerankWeights))
+        {
+            throw new InvalidDataException($"{options.CheckpointDir} has no {Checkpoint.PreRankWeightsFile}; run `karma eval` on it first (it trains the pre-ranker)");
+        }
+
+        model.eval();
+        var preInfo = Json.Read<PreRankInfo>(Path.Combine(options.CheckpointDir, Checkpoint.PreRankInfoFile));
+        using var ranker = new PreRanker(info.Model.EmbedDim, preInfo.Hidden);
+        ranker.load_safetensors(prerankWeights);
+        ranker.eval();
+
+        string dataDir = options.DataDir ?? info.Data ?? throw new InvalidDataException("no data directory given and the checkpoint names none");
+        var data = SearchLog.Load(dataDir);
+        var split = TemporalSplit.Build(data, info.Model.MaxHistory);
+        using var items = ItemFeatures.Build(data.Items, tokenizer, info.Model);
+        var builder = new AlignBatchBuilder(items, tokenizer, info.Model, hardNegatives: 0);
+
+        log.WriteLine($"[export] building graphs for {options.CheckpointDir} ({info.Objective}, {data.Items.Count} items)");
+        byte[] userBytes = TowerGraphs.UserTower(model).ToByteArray();
+        byte[] itemBytes = TowerGraphs.ItemTower(model).ToByteArray();
+        byte[] prerankBytes = TowerGraphs.PreRank(ranker, info.Model.EmbedDim).ToByteArray();
+        using var userGraph = new OrtGraph(userBytes);
+        using var itemGraph = new OrtGraph(itemBytes);
+        using var prerankGraph = new OrtGraph(prerankBytes);
+
+        var parity = new List<ParityResult>();
+        var (ortHistory, ortEmbeddings, itemParity) = ItemTables(model, items, itemGraph, info.Model, log);
+        parity.Add(itemParity);
+        var samples = ParitySamples(split, options.ParitySamples);
+        parity.AddRange(UserAndPreRankParity(model, ranker, items, builder, samples, data, ortHistory, ortEmbeddings,
+            userGraph, prerankGraph, info.Model));
+        foreach (var p in parity)
+        {
+            log.WriteLine($"[export] parity {p.Graph}: {p.Samples} samples, max |diff| {p.MaxAbsDiff:E2}" +
+                (p.Top10Agreement is { } a ? $", top-10 agreement {a:P2}" : string.Empty));
+        }
+
+        var failures = parity.Where(p => p.MaxAbsDiff > options.MaxAbsDiff || double.IsNaN(p.MaxAbsDiff)
+            || (p.Top10Agreement is { } a && a < options.MinTop10Agreement)).ToList();
+        if (failures.Count > 0)
+        {
+            throw new ParityException("parity check failed, nothing written: " + string.Join("; ", failures.Select(f =>
+                $"{f.Graph} max |diff| {f.MaxAbsDiff:E2} (limit {options.MaxAbsDiff:E0})" +
+                (f.Top10Agreement is { } a ? $", top-10 agreement {a:P2} (minimum {options.MinTop10Agreement:P0})" : string.Empty))));
+        }
+
+        return PackageWriter.Write(options, info, tokenizer, data, split, userBytes, itemBytes, prerankBytes,
+            ortHistory, ortEmbeddings, parity, log);
+    }
+
+    private static List<InteractionExample> ParitySamples(TemporalSplit split, int count)
+        => split.Test.Concat(split.Validation).Concat(split.Train).Take(count).ToList();
+
+    /// <summary>Item tower over the catalog with ONNX Runtime, compared with the trainer's item encoder.</summary>
+    private static (float[] History, float[] Embeddings, ParityResult Parity) ItemTables(KarmaModel model, ItemFeatures items,
+        OrtGraph graph, ModelConfig config, TextWriter log)
+    {
+        int n = items.Count, d = config.DModel, dim = config.EmbedDim, l = config.MaxItemTokens;
+        var history = new float[(long)n * d];
+        var embeddings = new float[(long)n * dim];
+        double maxDiff = 0;
+        long[] allTokens = items.Tokens.data<long>().ToArray();
+        long[] allMask = items.Mask.data<long>().ToArray();
+        float[]? allImage = items.Image?.data<float>().ToArray();
+        long[] allBucket = items.IdBucket.data<long>().ToArray();
+        using var noGrad = no_grad();
+        for (int start = 0; start < n; start += Chunk)
+        {
+            int m = Math.Min(Chunk, n - start);
+            var inputs = new List<(string, OrtValue)>
+            {
+                (TowerNames.ItemTextIds, OrtGraph.Tensor(allTokens[(start * l)..((start + m) * l)], m, l)),
+                (TowerNames.ItemTextMask, OrtGraph.Tensor(allMask[(start * l)..((start + m) * l)].Select(x => (float)x).ToArray(), m, l)),
+            };
+            if (config.ImageDim > 0)
+            {
+                inputs.Add((TowerNames.ItemImage, OrtGraph.Tensor(allImage![(start * config.ImageDim)..((start + m) * config.ImageDim)], m, config.ImageDim)));
+            }
+
+            if (config.IdBuckets > 0)
+            {
+                inputs.Add((TowerNames.ItemIdBucket, OrtGraph.Tensor(allBucket[start..(start + m)], m)));
+            }
+
+            float[][] outs;
+            try
+            {
+                outs = graph.Run(inputs, TowerNames.HistoryToken, TowerNames.Embedding);
+            }
+            finally
+            {
+                inputs.ForEach(i => i.Item2.Dispose());
+            }
+
+            Array.Copy(outs[0], 0, history, (long)start * d, outs[0].Length);
+            Array.Copy(outs[1], 0, embeddings, (long)start * dim, outs[1].Length);
+            using var scope = NewDisposeScope();
+            var (tok, mask, image, bucket) = items.Gather(arange(start, start + m, dtype: int64));
+            var (th, te) = model.EncodeItems(tok, mask, image, bucket);
+            maxDiff = Math.Max(maxDiff, MaxAbsDiff(th.data<float>(), outs[0]));
+            maxDiff = Math.Max(maxDiff, MaxAbsDiff(te.data<float>(), outs[1]));
+        }
+
+        log.WriteLine($"[export] item tables computed with the exported item tower: {n} items");
+        return (history, embeddings, new ParityResult("item_tower", n, maxDiff, null));
+    }
+
+    private static List<ParityResult> UserAndPreRankParity(KarmaModel model, PreRanker ranker, ItemFeatures items,
+        AlignBatchBuilder builder, List<InteractionExample> samples, SearchLog data, float[] ortHistory, float[] ortEmbeddings,
+        OrtGraph userGraph, OrtGraph prerankGraph, ModelConfig config)
+    {
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var results = new List<ParityResult>(2);
+        int b = samples.Count, d = config.DModel, dim = config.EmbedDim;
+        using var batch = builder.Build(samples, withGen: false, rng: null);
+        var (tok, mask, image, bucket) = items.Gather(batch.UniqueItems);
+        var (hist, _) = model.EncodeItems(tok, mask, image, bucket);
+        var (_, torchInterest) = model.EncodeSequence(batch.Tokens, batch.HistorySlot, hist, batch.InterestPosition);
+
+        // ONNX path as the service runs it: history tokens gathered from the exported item table.
+        long t = batch.Tokens.shape[1];
+        long[] ids = batch.Tokens.data<long>().ToArray();
+        long[] slots = batch.HistorySlot.data<long>().ToArray();
+        long[] unique = batch.UniqueItems.data<long>().ToArray();
+        var historyTokens = new float[b * t * d];
+        for (long i = 0; i < slots.Length; i++)
+        {
+            if (slots[i] > 0)
+            {
+                Array.Copy(ortHistory, unique[slots[i] - 1] * d, historyTokens, i * d, d);
+            }
+        }
+
+        float[] ortInterest;
+        using (var v1 = OrtGraph.Tensor(ids, b, t))
+        using (var v2 = OrtGraph.Tensor(historyTokens, b, t, d))
+        using (var v3 = OrtGraph.Tensor(batch.InterestPosition.data<long>().ToArray(), b))
+        {
+            ortInterest = userGraph.Run([(TowerNames.InputIds, v1), (TowerNames.HistoryTokens, v2), (TowerNames.InterestPosition, v3)],
+                TowerNames.Interest)[0];
+        }
+
+        float[] torchInterestData = torchInterest.data<float>().ToArray();
+        var torchCatalog = Karma.Training.Evaluation.Encoding.EncodeCatalog(model, items);
+        float[] torchTable = torchCatalog.data<float>().ToArray();
+        int agree = 0;
+        for (int i = 0; i < b; i++)
+        {
+            var a = TopK(torchInterestData.AsSpan(i * dim, dim), torchTable, dim, 10);
+            var o = TopK(ortInterest.AsSpan(i * dim, dim), ortEmbeddings, dim, 10);
+            agree += a.SetEquals(o) ? 1 : 0;
+        }
+
+        results.Add(new ParityResult("user_tower", b, MaxAbsDiff(torchInterestData, ortInterest), agree / (double)b));
+
+        // Pre-ranker on each sample's impressions (up to 16 candidates, padded by repeating the first).
+        const int c = PreRankTrainer.Candidates;
+        using var features = PreRankTrainer.ItemFeatureTable(data, TemporalSplit.Build(data, config.MaxHistory));
+        var cand = new long[b * c];
+        for (int i = 0; i < b; i++)
+        {
+            var shown = data.Requests[samples[i].Request].Impressed;
+            for (int j = 0; j < c; j++)
+            {
+                cand[i * c + j] = shown[j % shown.Length];
+            }
+        }
+
+        var candIdx = tensor(cand);
+        var candEmb = torchCatalog.index_select(0, candIdx).view(b, c, dim);
+        var candFeat = features.index_select(0, candIdx).view(b, c, PreRanker.FeatureCount);
+        var torchScores = ranker.forward(torchInterest, candEmb, candFeat).data<float>().ToArray();
+        float[] ortScores;
+        using (var u = OrtGraph.Tensor(torchInterestData, b, dim))
+        using (var e = OrtGraph.Tensor(candEmb.contiguous().data<float>().ToArray(), b, c, dim))
+        using (var f = OrtGraph.Tensor(candFeat.contiguous().data<float>().ToArray(), b, c, PreRanker.FeatureCount))
+        {
+            ortScores = prerankGraph.Run([(TowerNames.User, u), (TowerNames.Candidates, e), (TowerNames.Features, f)], TowerNames.Scores)[0];
+        }
+
+        results.Add(new ParityResult("prerank", b, MaxAbsDiff(torchScores, ortScores), null));
+        return results;
+    }
+
+    private static HashSet<int> TopK(ReadOnlySpan<float> query, float[] table, int dim, int k)
+    {
+        int n = table.Length / dim;
+        var scores = new float[n];
+        for (int i = 0; i < n; i++)
+        {
+            scores[i] = System.Numerics.Tensors.TensorPrimitives.Dot(query, table.AsSpan(i * dim, dim));
+        }
+
+        return Enumerable.Range(0, n).OrderByDescending(i => scores[i]).ThenBy(i => i).Take(k).ToHashSet();
+    }
+
+    private static double MaxAbsDiff(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        if (a.Length != b.Length)
+        {
+            return double.PositiveInfinity;
+        }
+
+        double m = 0;
+        for (int i = 0; i < a.Length; i++)
+        {
+            double diff = Math.Abs(a[i] - b[i]);
+            if (double.IsNaN(diff))
+            {
+                return double.NaN;
+            }
+
+            m = Math.Max(m, diff);
+        }
+
+        return m;
+    }
+
+    private static double MaxAbsDiff(TorchSharp.Utils.TensorAccessor<float> a, float[] b) => MaxAbsDiff(a.ToArray(), b);
+}

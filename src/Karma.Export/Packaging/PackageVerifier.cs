@@ -1,0 +1,262 @@
+using Karma.Core.Package;
+using Karma.Core.Text;
+using Karma.Export.Onnx;
+using Karma.Export.Towers;
+using Microsoft.ML.OnnxRuntime;
+
+namespace Karma.Export.Packaging;
+
+/// <summary>Outcome of <see cref="PackageVerifier.Verify"/>: every check made and every problem found (by file).</summary>
+public sealed record VerifyReport(IReadOnlyList<string> Checks, IReadOnlyList<string> Problems)
+{
+    /// <summary>True when nothing is wrong.</summary>
+    public bool Ok => Problems.Count == 0;
+}
+
+/// <summary>
+/// Checks a model package the way the service will load it: manifest, every file's size and SHA-256, table
+/// shapes, tokenizer, each graph loaded in ONNX Runtime with the signature the manifest promises, and a smoke
+/// query through user tower, table and pre-ranker.
+/// </summary>
+public static class PackageVerifier
+{
+    /// <summary>Verifies; never throws for a bad package (problems are reported), only for programming errors.</summary>
+    public static VerifyReport Verify(string dir)
+    {
+        var checks = new List<string>();
+        var problems = new List<string>();
+        ModelManifest manifest;
+        try
+        {
+            manifest = ModelManifest.Read(dir);
+            checks.Add($"manifest: {manifest.ModelVersion}");
+        }
+        catch (InvalidDataException e)
+        {
+            problems.Add(e.Message);
+            return new VerifyReport(checks, problems);
+        }
+
+        bool FileOk(string file, string sha, long bytes)
+        {
+            string path = Path.Combine(dir, file);
+            if (!File.Exists(path))
+            {
+                problems.Add($"{file}: missing");
+                return false;
+            }
+
+            long actual = new FileInfo(path).Length;
+            if (actual != bytes)
+            {
+                problems.Add($"{file}: {actual} bytes, manifest says {bytes} (truncated or replaced)");
+                return false;
+            }
+
+            if (!string.Equals(ModelManifest.Sha256Of(path), sha, StringComparison.OrdinalIgnoreCase))
+            {
+                problems.Add($"{file}: SHA-256 does not match the manifest (file modified)");
+                return false;
+            }
+
+            checks.Add($"{file}: size and SHA-256 ok");
+            return true;
+        }
+
+        var dims = manifest.Dimensions;
+        BpeTokenizer? tokenizer = null;
+        if (FileOk(manifest.Tokenizer.File, manifest.Tokenizer.Sha256, manifest.Tokenizer.Bytes))
+        {
+            try
+            {
+                tokenizer = BpeTokenizer.Load(Path.Combine(dir, manifest.Tokenizer.File));
+                if (tokenizer.VocabSize != dims.VocabSize)
+                {
+                    problems.Add($"{manifest.Tokenizer.File}: vocabulary {tokenizer.VocabSize}, manifest says {dims.VocabSize}");
+                }
+            }
+            catch (InvalidDataException e)
+            {
+                problems.Add($"{manifest.Tokenizer.File}: {e.Message}");
+            }
+        }
+
+        var expectedCols = new Dictionary<string, int>
+        {
+            ["embeddings"] = dims.EmbedDim,
+            ["history_tokens"] = dims.DModel,
+            ["prerank_features"] = manifest.PrerankFeatures.Count,
+        };
+        var tables = new Dictionary<string, VectorTable>();
+        try
+        {
+            foreach (string role in new[] { "embeddings", "history_tokens", "prerank_features", "catalog" })
+            {
+                if (!manifest.Tables.TryGetValue(role, out var t))
+                {
+                    problems.Add($"manifest: no '{role}' table");
+                    continue;
+                }
+
+                if (!FileOk(t.File, t.Sha256, t.Bytes))
+                {
+                    continue;
+                }
+
+                try
+                {
+                    if (role == "catalog")
+                    {
+                        var catalog = ItemCatalogFile.Read(Path.Combine(dir, t.File));
+                        if (catalog.Count != dims.Items)
+                        {
+                            problems.Add($"{t.File}: {catalog.Count} items, manifest says {dims.Items}");
+                        }
+
+                        continue;
+                    }
+
+                    var table = VectorTable.Open(Path.Combine(dir, t.File));
+                    tables[role] = table;
+                    if (table.Rows != dims.Items || table.Rows != t.Rows || table.Cols != t.Cols || table.Cols != expectedCols[role])
+                    {
+                        problems.Add($"{t.File}: shape [{table.Rows}, {table.Cols}], manifest says [{t.Rows}, {t.Cols}] with {dims.Items} items and width {expectedCols[role]}");
+                    }
+                }
+                catch (InvalidDataException e)
+                {
+                    problems.Add(e.Message);
+                }
+            }
+
+            var sessions = new Dictionary<string, OrtGraph>();
+            try
+            {
+                foreach (string role in new[] { "user_tower", "item_tower", "prerank" })
+                {
+                    if (!manifest.Graphs.TryGetValue(role, out var graph))
+                    {
+                        problems.Add($"manifest: no '{role}' graph");
+                        continue;
+                    }
+
+                    if (!FileOk(graph.File, graph.Sha256, graph.Bytes))
+                    {
+                        continue;
+                    }
+
+                    try
+                    {
+                        var session = new OrtGraph(File.ReadAllBytes(Path.Combine(dir, graph.File)));
+                        sessions[role] = session;
+                        var inputs = PackageWriter.Signature(session.Session.InputMetadata);
+                        var outputs = PackageWriter.Signature(session.Session.OutputMetadata);
+                        if (!SameSignature(inputs, graph.Inputs) || !SameSignature(outputs, graph.Outputs))
+                        {
+                            problems.Add($"{graph.File}: inputs/outputs differ from the manifest");
+                        }
+                        else
+                        {
+                            checks.Add($"{graph.File}: loads in ONNX Runtime, signature matches");
+                        }
+                    }
+                    catch (OnnxRuntimeException e)
+                    {
+                        problems.Add($"{graph.File}: ONNX Runtime cannot load it ({e.Message.Split('\n')[0]})");
+                    }
+                }
+
+                if (problems.Count == 0 && tokenizer is not null)
+                {
+                    Smoke(manifest, tokenizer, tables, sessions, checks, problems);
+                }
+            }
+            finally
+            {
+                foreach (var s in sessions.Values)
+                {
+                    s.Dispose();
+                }
+            }
+        }
+        finally
+        {
+            foreach (var t in tables.Values)
+            {
+                t.Dispose();
+            }
+        }
+
+        return new VerifyReport(checks, problems);
+    }
+
+    private static bool SameSignature(List<ManifestTensor> actual, IReadOnlyList<ManifestTensor> expected)
+        => actual.Count == expected.Count && actual.Zip(expected).All(p =>
+            p.First.Name == p.Second.Name && p.First.ElementType == p.Second.ElementType && p.First.Shape.SequenceEqual(p.Second.Shape));
+
+    private static void Smoke(ModelManifest manifest, BpeTokenizer tokenizer, Dictionary<string, VectorTable> tables,
+        Dictionary<string, OrtGraph> sessions, List<string> checks, List<string> problems)
+    {
+        var dims = manifest.Dimensions;
+        int history = Math.Min(3, dims.Items);
+        int[] query = tokenizer.Encode("test query", manifest.Limits.MaxQueryTokens);
+        int length = InterestSequence.Length(history, query.Length);
+        var ids = new long[length];
+        int interestAt = InterestSequence.Layout(history, query, ids);
+        var historyTokens = new float[length * dims.DModel];
+        for (int i = 0; i < history; i++)
+        {
+            tables["history_tokens"].CopyRow(i, historyTokens.AsSpan((InterestSequence.FirstHistoryPosition + i) * dims.DModel, dims.DModel));
+        }
+
+        float[] interest;
+        using (var a = OrtGraph.Tensor(ids, 1, length))
+        using (var b = OrtGraph.Tensor(historyTokens, 1, length, dims.DModel))
+        using (var c = OrtGraph.Tensor(new long[] { interestAt }, 1))
+        {
+            interest = sessions["user_tower"].Run([(TowerNames.InputIds, a), (TowerNames.HistoryTokens, b), (TowerNames.InterestPosition, c)], TowerNames.Interest)[0];
+        }
+
+        double norm = Math.Sqrt(interest.Sum(x => (double)x * x));
+        if (interest.Length != dims.EmbedDim || interest.Any(x => !float.IsFinite(x)) || Math.Abs(norm - 1) > 1e-3)
+        {
+            problems.Add($"user tower smoke query: expected a finite unit vector of {dims.EmbedDim}, got length {interest.Length}, norm {norm:F4}");
+            return;
+        }
+
+        var emb = tables["embeddings"];
+        var row = new float[dims.EmbedDim];
+        var scored = new List<(int Index, float Score)>(dims.Items);
+        for (int i = 0; i < dims.Items; i++)
+        {
+            emb.CopyRow(i, row);
+            scored.Add((i, System.Numerics.Tensors.TensorPrimitives.Dot(interest.AsSpan(), row)));
+        }
+
+        var top = scored.OrderByDescending(s => s.Score).Take(10).Select(s => s.Index).ToArray();
+        int k = top.Length, f = manifest.PrerankFeatures.Count;
+        var cand = new float[k * dims.EmbedDim];
+        var feats = new float[k * f];
+        for (int j = 0; j < k; j++)
+        {
+            emb.CopyRow(top[j], cand.AsSpan(j * dims.EmbedDim, dims.EmbedDim));
+            tables["prerank_features"].CopyRow(top[j], feats.AsSpan(j * f, f));
+        }
+
+        float[] scores;
+        using (var u = OrtGraph.Tensor(interest, 1, dims.EmbedDim))
+        using (var e = OrtGraph.Tensor(cand, 1, k, dims.EmbedDim))
+        using (var x = OrtGraph.Tensor(feats, 1, k, f))
+        {
+            scores = sessions["prerank"].Run([(TowerNames.User, u), (TowerNames.Candidates, e), (TowerNames.Features, x)], TowerNames.Scores)[0];
+        }
+
+        if (scores.Length != k || scores.Any(s => !float.IsFinite(s)))
+        {
+            problems.Add("prerank smoke query: scores are missing or not finite");
+            return;
+        }
+
+        checks.Add($"smoke query: user tower -> top-{k} of {dims.Items} items -> pre-ranker scores ok");
+    }
+}

@@ -1,0 +1,109 @@
+using Karma.Core.Text;
+using Karma.Export.Onnx;
+using Karma.Training.Configuration;
+using Karma.Training.Modeling;
+using Onnx;
+using DataType = Onnx.TensorProto.Types.DataType;
+
+namespace Karma.Export.Towers;
+
+/// <summary>Input and output names of the exported graphs: the contract with the service (DESIGN.md section 3).</summary>
+public static class TowerNames
+{
+    /// <summary>User tower inputs: token ids with [ITEM] at history slots [B, T] int64; history tokens at those slots (zeros elsewhere) [B, T, d]; position of [INT] [B] int64.</summary>
+    public const string InputIds = "input_ids", HistoryTokens = "history_tokens", InterestPosition = "interest_position";
+
+    /// <summary>User tower output: unit next-interest embedding [B, D].</summary>
+    public const string Interest = "interest";
+
+    /// <summary>Item tower inputs: text token ids [N, L] int64, text mask [N, L] float, raw image feature [N, I], hashed id bucket [N] int64.</summary>
+    public const string ItemTextIds = "item_text_ids", ItemTextMask = "item_text_mask", ItemImage = "item_image", ItemIdBucket = "item_id_bucket";
+
+    /// <summary>Item tower outputs: history token [N, d] and unit retrieval embedding [N, D].</summary>
+    public const string HistoryToken = "history_token", Embedding = "embedding";
+
+    /// <summary>Pre-ranker inputs: user vector [B, D], candidate embeddings [B, C, D], candidate features [B, C, F].</summary>
+    public const string User = "user", Candidates = "candidates", Features = "features";
+
+    /// <summary>Pre-ranker output: click logits [B, C].</summary>
+    public const string Scores = "scores";
+}
+
+/// <summary>Builds the three graphs of a model package from trained weights.</summary>
+public static class TowerGraphs
+{
+    /// <summary>User tower: sequence → h_t.</summary>
+    public static ModelProto UserTower(KarmaModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var c = model.Config;
+        var w = new Weights(model);
+        var g = new GraphBuilder("user_tower");
+        var ids = g.Input(TowerNames.InputIds, DataType.Int64, "batch", "sequence");
+        var hist = g.Input(TowerNames.HistoryTokens, DataType.Float, "batch", "sequence", c.DModel);
+        var pos = g.Input(TowerNames.InterestPosition, DataType.Int64, "batch");
+        var (emb, embShape) = w["backbone.tok_embeddings.weight"];
+        var tokens = g.Gather(g.Constant("backbone.tok_embeddings.weight", emb, embShape), ids);
+        var isItem = g.Unsqueeze(g.Equal(ids, g.ScalarInt64("item_token", SpecialTokens.Item)), 2);
+        var x = g.Where(isItem, hist, tokens);
+        var hidden = BackboneGraph.Hidden(g, w, x, c);
+        var at = g.Node("GatherND", [hidden, g.Unsqueeze(pos, 1)], null, ("batch_dims", 1L));
+        var interest = Layers.L2Normalize(g, Layers.Linear(g, w, at, "interest_head"));
+        g.Output(interest, TowerNames.Interest, DataType.Float, "batch", c.EmbedDim);
+        return g.Build("KARMA user tower: [BOS] [ITEM]xH [SEP] query [INT] -> unit next-interest embedding");
+    }
+
+    /// <summary>Item tower: features → history token and retrieval embedding.</summary>
+    public static ModelProto ItemTower(KarmaModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var c = model.Config;
+        var w = new Weights(model);
+        var g = new GraphBuilder("item_tower");
+        var ids = g.Input(TowerNames.ItemTextIds, DataType.Int64, "items", "tokens");
+        var mask = g.Input(TowerNames.ItemTextMask, DataType.Float, "items", "tokens");
+        var (emb, embShape) = w["backbone.tok_embeddings.weight"];
+        var tokens = g.Gather(g.Constant("backbone.tok_embeddings.weight", emb, embShape), ids);
+        var m = g.Unsqueeze(mask, 2);
+        var text = g.Div(g.ReduceSum(g.Mul(tokens, m), keepDims: false, 1), g.Max(g.ReduceSum(m, keepDims: false, 1), g.Scalar("one", 1f)));
+        var x = text;
+        if (c.ImageDim > 0)
+        {
+            var image = g.Input(TowerNames.ItemImage, DataType.Float, "items", c.ImageDim);
+            var (mean, ms) = w["item_encoder.image_mean"];
+            var (std, ss) = w["item_encoder.image_std"];
+            var standardized = g.Div(g.Sub(image, g.Constant("image_mean", mean, ms)), g.Constant("image_std", std, ss));
+            x = g.Add(x, Layers.Linear(g, w, standardized, "item_encoder.image_proj"));
+        }
+
+        if (c.IdBuckets > 0)
+        {
+            var bucket = g.Input(TowerNames.ItemIdBucket, DataType.Int64, "items");
+            var (ide, ids2) = w["item_encoder.id_embeddings.weight"];
+            x = g.Add(x, g.Gather(g.Constant("item_encoder.id_embeddings.weight", ide, ids2), bucket));
+        }
+
+        var h = Layers.RmsNorm(g, w, x, "item_encoder.fuse_norm", c.NormEps);
+        h = g.Add(h, Layers.Linear(g, w, Layers.Gelu(g, Layers.Linear(g, w, h, "item_encoder.mlp_in")), "item_encoder.mlp_out"));
+        g.Output(Layers.Linear(g, w, h, "item_encoder.history_proj"), TowerNames.HistoryToken, DataType.Float, "items", c.DModel);
+        g.Output(Layers.L2Normalize(g, Layers.Linear(g, w, h, "item_encoder.embed_proj")), TowerNames.Embedding, DataType.Float, "items", c.EmbedDim);
+        return g.Build("KARMA item tower: title tokens, image feature, id bucket -> history token and unit retrieval embedding");
+    }
+
+    /// <summary>Pre-ranker: user vector, candidates and features → click logits.</summary>
+    public static ModelProto PreRank(PreRanker ranker, int embedDim)
+    {
+        ArgumentNullException.ThrowIfNull(ranker);
+        var w = new Weights(ranker);
+        var g = new GraphBuilder("prerank");
+        var user = g.Input(TowerNames.User, DataType.Float, "batch", embedDim);
+        var cand = g.Input(TowerNames.Candidates, DataType.Float, "batch", "candidates", embedDim);
+        var feats = g.Input(TowerNames.Features, DataType.Float, "batch", "candidates", PreRanker.FeatureCount);
+        var u = g.Node("Expand", [g.Unsqueeze(user, 1), g.Node("Shape", [cand])]);
+        var x = g.Concat(-1, u, cand, g.Mul(u, cand), feats);
+        var h = Layers.Gelu(g, Layers.Linear(g, w, x, "fc1"));
+        h = Layers.Gelu(g, Layers.Linear(g, w, h, "fc2"));
+        g.Output(g.Squeeze(Layers.Linear(g, w, h, "fc3"), -1), TowerNames.Scores, DataType.Float, "batch", "candidates");
+        return g.Build("KARMA pre-ranker: MLP over [u, e, u*e, features] -> click logit per candidate");
+    }
+}
