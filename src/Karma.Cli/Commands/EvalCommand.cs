@@ -1,6 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
-using Karma.Training.Configuration;
 using Karma.Training.Evaluation;
 
 namespace Karma.Cli.Commands;
@@ -25,11 +23,8 @@ internal static class EvalCommand
             var report = Evaluator.Run(ckpt, parse.GetValue(data)!.FullName,
                 new EvaluationOptions { PreRank = !parse.GetValue(noPreRank), Seed = parse.GetValue(seed) });
             string dir = parse.GetValue(output)?.FullName ?? ckpt;
-            Directory.CreateDirectory(dir);
-            File.WriteAllText(Path.Combine(dir, "metrics.json"), JsonSerializer.Serialize(report, Json.Options) + "\n");
-            string md = ReportWriter.ToMarkdown(report);
-            File.WriteAllText(Path.Combine(dir, "metrics.md"), md);
-            Console.WriteLine(md);
+            ReportWriter.WriteFiles(dir, report);
+            Console.WriteLine(ReportWriter.ToMarkdown(report));
             return 0;
         }));
         return cmd;

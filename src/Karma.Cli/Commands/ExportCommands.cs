@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using Karma.Core.Data.Synthetic;
 using Karma.Core.Package;
 using Karma.Export.Packaging;
@@ -95,8 +94,7 @@ internal static class ExportCommands
             string align = Path.Combine(workDir, obj.ToArgument());
             Aligner.Run(new RunOptions { DataDir = dataDir, OutDir = align, Config = trainingConfig, Seed = s, Resume = true }, pretrain, obj);
             var report = Evaluator.Run(align, dataDir, new EvaluationOptions { Seed = s });
-            File.WriteAllText(Path.Combine(align, "metrics.json"), JsonSerializer.Serialize(report, Json.Options) + "\n");
-            File.WriteAllText(Path.Combine(align, "metrics.md"), ReportWriter.ToMarkdown(report));
+            ReportWriter.WriteFiles(align, report);
             var result = ModelExporter.Export(new ExportOptions
             {
                 CheckpointDir = align,

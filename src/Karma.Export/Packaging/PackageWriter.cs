@@ -108,7 +108,7 @@ public static class PackageWriter
     private static Dictionary<string, double> Metrics(string checkpointDir, IReadOnlyList<ParityResult> parity)
     {
         var m = new Dictionary<string, double>(StringComparer.Ordinal);
-        string path = Path.Combine(checkpointDir, "metrics.json");
+        string path = Path.Combine(checkpointDir, ReportWriter.JsonFile);
         if (File.Exists(path))
         {
             var r = Json.Read<EvaluationReport>(path);

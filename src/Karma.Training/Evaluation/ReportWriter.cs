@@ -6,6 +6,17 @@ namespace Karma.Training.Evaluation;
 /// <summary>Markdown rendering of an <see cref="EvaluationReport"/>.</summary>
 public static class ReportWriter
 {
+    /// <summary>File names of a saved report.</summary>
+    public const string JsonFile = "metrics.json", MarkdownFile = "metrics.md";
+
+    /// <summary>Writes <c>metrics.json</c> and <c>metrics.md</c> into <paramref name="dir"/> (the exporter reads the JSON).</summary>
+    public static void WriteFiles(string dir, EvaluationReport report)
+    {
+        Directory.CreateDirectory(dir);
+        Configuration.Json.Write(Path.Combine(dir, JsonFile), report);
+        File.WriteAllText(Path.Combine(dir, MarkdownFile), ToMarkdown(report));
+    }
+
     /// <summary>A readable markdown summary.</summary>
     public static string ToMarkdown(EvaluationReport r)
     {

@@ -38,7 +38,7 @@ public static class AblationRunner
             {
                 done++;
                 string dir = Path.Combine(outDir, $"{objective.ToArgument()}-seed{seed}");
-                string metricsPath = Path.Combine(dir, "metrics.json");
+                string metricsPath = Path.Combine(dir, ReportWriter.JsonFile);
                 log.WriteLine($"[ablation] run {done}/{total}: {objective.ToArgument()} seed {seed} (elapsed {clock.Elapsed:h\\:mm\\:ss})");
                 EvaluationReport report;
                 double trainSeconds;
@@ -53,8 +53,7 @@ public static class AblationRunner
                         pretrainDir, objective);
                     trainSeconds = state.Seconds;
                     report = Evaluator.Run(dir, dataDir, new EvaluationOptions { Seed = seed }, log);
-                    Json.Write(metricsPath, report);
-                    File.WriteAllText(Path.Combine(dir, "metrics.md"), ReportWriter.ToMarkdown(report));
+                    ReportWriter.WriteFiles(dir, report);
                 }
 
                 runs.Add(new AblationRun(objective.ToArgument(), seed, trainSeconds, report));

@@ -1,0 +1,138 @@
+using System.Text.Json.Nodes;
+using Karma.Core.Package;
+using Karma.Export.Packaging;
+
+namespace Karma.Export.Tests;
+
+public sealed class ExportTests(TinyCheckpointFixture fx) : IClassFixture<TinyCheckpointFixture>
+{
+    [Fact]
+    public void Export_MeetsParityLimits_OnEveryGraph()
+    {
+        var parity = fx.Result.Parity.ToDictionary(p => p.Graph);
+        Assert.Equal(["item_tower", "user_tower", "prerank"], parity.Keys);
+        Assert.All(parity.Values, p => Assert.True(p.MaxAbsDiff <= 1e-4, $"{p.Graph}: {p.MaxAbsDiff}"));
+        Assert.True(parity["user_tower"].Samples >= 256);
+        Assert.True(parity["user_tower"].Top10Agreement >= 0.99);
+    }
+
+    [Fact]
+    public void Verify_AcceptsTheExportedPackage()
+    {
+        var report = PackageVerifier.Verify(fx.Package);
+        Assert.True(report.Ok, string.Join("\n", report.Problems));
+        Assert.Contains(report.Checks, c => c.StartsWith("smoke query", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Manifest_DescribesGraphsTablesAndMetrics()
+    {
+        var m = ModelManifest.Read(fx.Package);
+        Assert.Equal(["interest"], m.Graphs["user_tower"].Outputs.Select(o => o.Name));
+        Assert.Equal(["batch", "sequence"], m.Graphs["user_tower"].Inputs.Single(i => i.Name == "input_ids").Shape);
+        Assert.Equal(m.Dimensions.Items, m.Tables["embeddings"].Rows);
+        Assert.True(m.Metrics.ContainsKey("hr200"));
+        Assert.True(m.Metrics.ContainsKey("semantic_fidelity50"));
+        Assert.True(m.Metrics.ContainsKey("parity_user_tower_max_abs_diff"));
+    }
+
+    [Fact]
+    public void Export_RefusesWhenParityFails_AndWritesNothing()
+    {
+        string outDir = Path.Combine(fx.Root, "strict");
+        var error = Assert.Throws<ParityException>(() => ModelExporter.Export(new ExportOptions
+        {
+            CheckpointDir = fx.Checkpoint, OutDir = outDir, DataDir = fx.Data, MaxAbsDiff = 0,
+        }, TextWriter.Null));
+        Assert.Contains("max |diff|", error.Message, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(outDir));
+        Assert.Empty(Directory.GetDirectories(fx.Root, ".strict*"));
+    }
+
+    [Fact]
+    public void Export_Float16Table_Verifies()
+    {
+        string outDir = Path.Combine(fx.Root, "f16");
+        ModelExporter.Export(new ExportOptions
+        {
+            CheckpointDir = fx.Checkpoint, OutDir = outDir, DataDir = fx.Data, EmbeddingType = VectorElementType.Float16,
+        }, TextWriter.Null);
+        Assert.Equal("float16", ModelManifest.Read(outDir).Tables["embeddings"].ElementType);
+        var report = PackageVerifier.Verify(outDir);
+        Assert.True(report.Ok, string.Join("\n", report.Problems));
+    }
+
+    [Fact]
+    public void Export_RefusesToOverwriteWithoutForce()
+    {
+        var error = Assert.Throws<IOException>(() => ModelExporter.Export(
+            new ExportOptions { CheckpointDir = fx.Checkpoint, OutDir = fx.Package, DataDir = fx.Data }, TextWriter.Null));
+        Assert.Contains("--force", error.Message, StringComparison.Ordinal);
+    }
+
+    public static TheoryData<string, string> Corruptions => new()
+    {
+        { "missing-graph", "user_tower.onnx: missing" },
+        { "truncated-table", "item_embeddings.bin: " },
+        { "tampered-graph", "prerank.onnx: SHA-256 does not match" },
+        { "tampered-tokenizer", "tokenizer.json: SHA-256 does not match" },
+        { "manifest-dims", "shape [" },
+        { "manifest-json", "manifest.json: not a valid manifest" },
+        { "manifest-missing", "manifest.json: missing" },
+        { "manifest-version", "format version 99 is not supported" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Corruptions))]
+    public void Verify_NamesEachKindOfCorruption(string corruption, string expected)
+    {
+        string dir = fx.CopyPackage("corrupt-" + corruption);
+        string manifest = Path.Combine(dir, ModelManifest.FileName);
+        switch (corruption)
+        {
+            case "missing-graph":
+                File.Delete(Path.Combine(dir, "user_tower.onnx"));
+                break;
+            case "truncated-table":
+                using (var s = File.OpenWrite(Path.Combine(dir, "item_embeddings.bin")))
+                {
+                    s.SetLength(s.Length - 4);
+                }
+
+                break;
+            case "tampered-graph":
+                FlipByte(Path.Combine(dir, "prerank.onnx"));
+                break;
+            case "tampered-tokenizer":
+                FlipByte(Path.Combine(dir, "tokenizer.json"));
+                break;
+            case "manifest-dims":
+                var json = JsonNode.Parse(File.ReadAllText(manifest))!;
+                json["dimensions"]!["embed_dim"] = 3;
+                File.WriteAllText(manifest, json.ToJsonString());
+                break;
+            case "manifest-json":
+                File.WriteAllText(manifest, "{ not json");
+                break;
+            case "manifest-missing":
+                File.Delete(manifest);
+                break;
+            case "manifest-version":
+                var v = JsonNode.Parse(File.ReadAllText(manifest))!;
+                v["format_version"] = 99;
+                File.WriteAllText(manifest, v.ToJsonString());
+                break;
+        }
+
+        var report = PackageVerifier.Verify(dir);
+        Assert.False(report.Ok);
+        Assert.Contains(report.Problems, p => p.Contains(expected, StringComparison.Ordinal));
+    }
+
+    private static void FlipByte(string path)
+    {
+        byte[] b = File.ReadAllBytes(path);
+        b[b.Length / 2] ^= 0x5A;
+        File.WriteAllBytes(path, b);
+    }
+}
