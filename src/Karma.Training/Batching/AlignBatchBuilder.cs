@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Karma.Core.Data;
+using Karma.Core.Package;
 using Karma.Core.Text;
 using Karma.Training.Configuration;
 using Karma.Training.Objectives;
@@ -8,7 +9,8 @@ using static TorchSharp.torch;
 namespace Karma.Training.Batching;
 
 /// <summary>
-/// Lays out stage-2 sequences: <c>[BOS] [ITEM]×history [SEP] query… [INT]</c>, followed for L_gen by the target
+/// Lays out stage-2 sequences with <see cref="InterestSequence"/> (the layout the service uses too):
+/// <c>[BOS] [ITEM]×history [SEP] query… [INT]</c>, followed for L_gen by the target
 /// item's text and <c>[EOS]</c>. Causal attention keeps h_t (the state at [INT]) blind to the appended text,
 /// so one forward pass gives both the interest embedding and the generation loss.
 /// </summary>
@@ -75,26 +77,24 @@ public sealed class AlignBatchBuilder
         for (int e = 0; e < b; e++)
         {
             var ex = examples[e];
-            var seq = new List<int>(64) { SpecialTokens.Bos };
-            var slot = new List<int>(64) { 0 };
             int start = Math.Max(0, ex.History.Length - _config.MaxHistory);
-            for (int i = start; i < ex.History.Length; i++)
+            int historyCount = ex.History.Length - start;
+            int[] query = QueryTokens(ex.Query);
+            var layout = new long[InterestSequence.Length(historyCount, query.Length)];
+            interestPos[e] = InterestSequence.Layout(historyCount, query, layout);
+            var seq = new List<int>(layout.Length + _config.MaxItemTokens + 1);
+            var slot = new List<int>(seq.Capacity);
+            foreach (long id in layout)
             {
-                seq.Add(SpecialTokens.Item);
-                slot.Add(Local(ex.History[i]) + 1);
-            }
-
-            seq.Add(SpecialTokens.Sep);
-            slot.Add(0);
-            foreach (int t in QueryTokens(ex.Query))
-            {
-                seq.Add(t);
+                seq.Add((int)id);
                 slot.Add(0);
             }
 
-            interestPos[e] = seq.Count;
-            seq.Add(SpecialTokens.Interest);
-            slot.Add(0);
+            for (int i = 0; i < historyCount; i++)
+            {
+                slot[InterestSequence.FirstHistoryPosition + i] = Local(ex.History[start + i]) + 1;
+            }
+
             var text = _items.TextTokens[ex.Target];
             maxText = Math.Max(maxText, text.Length);
             if (genLabels is not null)
