@@ -99,6 +99,9 @@ def main():
         if got.shape != want.shape:
             print(f"{name}: shape {got.shape}, runtime gave {want.shape}")
             return 1
+        if not np.all(np.isfinite(got)) or not np.all(np.isfinite(want)):
+            print(f"{name}: non-finite values (numpy {np.isfinite(got).all()}, onnxruntime {np.isfinite(want).all()})")
+            return 1
         diff = float(np.max(np.abs(got - want))) if want.size else 0.0
         worst = max(worst, diff)
         print(f"{name}: max |numpy - onnxruntime| = {diff:.3e}")

@@ -63,6 +63,35 @@ public sealed class ExportTests(TinyCheckpointFixture fx) : IClassFixture<TinyCh
     }
 
     [Fact]
+    public void Export_RefusesToReplaceADirectoryThatIsNotAPackage()
+    {
+        string dir = Path.Combine(fx.Root, "not-a-package");
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "precious.txt"), "keep me");
+        var error = Assert.Throws<IOException>(() => ModelExporter.Export(
+            new ExportOptions { CheckpointDir = fx.Checkpoint, OutDir = dir, DataDir = fx.Data, Force = true }, TextWriter.Null));
+        Assert.Contains("not a model package", error.Message, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(dir, "precious.txt")));
+    }
+
+    [Fact]
+    public void Export_RefusesAPreRankerTrainedOnOtherWeights()
+    {
+        string dir = Path.Combine(fx.Root, "stale");
+        Directory.CreateDirectory(dir);
+        foreach (string f in Directory.GetFiles(fx.Checkpoint))
+        {
+            File.Copy(f, Path.Combine(dir, Path.GetFileName(f)));
+        }
+
+        string info = Path.Combine(dir, Karma.Training.Training.Checkpoint.PreRankInfoFile);
+        File.WriteAllText(info, File.ReadAllText(info).Replace("\"weights_sha256\": \"", "\"weights_sha256\": \"0", StringComparison.Ordinal));
+        var error = Assert.Throws<InvalidDataException>(() => ModelExporter.Export(
+            new ExportOptions { CheckpointDir = dir, OutDir = Path.Combine(fx.Root, "stale-out"), DataDir = fx.Data }, TextWriter.Null));
+        Assert.Contains("other weights", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Export_RefusesToOverwriteWithoutForce()
     {
         var error = Assert.Throws<IOException>(() => ModelExporter.Export(
@@ -80,6 +109,8 @@ public sealed class ExportTests(TinyCheckpointFixture fx) : IClassFixture<TinyCh
         { "manifest-json", "manifest.json: not a valid manifest" },
         { "manifest-missing", "manifest.json: missing" },
         { "manifest-version", "format version 99 is not supported" },
+        { "manifest-null-section", "cannot be checked" },
+        { "manifest-path-escape", "is not a plain file name" },
     };
 
     [Theory]
@@ -116,6 +147,16 @@ public sealed class ExportTests(TinyCheckpointFixture fx) : IClassFixture<TinyCh
                 break;
             case "manifest-missing":
                 File.Delete(manifest);
+                break;
+            case "manifest-null-section":
+                var ns = JsonNode.Parse(File.ReadAllText(manifest))!;
+                ns["dimensions"] = null;
+                File.WriteAllText(manifest, ns.ToJsonString());
+                break;
+            case "manifest-path-escape":
+                var pe = JsonNode.Parse(File.ReadAllText(manifest))!;
+                pe["tokenizer"]!["file"] = "../tokenizer.json";
+                File.WriteAllText(manifest, pe.ToJsonString());
                 break;
             case "manifest-version":
                 var v = JsonNode.Parse(File.ReadAllText(manifest))!;

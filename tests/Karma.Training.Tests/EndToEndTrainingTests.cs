@@ -108,6 +108,54 @@ public sealed class EndToEndTrainingTests(TinyPipelineFixture run) : IClassFixtu
     }
 
     [Fact]
+    public void Resume_AfterInterruption_GivesTheSameWeightsAsOneRun()
+    {
+        var config = run.Config with { Align = run.Config.Align with { Steps = 24 } };
+        string whole = Path.Combine(run.Root, "whole"), parts = Path.Combine(run.Root, "parts");
+        Aligner.Run(new RunOptions { DataDir = run.Data, OutDir = whole, Config = config, Seed = 5, Log = TextWriter.Null }, run.Pretrain, Objective.Karma);
+        var first = Aligner.Run(new RunOptions { DataDir = run.Data, OutDir = parts, Config = config, Seed = 5, StopAtStep = 11, Log = TextWriter.Null }, run.Pretrain, Objective.Karma);
+        Assert.Equal(11, first.Step);
+        Aligner.Run(new RunOptions { DataDir = run.Data, OutDir = parts, Config = config, Seed = 5, Resume = true, Log = TextWriter.Null }, run.Pretrain, Objective.Karma);
+
+        var (_, a, _) = Checkpoint.Load(whole);
+        var (_, b, _) = Checkpoint.Load(parts);
+        using (a)
+        using (b)
+        {
+            var wb = b.state_dict();
+            foreach (var (name, ta) in a.state_dict())
+            {
+                double diff = (ta - wb[name]).abs().max().item<float>();
+                Assert.True(diff < 1e-5, $"{name} differs by {diff}");
+            }
+        }
+    }
+
+    [Fact]
+    public void Resume_RefusesOtherSeedOrParent()
+    {
+        var error = Assert.Throws<InvalidDataException>(() => Aligner.Run(
+            new RunOptions { DataDir = run.Data, OutDir = run.Align, Config = run.Config, Seed = 9, Resume = true, Log = TextWriter.Null },
+            run.Pretrain, Objective.KarmaImg));
+        Assert.Contains("seed differ", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_DetectsWeightsThatDoNotMatchTheConfig()
+    {
+        string dir = Path.Combine(run.Root, "torn");
+        Directory.CreateDirectory(dir);
+        foreach (string f in Directory.GetFiles(run.Align))
+        {
+            File.Copy(f, Path.Combine(dir, Path.GetFileName(f)));
+        }
+
+        File.Copy(Path.Combine(run.Pretrain, Checkpoint.WeightsFile), Path.Combine(dir, Checkpoint.WeightsFile), overwrite: true);
+        var error = Assert.Throws<InvalidDataException>(() => Checkpoint.ReadInfo(dir));
+        Assert.Contains("does not match", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Align_RefusesToResumeAnotherObjective()
     {
         var error = Assert.Throws<InvalidDataException>(() => Aligner.Run(

@@ -50,6 +50,16 @@ public sealed class LossesTests
     }
 
     [Fact]
+    public void ImageRegression_Masked_IgnoresRowsWithoutImage()
+    {
+        using var a = tensor(new[] { 1f, 2f, 9f, 9f }, [2, 2]);
+        using var b = tensor(new[] { 1f, 0f, 0f, 0f }, [2, 2]);
+        using var valid = tensor(new[] { true, false });
+        using var loss = Losses.ImageRegression(a, b, valid);
+        Assert.Equal((0 + 4) / 2.0, loss.item<float>(), 6);
+    }
+
+    [Fact]
     public void Bpr_GradientPushesPositiveUpAndNegativeDown()
     {
         using var pos = tensor(new[] { 0f }, requires_grad: true);

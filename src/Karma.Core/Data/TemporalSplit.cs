@@ -14,9 +14,11 @@ public sealed record InteractionExample(
     long Timestamp);
 
 /// <summary>
-/// Leave-last-out split per user in time order (DESIGN.md section 2): a user's last engagement is the test
-/// example, the one before it validation, the rest training. Users with two engagements give one training
-/// and one test example; users with one give a training example only.
+/// Leave-last-out split per user in time order (DESIGN.md section 2), by request: the last engagement of the
+/// user's last engaged request is the test example, the last engagement of the request before it validation,
+/// and the engagements of all earlier requests are training. Other engagements of the two held-out requests
+/// are left out, so no training example shares their history and query. Users with two engaged requests give
+/// training and test examples; users with one give training examples only.
 /// </summary>
 public sealed class TemporalSplit
 {
@@ -86,24 +88,44 @@ public sealed class TemporalSplit
                 history.AddRange(req.Engaged);
             }
 
+            // perUser is in request order; find where the last two engaged requests start.
             int n = perUser.Count;
-            int trainEnd = n >= 3 ? n - 2 : n == 2 ? 1 : n;
-            for (int i = 0; i < n; i++)
+            int lastStart = n, previousStart = n;
+            if (n > 0)
             {
-                var ex = perUser[i];
-                if (i < trainEnd)
+                lastStart = n - 1;
+                while (lastStart > 0 && perUser[lastStart - 1].Request == perUser[n - 1].Request)
                 {
-                    train.Add(ex);
-                    trainClicks[ex.Target]++;
+                    lastStart--;
                 }
-                else if (n >= 3 && i == n - 2)
+
+                previousStart = lastStart;
+                if (lastStart > 0)
                 {
-                    validation.Add(ex);
+                    previousStart = lastStart - 1;
+                    while (previousStart > 0 && perUser[previousStart - 1].Request == perUser[lastStart - 1].Request)
+                    {
+                        previousStart--;
+                    }
                 }
-                else
-                {
-                    test.Add(ex);
-                }
+            }
+
+            int engagedRequests = n == 0 ? 0 : lastStart == 0 ? 1 : previousStart == 0 ? 2 : 3;
+            int trainEnd = engagedRequests switch { 0 => 0, 1 => n, 2 => lastStart, _ => previousStart };
+            for (int i = 0; i < trainEnd; i++)
+            {
+                train.Add(perUser[i]);
+                trainClicks[perUser[i].Target]++;
+            }
+
+            if (engagedRequests >= 3)
+            {
+                validation.Add(perUser[lastStart - 1]);
+            }
+
+            if (engagedRequests >= 2)
+            {
+                test.Add(perUser[n - 1]);
             }
         }
 

@@ -61,9 +61,17 @@ public static class ModelExporter
     {
         ArgumentNullException.ThrowIfNull(options);
         log ??= Console.Error;
-        if (Directory.Exists(options.OutDir) && Directory.EnumerateFileSystemEntries(options.OutDir).Any() && !options.Force)
+        if (Directory.Exists(options.OutDir) && Directory.EnumerateFileSystemEntries(options.OutDir).Any())
         {
-            throw new IOException($"{options.OutDir} exists and is not empty; pass --force to replace it");
+            if (!options.Force)
+            {
+                throw new IOException($"{options.OutDir} exists and is not empty; pass --force to replace it");
+            }
+
+            if (!File.Exists(Path.Combine(options.OutDir, ModelManifest.FileName)))
+            {
+                throw new IOException($"{options.OutDir} is not a model package (no {ModelManifest.FileName}); --force only replaces packages");
+            }
         }
 
         var (info, model, tokenizer) = Checkpoint.Load(options.CheckpointDir);
@@ -81,6 +89,11 @@ public static class ModelExporter
 
         model.eval();
         var preInfo = Json.Read<PreRankInfo>(Path.Combine(options.CheckpointDir, Checkpoint.PreRankInfoFile));
+        if (preInfo.WeightsSha256 != info.WeightsSha256)
+        {
+            throw new InvalidDataException($"{options.CheckpointDir}: the pre-ranker was trained on other weights than the checkpoint's; run `karma eval` again");
+        }
+
         using var ranker = new PreRanker(info.Model.EmbedDim, preInfo.Hidden);
         ranker.load_safetensors(prerankWeights);
         ranker.eval();
@@ -101,6 +114,15 @@ public static class ModelExporter
 
         var parity = new List<ParityResult>();
         var (ortHistory, ortEmbeddings, itemParity) = ItemTables(model, items, itemGraph, info.Model, log);
+        if (options.EmbeddingType == VectorElementType.Float16)
+        {
+            // Parity of the user tower's top-10 is checked against the table as it will be stored.
+            for (int i = 0; i < ortEmbeddings.Length; i++)
+            {
+                ortEmbeddings[i] = (float)(Half)ortEmbeddings[i];
+            }
+        }
+
         parity.Add(itemParity);
         var samples = ParitySamples(split, options.ParitySamples);
         parity.AddRange(UserAndPreRankParity(model, ranker, items, builder, samples, data, ortHistory, ortEmbeddings,

@@ -20,8 +20,21 @@ public sealed record VerifyReport(IReadOnlyList<string> Checks, IReadOnlyList<st
 /// </summary>
 public static class PackageVerifier
 {
-    /// <summary>Verifies; never throws for a bad package (problems are reported), only for programming errors.</summary>
+    /// <summary>Verifies; never throws for a bad package: every failure becomes a reported problem.</summary>
     public static VerifyReport Verify(string dir)
+    {
+        try
+        {
+            return VerifyUnchecked(dir);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A manifest can be valid JSON and still nonsensical (nulls, wrong types); report, do not crash.
+            return new VerifyReport([], [$"{Path.Combine(dir, ModelManifest.FileName)}: cannot be checked ({e.GetType().Name}: {e.Message})"]);
+        }
+    }
+
+    private static VerifyReport VerifyUnchecked(string dir)
     {
         var checks = new List<string>();
         var problems = new List<string>();
@@ -39,6 +52,12 @@ public static class PackageVerifier
 
         bool FileOk(string file, string sha, long bytes)
         {
+            if (string.IsNullOrEmpty(file) || file != Path.GetFileName(file) || file is "." or "..")
+            {
+                problems.Add($"manifest: '{file}' is not a plain file name inside the package");
+                return false;
+            }
+
             string path = Path.Combine(dir, file);
             if (!File.Exists(path))
             {

@@ -84,12 +84,33 @@ public static class PackageWriter
                 Metrics = Metrics(options.CheckpointDir, parity),
             };
             manifest.Write(temp);
+            // Swap: the old package is moved aside first, so a failed move never loses it.
+            string? old = null;
             if (Directory.Exists(outDir))
             {
-                Directory.Delete(outDir, recursive: true);
+                old = Path.Combine(parent, $".{Path.GetFileName(outDir)}.{Guid.NewGuid():N}.old");
+                Directory.Move(outDir, old);
             }
 
-            Directory.Move(temp, outDir);
+            try
+            {
+                Directory.Move(temp, outDir);
+            }
+            catch
+            {
+                if (old is not null)
+                {
+                    Directory.Move(old, outDir);
+                }
+
+                throw;
+            }
+
+            if (old is not null)
+            {
+                Directory.Delete(old, recursive: true);
+            }
+
             long bytes = Directory.EnumerateFiles(outDir).Sum(f => new FileInfo(f).Length);
             log.WriteLine($"[export] wrote {outDir}: {bytes / 1024.0 / 1024.0:F2} MiB, model version {manifest.ModelVersion}");
             return new ExportResult(outDir, manifest, parity, bytes);
@@ -112,6 +133,11 @@ public static class PackageWriter
         if (File.Exists(path))
         {
             var r = Json.Read<EvaluationReport>(path);
+            if (r.WeightsSha256 != Checkpoint.ReadInfo(checkpointDir).WeightsSha256)
+            {
+                throw new InvalidDataException($"{path} describes other weights than the checkpoint's; run `karma eval` again");
+            }
+
             m["hr50"] = r.Model.All.Hr50;
             m["hr200"] = r.Model.All.Hr200;
             m["hr1000"] = r.Model.All.Hr1000;

@@ -11,9 +11,10 @@ namespace Karma.Training.Batching;
 /// </summary>
 public sealed class ItemFeatures : IDisposable
 {
-    private ItemFeatures(int count, int[][] textTokens, Tensor tokens, Tensor mask, Tensor? image, Tensor idBucket,
-        float[] imageMean, float[] imageStd)
+    private ItemFeatures(int count, int[][] textTokens, Tensor tokens, Tensor mask, Tensor? image, Tensor hasImage,
+        Tensor idBucket, float[] imageMean, float[] imageStd)
     {
+        HasImage = hasImage;
         Count = count;
         TextTokens = textTokens;
         Tokens = tokens;
@@ -38,6 +39,9 @@ public sealed class ItemFeatures : IDisposable
 
     /// <summary>[N, I] float32 raw image features, or null when the catalog has none.</summary>
     public Tensor? Image { get; }
+
+    /// <summary>[N] bool: the item came with an image feature (others carry the catalog mean, neutral after standardisation).</summary>
+    public Tensor HasImage { get; }
 
     /// <summary>[N] int64 hashed id bucket (0 when id embeddings are off).</summary>
     public Tensor IdBucket { get; }
@@ -85,6 +89,7 @@ public sealed class ItemFeatures : IDisposable
         var mask = new long[n * l];
         var bucket = new long[n];
         var image = dim > 0 ? new float[n * dim] : null;
+        var hasImage = new bool[n];
         for (int i = 0; i < n; i++)
         {
             var ids = tokenizer.Encode(ItemText(items[i]));
@@ -109,9 +114,16 @@ public sealed class ItemFeatures : IDisposable
             if (image is not null)
             {
                 var e = items[i].ImageEmbedding;
-                if (e is not null && e.Length == dim)
+                if (e is not null)
                 {
+                    if (e.Length != dim)
+                    {
+                        throw new InvalidDataException(
+                            $"item '{items[i].ItemId}' has an image_embedding of {e.Length} numbers; the model expects {dim}");
+                    }
+
                     Array.Copy(e, 0, image, i * dim, dim);
+                    hasImage[i] = true;
                 }
             }
         }
@@ -121,24 +133,36 @@ public sealed class ItemFeatures : IDisposable
         Array.Fill(std, 1f);
         if (image is not null)
         {
+            // Statistics over the items that have an image; the others get the mean, i.e. zero after standardisation.
+            int withImage = Math.Max(1, hasImage.Count(h => h));
             for (int d = 0; d < dim; d++)
             {
                 double s = 0, s2 = 0;
                 for (int i = 0; i < n; i++)
                 {
-                    double x = image[i * dim + d];
-                    s += x;
-                    s2 += x * x;
+                    if (hasImage[i])
+                    {
+                        double x = image[i * dim + d];
+                        s += x;
+                        s2 += x * x;
+                    }
                 }
 
-                double mu = s / n;
+                double mu = s / withImage;
                 mean[d] = (float)mu;
-                std[d] = (float)Math.Max(Math.Sqrt(Math.Max(s2 / n - mu * mu, 0)), 1e-6);
+                std[d] = (float)Math.Max(Math.Sqrt(Math.Max(s2 / withImage - mu * mu, 0)), 1e-6);
+                for (int i = 0; i < n; i++)
+                {
+                    if (!hasImage[i])
+                    {
+                        image[i * dim + d] = mean[d];
+                    }
+                }
             }
         }
 
         return new ItemFeatures(n, text, tensor(tok, [n, l]), tensor(mask, [n, l]),
-            image is null ? null : tensor(image, [n, dim]), tensor(bucket), mean, std);
+            image is null ? null : tensor(image, [n, dim]), tensor(hasImage), tensor(bucket), mean, std);
     }
 
     /// <summary>Rows of the catalog for the given item indices [U].</summary>
@@ -152,6 +176,7 @@ public sealed class ItemFeatures : IDisposable
         Tokens.Dispose();
         Mask.Dispose();
         Image?.Dispose();
+        HasImage.Dispose();
         IdBucket.Dispose();
     }
 }

@@ -23,7 +23,9 @@ public static class AttentionSinks
             {
                 var p = chunks[c + 1 + l];                 // [B, H, T, T]
                 long heads = p.shape[1], t = p.shape[2];
-                using var max = p.max(-1).values;           // [B, H, T]
+                var (maxValues, maxIndexes) = p.max(-1);
+                using var max = maxValues;                 // [B, H, T]
+                maxIndexes.Dispose();
                 using var first = p.select(-1, 0);          // [B, H, T]
                 float[] mx = max.data<float>().ToArray();
                 float[] fs = first.data<float>().ToArray();

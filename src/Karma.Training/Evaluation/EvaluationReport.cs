@@ -27,6 +27,9 @@ public sealed record EvaluationReport
     /// <summary>Pre-ranker gAUC with and without the interest embedding (null when no pre-ranker was trained).</summary>
     public PreRankReport? PreRank { get; init; }
 
+    /// <summary>SHA-256 of the evaluated weights (ties the report to them).</summary>
+    public string? WeightsSha256 { get; init; }
+
     /// <summary>Seconds the evaluation took.</summary>
     public double Seconds { get; init; }
 }

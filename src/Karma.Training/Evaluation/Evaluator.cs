@@ -75,8 +75,7 @@ public static class Evaluator
         PreRankReport? preRank = null;
         if (options.PreRank)
         {
-            preRank = PreRank(checkpointDir, info.Training.PreRank, model, items, builder, data, split, catalog,
-                testInterest, options, log);
+            preRank = PreRank(checkpointDir, info, model, items, builder, data, split, catalog, testInterest, options, log);
         }
 
         return new EvaluationReport
@@ -89,15 +88,18 @@ public static class Evaluator
             SemanticFidelity50 = fidelity,
             AttentionSinks = sinks,
             PreRank = preRank,
+            WeightsSha256 = info.WeightsSha256,
             Seconds = clock.Elapsed.TotalSeconds,
         };
     }
 
-    private static PreRankReport PreRank(string checkpointDir, Configuration.PreRankConfig config, Modeling.KarmaModel model,
+    private static PreRankReport PreRank(string checkpointDir, CheckpointInfo info, Modeling.KarmaModel model,
         ItemFeatures items, AlignBatchBuilder builder, SearchLog data, TemporalSplit split, Tensor catalog, Tensor testInterest,
         EvaluationOptions options, TextWriter log)
     {
+        var config = info.Training.PreRank;
         using var features = PreRankTrainer.ItemFeatureTable(data, split);
+        Modeling.PreRanker? kept = null;
         using var trainInterest = Encoding.EncodeUsers(model, items, builder, split.Train);
         double[] gauc = new double[2];
         int requests = 0;
@@ -105,14 +107,30 @@ public static class Evaluator
         {
             using var trainUsers = PreRankTrainer.UserVectors(kind, trainInterest, catalog, split.Train);
             using var testUsers = PreRankTrainer.UserVectors(kind, testInterest, catalog, split.Test);
-            using var ranker = PreRankTrainer.Train(config, trainUsers, catalog, features, split.Train, options.Seed, log,
+            var ranker = PreRankTrainer.Train(config, trainUsers, catalog, features, split.Train, options.Seed, log,
                 kind == UserVector.Interest ? "prerank +h_t" : "prerank history-mean");
             var (g, n) = PreRankTrainer.GroupAuc(ranker, testUsers, catalog, features, data, split.Test);
             gauc[(int)kind] = g;
             requests = n;
-            if (kind == UserVector.Interest && options.SavePreRanker)
+            if (kind == UserVector.Interest)
             {
-                PreRankTrainer.Save(checkpointDir, ranker, new PreRankInfo { UserVector = kind, Hidden = config.Hidden, Gauc = g });
+                kept = ranker;
+            }
+            else
+            {
+                ranker.Dispose();
+            }
+        }
+
+        using (kept)
+        {
+            if (options.SavePreRanker && kept is not null)
+            {
+                PreRankTrainer.Save(checkpointDir, kept, new PreRankInfo
+                {
+                    UserVector = UserVector.Interest, Hidden = config.Hidden, Gauc = gauc[0], BaselineGauc = gauc[1],
+                    WeightsSha256 = info.WeightsSha256,
+                });
             }
         }
 

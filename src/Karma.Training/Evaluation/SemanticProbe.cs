@@ -24,7 +24,7 @@ public static class SemanticProbe
         long dim = trainInterest.shape[1];
         using var probe = nn.Linear(dim, vocabSize);
         using var targets = SoftTargets(trainTargets, vocabSize);
-        var opt = optim.Adam(probe.parameters(), 1e-2);
+        using var opt = optim.Adam(probe.parameters(), 1e-2);
         using (var x = trainInterest.detach())
         {
             for (int s = 0; s < steps; s++)

@@ -44,4 +44,13 @@ public static class Losses
     /// <summary>Mean squared error of predicted and target (standardised) image features.</summary>
     public static Tensor ImageRegression(Tensor predicted, Tensor target)
         => nn.functional.mse_loss(predicted, target);
+
+    /// <summary>Mean squared error over the rows whose <paramref name="valid"/> [B] is true (items with an image).</summary>
+    public static Tensor ImageRegression(Tensor predicted, Tensor target, Tensor valid)
+    {
+        using var scope = NewDisposeScope();
+        var m = valid.to_type(float32);
+        var perRow = (predicted - target).pow(2).mean([1]);
+        return ((perRow * m).sum() / m.sum().clamp_min(1.0)).MoveToOuterDisposeScope();
+    }
 }

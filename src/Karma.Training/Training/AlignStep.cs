@@ -56,7 +56,7 @@ public static class AlignStep
         {
             var targetImage = (items.Image.index_select(0, batch.TargetItem) - model.item_encoder.image_mean)
                 / model.item_encoder.image_std;
-            var l = Losses.ImageRegression(model.PredictImage(interest), targetImage);
+            var l = Losses.ImageRegression(model.PredictImage(interest), targetImage, items.HasImage.index_select(0, batch.TargetItem));
             total = total + config.LambdaImg * l;
             img = l.item<float>();
         }

@@ -23,6 +23,7 @@ public static class Aligner
         TorchRuntime.Seed(options.Seed);
         bool resuming = options.Resume && Checkpoint.Exists(options.OutDir);
         var (info, model, tokenizer) = Checkpoint.Load(resuming ? options.OutDir : initFrom);
+        using var modelScope = model;
         TrainerState state = new();
         if (resuming)
         {
@@ -32,12 +33,11 @@ public static class Aligner
                     $"{options.OutDir} holds a '{info.Stage}' checkpoint with objective '{info.Objective}', not align/{objective.ToArgument()}");
             }
 
-            string statePath = Path.Combine(options.OutDir, Checkpoint.StateFile);
-            if (File.Exists(statePath))
-            {
-                state = Json.Read<TrainerState>(statePath);
-            }
-
+            ResumeGuard.Check(options.OutDir, ("seed", info.Seed, options.Seed),
+                ("parent checkpoint", info.InitFrom, Path.GetFullPath(initFrom)),
+                ("data", info.Data, Path.GetFullPath(options.DataDir)),
+                ("align settings", info.Training.Align with { Steps = 0 }, config.Align with { Steps = 0 }));
+            state = ResumeGuard.ReadState(options.OutDir, info);
             log.WriteLine($"[align {objective.ToArgument()}] resuming {options.OutDir} at step {state.Step}");
         }
         else
@@ -71,7 +71,7 @@ public static class Aligner
         using var items = ItemFeatures.Build(data.Items, tokenizer, info.Model);
         var builder = new AlignBatchBuilder(items, tokenizer, info.Model, config.Align.HardNegatives);
         var parameters = model.parameters().Where(p => p.requires_grad).ToList();
-        var optimizer = optim.AdamW(parameters, config.Align.LearningRate, weight_decay: 0.01);
+        using var optimizer = optim.AdamW(parameters, config.Align.LearningRate, weight_decay: 0.01);
         if (resuming && File.Exists(Path.Combine(options.OutDir, Checkpoint.OptimizerFile)))
         {
             optimizer.load_py(Path.Combine(options.OutDir, Checkpoint.OptimizerFile));
@@ -126,12 +126,18 @@ public static class Aligner
             }
 
             progress.Report(done, (long)(done - firstStep) * batchSize, () => Describe(terms));
-            bool last = done == total;
+            bool stop = options.StopAtStep is { } stopAt && done >= stopAt;
+            bool last = done == total || stop;
             if (last || (options.CheckpointEvery > 0 && done % options.CheckpointEvery == 0))
             {
                 state = new TrainerState { Step = done, Curve = curve, Seconds = secondsBefore + progress.Elapsed.TotalSeconds };
                 Checkpoint.Save(options.OutDir, info with { Step = done, Created = DateTimeOffset.UtcNow }, model, tokenizer, optimizer, state);
                 LossCurvePlot.Save(curve, Path.Combine(options.OutDir, LossCurvePlot.FileName), $"align ({objective.ToArgument()}): loss terms");
+            }
+
+            if (stop)
+            {
+                break;
             }
         }
 

@@ -17,7 +17,11 @@ public static class Checkpoint
         OptimizerFile = "optimizer.pt", StateFile = "trainer_state.json", PreRankWeightsFile = "prerank.safetensors",
         PreRankInfoFile = "prerank.json";
 
-    /// <summary>Writes weights, config and tokenizer; the config goes last so a half-written directory is never taken as complete.</summary>
+    /// <summary>
+    /// Writes weights, tokenizer, optimizer and state, then the config with the weights' SHA-256 last, so a save
+    /// interrupted half-way is detected on load. Files derived from older weights (a pre-ranker, metrics) are
+    /// removed: they no longer describe this model.
+    /// </summary>
     public static void Save(string dir, CheckpointInfo info, KarmaModel model, BpeTokenizer tokenizer,
         TorchSharp.Modules.OptimizerHelper? optimizer = null, TrainerState? state = null)
     {
@@ -41,8 +45,16 @@ public static class Checkpoint
             Json.Write(Path.Combine(dir, StateFile), state);
         }
 
-        Json.Write(Path.Combine(dir, ConfigFile), info);
+        foreach (string stale in new[] { PreRankWeightsFile, PreRankInfoFile, "metrics.json", "metrics.md" })
+        {
+            File.Delete(Path.Combine(dir, stale));
+        }
+
+        Json.Write(Path.Combine(dir, ConfigFile), info with { WeightsSha256 = WeightsHash(dir) });
     }
+
+    /// <summary>SHA-256 (lower-case hex) of a checkpoint's weights file.</summary>
+    public static string WeightsHash(string dir) => Karma.Core.Package.ModelManifest.Sha256Of(Path.Combine(dir, WeightsFile));
 
     /// <summary>True when <paramref name="dir"/> holds a complete checkpoint.</summary>
     public static bool Exists(string dir)
@@ -63,6 +75,12 @@ public static class Checkpoint
         }
 
         info.Model.Validate();
+        if (info.WeightsSha256 is { } expected && !string.Equals(expected, WeightsHash(dir), StringComparison.Ordinal))
+        {
+            throw new InvalidDataException(
+                $"{dir}: {WeightsFile} does not match {ConfigFile} (a save was interrupted or a file replaced); resume from an intact checkpoint");
+        }
+
         return info;
     }
 

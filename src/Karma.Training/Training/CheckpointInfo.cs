@@ -44,6 +44,9 @@ public sealed record CheckpointInfo
     /// <summary>Catalog image-feature standard deviation.</summary>
     public float[] ImageStd { get; init; } = [];
 
+    /// <summary>SHA-256 of <c>model.safetensors</c>: ties the config (written last) to the weights, so a torn save is detected.</summary>
+    public string? WeightsSha256 { get; init; }
+
     /// <summary>UTC time written.</summary>
     public DateTimeOffset Created { get; init; } = DateTimeOffset.UtcNow;
 }

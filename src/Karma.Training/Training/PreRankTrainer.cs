@@ -84,7 +84,7 @@ public static class PreRankTrainer
         ArgumentNullException.ThrowIfNull(train);
         manual_seed(seed);
         var model = new PreRanker((int)catalog.shape[1], config.Hidden);
-        var opt = optim.AdamW(model.parameters(), config.LearningRate, weight_decay: 0.01);
+        using var opt = optim.AdamW(model.parameters(), config.LearningRate, weight_decay: 0.01);
         var progress = new ProgressReporter(label, config.Steps, "req", log);
         int b = Math.Min(config.BatchSize, train.Count);
         for (int step = 0; step < config.Steps; step++)
@@ -197,4 +197,7 @@ public sealed record PreRankInfo
 
     /// <summary>gAUC of the history-mean baseline trained the same way.</summary>
     public double BaselineGauc { get; init; }
+
+    /// <summary>SHA-256 of the checkpoint weights the pre-ranker was trained on (the exporter refuses a mismatch).</summary>
+    public string? WeightsSha256 { get; init; }
 }

@@ -38,10 +38,11 @@ public static class Pretrainer
                 throw new InvalidDataException($"{options.OutDir} holds a '{info.Stage}' checkpoint, not a pretrain one");
             }
 
-            if (File.Exists(Path.Combine(options.OutDir, Checkpoint.StateFile)))
-            {
-                state = Json.Read<TrainerState>(Path.Combine(options.OutDir, Checkpoint.StateFile));
-            }
+            ResumeGuard.Check(options.OutDir, ("seed", info.Seed, options.Seed),
+                ("data", info.Data, Path.GetFullPath(options.DataDir)),
+                ("pretrain settings", info.Training.Pretrain with { Steps = 0 }, config.Pretrain with { Steps = 0 }),
+                ("model settings", info.Model, config.Model with { VocabSize = info.Model.VocabSize, ImageDim = info.Model.ImageDim }));
+            state = ResumeGuard.ReadState(options.OutDir, info);
 
             log.WriteLine($"[pretrain] resuming {options.OutDir} at step {state.Step}");
         }
@@ -65,9 +66,16 @@ public static class Pretrainer
             };
         }
 
+        if (config.Pretrain.SeqLen - 1 > info.Model.MaxSeqLen)
+        {
+            throw new InvalidDataException(
+                $"pretrain.seq_len {config.Pretrain.SeqLen} needs model.max_seq_len of at least {config.Pretrain.SeqLen - 1} (it is {info.Model.MaxSeqLen})");
+        }
+
         var corpus = data.Items.Select(i => Encode(tokenizer, i, config.Pretrain.SeqLen)).ToArray();
         var parameters = model.backbone.parameters().ToList();
-        var optimizer = optim.AdamW(parameters, config.Pretrain.LearningRate, weight_decay: 0.01);
+        using var modelScope = model;
+        using var optimizer = optim.AdamW(parameters, config.Pretrain.LearningRate, weight_decay: 0.01);
         if (resuming && File.Exists(Path.Combine(options.OutDir, Checkpoint.OptimizerFile)))
         {
             optimizer.load_py(Path.Combine(options.OutDir, Checkpoint.OptimizerFile));
@@ -113,12 +121,18 @@ public static class Pretrainer
             }
 
             progress.Report(done, (long)(done - firstStep) * batchSize, () => $"lm {loss:F3}");
-            bool last = done == total;
+            bool stop = options.StopAtStep is { } stopAt && done >= stopAt;
+            bool last = done == total || stop;
             if (last || (options.CheckpointEvery > 0 && done % options.CheckpointEvery == 0))
             {
                 state = new TrainerState { Step = done, Curve = curve, Seconds = secondsBefore + progress.Elapsed.TotalSeconds };
                 Checkpoint.Save(options.OutDir, info with { Step = done, Created = DateTimeOffset.UtcNow }, model, tokenizer, optimizer, state);
                 LossCurvePlot.Save(curve, Path.Combine(options.OutDir, LossCurvePlot.FileName), "pretrain: language-model loss");
+            }
+
+            if (stop)
+            {
+                break;
             }
         }
 

@@ -23,6 +23,9 @@ public sealed record RunOptions
     /// <summary>Save a resumable checkpoint every this many steps (0: only at the end).</summary>
     public int CheckpointEvery { get; init; } = 500;
 
+    /// <summary>Stop (with a checkpoint) once this step is reached, as an interruption would; null runs to the end.</summary>
+    public int? StopAtStep { get; init; }
+
     /// <summary>Where progress lines go (standard error by default).</summary>
     public TextWriter? Log { get; init; }
 }
