@@ -88,10 +88,10 @@ internal static class ExportCommands
                 SyntheticLogGenerator.Generate(SyntheticPreset.Get(name), 42, dataDir);
             }
 
-            string pretrain = Path.Combine(workDir, "pretrain");
+            string pretrain = Path.Combine(workDir, $"pretrain-seed{s}");
             Pretrainer.Run(new RunOptions { DataDir = dataDir, OutDir = pretrain, Config = trainingConfig, Seed = s, Resume = true });
             var obj = ObjectiveExtensions.Parse(parse.GetValue(objective)!);
-            string align = Path.Combine(workDir, obj.ToArgument());
+            string align = Path.Combine(workDir, $"{obj.ToArgument()}-seed{s}");
             Aligner.Run(new RunOptions { DataDir = dataDir, OutDir = align, Config = trainingConfig, Seed = s, Resume = true }, pretrain, obj);
             var report = Evaluator.Run(align, dataDir, new EvaluationOptions { Seed = s });
             ReportWriter.WriteFiles(align, report);
