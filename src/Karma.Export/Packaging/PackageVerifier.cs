@@ -52,29 +52,9 @@ public static class PackageVerifier
 
         bool FileOk(string file, string sha, long bytes)
         {
-            if (string.IsNullOrEmpty(file) || file != Path.GetFileName(file) || file is "." or "..")
+            if (PackageFiles.Problem(dir, file, sha, bytes) is { } problem)
             {
-                problems.Add($"manifest: '{file}' is not a plain file name inside the package");
-                return false;
-            }
-
-            string path = Path.Combine(dir, file);
-            if (!File.Exists(path))
-            {
-                problems.Add($"{file}: missing");
-                return false;
-            }
-
-            long actual = new FileInfo(path).Length;
-            if (actual != bytes)
-            {
-                problems.Add($"{file}: {actual} bytes, manifest says {bytes} (truncated or replaced)");
-                return false;
-            }
-
-            if (!string.Equals(ModelManifest.Sha256Of(path), sha, StringComparison.OrdinalIgnoreCase))
-            {
-                problems.Add($"{file}: SHA-256 does not match the manifest (file modified)");
+                problems.Add(problem);
                 return false;
             }
 

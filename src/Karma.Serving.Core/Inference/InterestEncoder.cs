@@ -1,0 +1,151 @@
+using Karma.Core.Package;
+using Karma.Core.Text;
+using Karma.Serving.Core.Model;
+using Microsoft.ML.OnnxRuntime;
+
+namespace Karma.Serving.Core.Inference;
+
+/// <summary>A user context as the service receives it.</summary>
+/// <param name="HistoryItemIds">Engaged item ids, most recent last.</param>
+/// <param name="Query">Query text, or null/empty for browse.</param>
+public sealed record UserContextInput(IReadOnlyList<string> HistoryItemIds, string? Query);
+
+/// <summary>How a context was read: what was skipped or cut to fit the model.</summary>
+public readonly record struct ContextStats(int UnknownHistoryItems, int TruncatedHistoryItems, int QueryTokens, bool QueryTruncated);
+
+/// <summary>A context that cannot be encoded; the message names what is wrong (maps to INVALID_ARGUMENT).</summary>
+public sealed class InvalidContextException : Exception
+{
+    /// <inheritdoc />
+    public InvalidContextException(string message) : base(message)
+    {
+    }
+
+    /// <inheritdoc />
+    public InvalidContextException()
+    {
+    }
+
+    /// <inheritdoc />
+    public InvalidContextException(string message, Exception innerException) : base(message, innerException)
+    {
+    }
+}
+
+/// <summary>
+/// Turns user contexts into interest embeddings with the package's user tower: maps history ids to table rows
+/// (unknown ids skipped and counted, the oldest dropped beyond the model's limit), tokenizes the query, lays
+/// out <see cref="InterestSequence"/>, gathers history tokens from the memory-mapped table and runs one
+/// batched ONNX Runtime call with the OrtValue API. Thread-safe.
+/// </summary>
+public sealed class InterestEncoder
+{
+    private readonly ModelPackage _package;
+    private readonly int _maxHistory, _maxQuery, _dModel, _dim;
+
+    /// <summary>Creates the encoder for a loaded package.</summary>
+    public InterestEncoder(ModelPackage package)
+    {
+        ArgumentNullException.ThrowIfNull(package);
+        _package = package;
+        _maxHistory = package.Manifest.Limits.MaxHistory;
+        _maxQuery = package.Manifest.Limits.MaxQueryTokens;
+        _dModel = package.Manifest.Dimensions.DModel;
+        _dim = package.Manifest.Dimensions.EmbedDim;
+    }
+
+    /// <summary>Embedding width D.</summary>
+    public int Dimensions => _dim;
+
+    /// <summary>Reads a context: rows of the known history items (most recent last, capped) and query tokens.</summary>
+    public (int[] Rows, int[] QueryTokens, ContextStats Stats) Prepare(UserContextInput context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var rows = new List<int>(Math.Min(context.HistoryItemIds.Count, _maxHistory));
+        int unknown = 0;
+        foreach (string id in context.HistoryItemIds)
+        {
+            if (id is not null && _package.Catalog.IndexOf.TryGetValue(id, out int row))
+            {
+                rows.Add(row);
+            }
+            else
+            {
+                unknown++;
+            }
+        }
+
+        int truncated = Math.Max(0, rows.Count - _maxHistory);
+        int[] kept = rows.Skip(truncated).ToArray();
+        int[] all = string.IsNullOrWhiteSpace(context.Query) ? [] : _package.Tokenizer.Encode(context.Query);
+        int[] query = all.Length > _maxQuery ? all[.._maxQuery] : all;
+        if (kept.Length == 0 && query.Length == 0)
+        {
+            throw new InvalidContextException(unknown > 0
+                ? $"context: none of the {unknown} history item ids is in the catalog and the query is empty"
+                : "context: history_item_ids and query are both empty");
+        }
+
+        return (kept, query, new ContextStats(unknown, truncated, query.Length, all.Length > _maxQuery));
+    }
+
+    /// <summary>Encodes a batch; returns one unit embedding per context, in order.</summary>
+    public float[][] Encode(IReadOnlyList<UserContextInput> contexts, out ContextStats[] stats)
+    {
+        ArgumentNullException.ThrowIfNull(contexts);
+        int b = contexts.Count;
+        stats = new ContextStats[b];
+        var prepared = new (int[] Rows, int[] Query)[b];
+        for (int i = 0; i < b; i++)
+        {
+            var (rows, query, s) = Prepare(contexts[i]);
+            prepared[i] = (rows, query);
+            stats[i] = s;
+        }
+
+        return Run(prepared);
+    }
+
+    /// <summary>Runs the user tower on prepared (history rows, query tokens) pairs.</summary>
+    public float[][] Run(IReadOnlyList<(int[] Rows, int[] Query)> prepared)
+    {
+        ArgumentNullException.ThrowIfNull(prepared);
+        int b = prepared.Count;
+        if (b == 0)
+        {
+            return [];
+        }
+
+        int t = prepared.Max(p => InterestSequence.Length(p.Rows.Length, p.Query.Length));
+        var ids = new long[b * t];
+        var history = new float[b * t * _dModel];
+        var positions = new long[b];
+        for (int i = 0; i < b; i++)
+        {
+            var (rows, query) = prepared[i];
+            positions[i] = InterestSequence.Layout(rows.Length, query, ids.AsSpan(i * t, t));
+            for (int h = 0; h < rows.Length; h++)
+            {
+                int at = (i * t + InterestSequence.FirstHistoryPosition + h) * _dModel;
+                _package.HistoryTokens.CopyRow(rows[h], history.AsSpan(at, _dModel));
+            }
+        }
+
+        using var idsValue = OrtValue.CreateTensorValueFromMemory(ids, [b, t]);
+        using var historyValue = OrtValue.CreateTensorValueFromMemory(history, [b, t, _dModel]);
+        using var positionValue = OrtValue.CreateTensorValueFromMemory(positions, [b]);
+        using var runOptions = new RunOptions();
+        using var outputs = _package.UserTower.Run(runOptions, InputNames, [idsValue, historyValue, positionValue], OutputNames);
+        var flat = outputs[0].GetTensorDataAsSpan<float>();
+        var result = new float[b][];
+        for (int i = 0; i < b; i++)
+        {
+            result[i] = flat.Slice(i * _dim, _dim).ToArray();
+        }
+
+        return result;
+    }
+
+    private static readonly string[] InputNames = ["input_ids", "history_tokens", "interest_position"];
+    private static readonly string[] OutputNames = ["interest"];
+}

@@ -1,0 +1,49 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.ML.OnnxRuntime;
+
+namespace Karma.Serving.Core.Model;
+
+/// <summary>Where ONNX Runtime runs the graphs.</summary>
+public enum InferenceDevice
+{
+    /// <summary>CUDA when the provider loads, else CPU with one log line saying why.</summary>
+    Auto,
+    /// <summary>CUDA or fail.</summary>
+    Cuda,
+    /// <summary>CPU only.</summary>
+    Cpu,
+}
+
+/// <summary>Creates ONNX Runtime sessions for a device, falling back from CUDA to CPU under <see cref="InferenceDevice.Auto"/>.</summary>
+public static class SessionFactory
+{
+    /// <summary>A session over <paramref name="modelPath"/>; <paramref name="actualDevice"/> says what it runs on.</summary>
+    public static InferenceSession Create(string modelPath, InferenceDevice device, ILogger logger, out string actualDevice)
+    {
+        ArgumentNullException.ThrowIfNull(logger);
+        var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+        try
+        {
+            actualDevice = "cpu";
+            if (device != InferenceDevice.Cpu)
+            {
+                try
+                {
+                    options.AppendExecutionProvider_CUDA(0);
+                    actualDevice = "cuda";
+                }
+                catch (Exception e) when (device == InferenceDevice.Auto && e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
+                {
+                    string reason = e.Message.Split('\n')[0], model = Path.GetFileName(modelPath);
+                    ModelLog.CudaUnavailable(logger, reason, model);
+                }
+            }
+
+            return new InferenceSession(modelPath, options);
+        }
+        finally
+        {
+            options.Dispose();
+        }
+    }
+}
