@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using Karma.Export.Onnx;
+using Karma.Onnx;
 using Karma.Training.Modeling;
 using TorchSharp;
 using static TorchSharp.torch;

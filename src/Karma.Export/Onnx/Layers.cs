@@ -1,3 +1,5 @@
+using Karma.Onnx;
+
 namespace Karma.Export.Onnx;
 
 /// <summary>

@@ -3,6 +3,7 @@ using Karma.Core.Data;
 using Karma.Core.Package;
 using Karma.Core.Text;
 using Karma.Export.Onnx;
+using Karma.Onnx;
 using Karma.Export.Towers;
 using Karma.Training.Configuration;
 using Karma.Training.Evaluation;

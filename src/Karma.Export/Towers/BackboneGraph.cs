@@ -1,4 +1,5 @@
 using Karma.Export.Onnx;
+using Karma.Onnx;
 using Karma.Training.Configuration;
 using Karma.Training.Modeling;
 using static TorchSharp.torch;

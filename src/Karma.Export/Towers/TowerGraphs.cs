@@ -1,5 +1,6 @@
 using Karma.Core.Text;
 using Karma.Export.Onnx;
+using Karma.Onnx;
 using Karma.Training.Configuration;
 using Karma.Training.Modeling;
 using Onnx;

@@ -19,6 +19,14 @@ public static class SessionFactory
 {
     /// <summary>A session over <paramref name="modelPath"/>; <paramref name="actualDevice"/> says what it runs on.</summary>
     public static InferenceSession Create(string modelPath, InferenceDevice device, ILogger logger, out string actualDevice)
+        => Create(Path.GetFileName(modelPath), o => new InferenceSession(modelPath, o), device, logger, out actualDevice);
+
+    /// <summary>A session over an in-memory graph named <paramref name="name"/> in logs.</summary>
+    public static InferenceSession Create(byte[] model, string name, InferenceDevice device, ILogger logger, out string actualDevice)
+        => Create(name, o => new InferenceSession(model, o), device, logger, out actualDevice);
+
+    private static InferenceSession Create(string modelName, Func<SessionOptions, InferenceSession> open, InferenceDevice device,
+        ILogger logger, out string actualDevice)
     {
         ArgumentNullException.ThrowIfNull(logger);
         var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
@@ -34,12 +42,12 @@ public static class SessionFactory
                 }
                 catch (Exception e) when (device == InferenceDevice.Auto && e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
                 {
-                    string reason = e.Message.Split('\n')[0], model = Path.GetFileName(modelPath);
-                    ModelLog.CudaUnavailable(logger, reason, model);
+                    string reason = e.Message.Split('\n')[0];
+                    ModelLog.CudaUnavailable(logger, reason, modelName);
                 }
             }
 
-            return new InferenceSession(modelPath, options);
+            return open(options);
         }
         finally
         {

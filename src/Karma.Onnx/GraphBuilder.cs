@@ -2,7 +2,7 @@ using Google.Protobuf;
 using Onnx;
 using DataType = Onnx.TensorProto.Types.DataType;
 
-namespace Karma.Export.Onnx;
+namespace Karma.Onnx;
 
 /// <summary>
 /// Builds an ONNX graph node by node with the protobuf types of OnnxSharp (TorchSharp has no ONNX export).
@@ -88,6 +88,30 @@ public sealed class GraphBuilder
 
         _graph.Node.Add(node);
         return o;
+    }
+
+    /// <summary>Adds a node with several outputs; returns their names in order.</summary>
+    public string[] NodeMulti(string op, string[] inputs, int outputs, params (string Name, object Value)[] attributes)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        var node = new NodeProto { OpType = op, Name = Unique(op) };
+        node.Input.AddRange(inputs);
+        var names = Enumerable.Range(0, outputs).Select(i => Unique($"{op.ToLowerInvariant()}_out{i}")).ToArray();
+        node.Output.AddRange(names);
+        foreach (var (n, v) in attributes)
+        {
+            node.Attribute.Add(Attribute(n, v));
+        }
+
+        _graph.Node.Add(node);
+        return names;
+    }
+
+    /// <summary>The <paramref name="k"/> (a 1-element int64 value) largest values along the last axis, sorted, with their indices.</summary>
+    public (string Values, string Indices) TopK(string x, string k)
+    {
+        var o = NodeMulti("TopK", [x, k], 2, ("axis", -1L), ("largest", 1L), ("sorted", 1L));
+        return (o[0], o[1]);
     }
 
     /// <summary>Builds the model.</summary>
