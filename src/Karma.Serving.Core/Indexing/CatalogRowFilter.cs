@@ -1,0 +1,109 @@
+using Karma.Core.Package;
+
+namespace Karma.Serving.Core.Indexing;
+
+/// <summary>
+/// A request's filter over the catalog: categories to include or exclude (by path prefix at '/' boundaries,
+/// so "apparel" matches "apparel/shoes/running" but not "apparel-outlet") and item ids to exclude. Category
+/// decisions are precomputed per distinct category, so <see cref="Accepts"/> is two array reads and a set
+/// lookup.
+/// </summary>
+public sealed class CatalogRowFilter : IRowFilter
+{
+    private readonly int[] _categoryOfRow;
+    private readonly bool[] _categoryAccepted;
+    private readonly HashSet<int> _excludedRows;
+
+    private CatalogRowFilter(int[] categoryOfRow, bool[] categoryAccepted, HashSet<int> excludedRows)
+    {
+        _categoryOfRow = categoryOfRow;
+        _categoryAccepted = categoryAccepted;
+        _excludedRows = excludedRows;
+    }
+
+    /// <summary>Item ids of the exclusion list that are not in the catalog (ignored, reported to the caller).</summary>
+    public int UnknownExcludedIds { get; private init; }
+
+    /// <inheritdoc />
+    public bool Accepts(int row) => _categoryAccepted[_categoryOfRow[row]] && !_excludedRows.Contains(row);
+
+    /// <summary>Builds the filter; returns null when it would accept every row (searches then skip filtering).</summary>
+    public static CatalogRowFilter? Create(CatalogCategories categories, IReadOnlyList<string> include, IReadOnlyList<string> exclude,
+        IReadOnlyList<string> excludeItemIds, ItemCatalog catalog)
+    {
+        ArgumentNullException.ThrowIfNull(categories);
+        ArgumentNullException.ThrowIfNull(include);
+        ArgumentNullException.ThrowIfNull(exclude);
+        ArgumentNullException.ThrowIfNull(excludeItemIds);
+        ArgumentNullException.ThrowIfNull(catalog);
+        if (include.Count == 0 && exclude.Count == 0 && excludeItemIds.Count == 0)
+        {
+            return null;
+        }
+
+        var accepted = new bool[categories.Paths.Count];
+        for (int c = 0; c < accepted.Length; c++)
+        {
+            string path = categories.Paths[c];
+            accepted[c] = (include.Count == 0 || include.Any(p => Matches(path, p))) && !exclude.Any(p => Matches(path, p));
+        }
+
+        var rows = new HashSet<int>();
+        int unknown = 0;
+        foreach (string id in excludeItemIds)
+        {
+            if (catalog.IndexOf.TryGetValue(id, out int row))
+            {
+                rows.Add(row);
+            }
+            else
+            {
+                unknown++;
+            }
+        }
+
+        return new CatalogRowFilter(categories.CategoryOfRow, accepted, rows) { UnknownExcludedIds = unknown };
+    }
+
+    /// <summary>True when <paramref name="path"/> equals <paramref name="prefix"/> or continues it after a '/'.</summary>
+    public static bool Matches(string path, string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(prefix);
+        string p = prefix.TrimEnd('/');
+        return p.Length > 0 && path.StartsWith(p, StringComparison.Ordinal) && (path.Length == p.Length || path[p.Length] == '/');
+    }
+}
+
+/// <summary>The catalog's distinct category paths and each row's category number, computed once per model.</summary>
+public sealed class CatalogCategories
+{
+    /// <summary>Indexes the catalog's categories.</summary>
+    public CatalogCategories(ItemCatalog catalog)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        var ids = new Dictionary<string, int>(StringComparer.Ordinal);
+        var paths = new List<string>();
+        CategoryOfRow = new int[catalog.Count];
+        for (int r = 0; r < catalog.Count; r++)
+        {
+            string c = catalog.Categories[r];
+            if (!ids.TryGetValue(c, out int id))
+            {
+                id = paths.Count;
+                ids[c] = id;
+                paths.Add(c);
+            }
+
+            CategoryOfRow[r] = id;
+        }
+
+        Paths = paths;
+    }
+
+    /// <summary>Distinct category paths.</summary>
+    public IReadOnlyList<string> Paths { get; }
+
+    /// <summary>Category number of each row.</summary>
+    public int[] CategoryOfRow { get; }
+}
