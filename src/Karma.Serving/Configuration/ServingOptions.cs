@@ -1,0 +1,69 @@
+using System.ComponentModel.DataAnnotations;
+using Karma.Serving.Core.Model;
+
+namespace Karma.Serving.Configuration;
+
+/// <summary>The service's settings, section <c>Karma</c> (environment: <c>Karma__ModelPath</c>, …). Checked at start.</summary>
+public sealed class ServingOptions
+{
+    /// <summary>Configuration section name.</summary>
+    public const string Section = "Karma";
+
+    /// <summary>Model package directory (relative paths resolve against the working directory).</summary>
+    [Required]
+    public string ModelPath { get; set; } = "models/default";
+
+    /// <summary><c>auto</c> (CUDA when available), <c>cuda</c> or <c>cpu</c>.</summary>
+    public InferenceDevice Device { get; set; } = InferenceDevice.Auto;
+
+    /// <summary>Recall index: <c>exact</c>, <c>hnsw</c> or <c>onnx-exact</c>.</summary>
+    [RegularExpression("^(exact|hnsw|onnx-exact)$", ErrorMessage = "Index must be exact, hnsw or onnx-exact")]
+    public string Index { get; set; } = "exact";
+
+    /// <summary>HNSW search expansion (only with <see cref="Index"/> = hnsw).</summary>
+    [Range(1, 100_000)]
+    public int HnswExpansionSearch { get; set; } = 128;
+
+    /// <summary>gRPC (HTTP/2 cleartext) port.</summary>
+    [Range(0, 65535)]
+    public int GrpcPort { get; set; } = 50051;
+
+    /// <summary>Plain HTTP/1 port for /healthz, /readyz and /metrics.</summary>
+    [Range(0, 65535)]
+    public int HttpPort { get; set; } = 8080;
+
+    /// <summary>Calls served at once; more get RESOURCE_EXHAUSTED.</summary>
+    [Range(1, 100_000)]
+    public int MaxConcurrentCalls { get; set; } = 256;
+
+    /// <summary>Largest encode micro-batch.</summary>
+    [Range(1, 4096)]
+    public int MaxBatch { get; set; } = 32;
+
+    /// <summary>Longest wait for a micro-batch to fill, in milliseconds.</summary>
+    [Range(0, 1000)]
+    public double MaxBatchDelayMs { get; set; } = 2;
+
+    /// <summary>Encodes waiting at most; more get RESOURCE_EXHAUSTED.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxQueue { get; set; } = 1024;
+
+    /// <summary>Largest Recall k and Search recall_k.</summary>
+    [Range(1, 100_000)]
+    public int MaxRecallK { get; set; } = 2000;
+
+    /// <summary>Search recall_k when the request gives 0.</summary>
+    [Range(1, 100_000)]
+    public int DefaultRecallK { get; set; } = 1000;
+
+    /// <summary>Most history ids, candidates or filter entries accepted in one request.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxListLength { get; set; } = 5000;
+
+    /// <summary>Longest query or id string accepted.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxStringLength { get; set; } = 2048;
+
+    /// <summary>Bearer token of the admin service; empty disables it (every call PERMISSION_DENIED).</summary>
+    public string AdminToken { get; set; } = string.Empty;
+}

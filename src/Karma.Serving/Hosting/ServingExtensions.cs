@@ -1,0 +1,61 @@
+using Karma.Serving.Configuration;
+using Karma.Serving.Model;
+using Karma.Serving.Services;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace Karma.Serving.Hosting;
+
+/// <summary>Wiring of the service: options, model host, gRPC with health and reflection, HTTP/1 probes.</summary>
+public static class ServingExtensions
+{
+    private const string ReadyTag = "ready";
+
+    /// <summary>Registers everything the service needs and binds the two Kestrel endpoints.</summary>
+    public static WebApplicationBuilder AddKarmaServing(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddOptions<ServingOptions>()
+            .BindConfiguration(ServingOptions.Section)
+            .ValidateDataAnnotations()
+            .Validate(o => o.DefaultRecallK <= o.MaxRecallK, "Karma:DefaultRecallK must not exceed Karma:MaxRecallK")
+            .ValidateOnStart();
+        var options = builder.Configuration.GetSection(ServingOptions.Section).Get<ServingOptions>() ?? new ServingOptions();
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.ListenAnyIP(options.GrpcPort, l => l.Protocols = HttpProtocols.Http2);
+            k.ListenAnyIP(options.HttpPort, l => l.Protocols = HttpProtocols.Http1);
+        });
+        builder.Services.AddSingleton<ModelHost>();
+        builder.Services.AddHostedService<ModelLoaderService>();
+        builder.Services.AddSingleton<ErrorMappingInterceptor>();
+        builder.Services.AddGrpc(o =>
+        {
+            o.Interceptors.Add<ErrorMappingInterceptor>();
+            o.MaxReceiveMessageSize = 4 * 1024 * 1024;
+            o.EnableDetailedErrors = false;
+        });
+        builder.Services.AddGrpcReflection();
+        builder.Services.AddHealthChecks().AddCheck<ModelReadyHealthCheck>("model", tags: [ReadyTag]);
+        builder.Services.AddGrpcHealthChecks(o =>
+        {
+            o.UseHealthChecksCache = false;
+            o.Services.Map("", r => r.Tags.Contains(ReadyTag));
+            o.Services.Map("karma.v1.Retrieval", r => r.Tags.Contains(ReadyTag));
+        });
+        return builder;
+    }
+
+    /// <summary>Maps the gRPC services and the HTTP probes.</summary>
+    public static WebApplication MapKarmaServing(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.MapGrpcService<RetrievalService>();
+        app.MapGrpcService<AdminService>();
+        app.MapGrpcHealthChecksService();
+        app.MapGrpcReflectionService();
+        app.MapHealthChecks("/healthz", new() { Predicate = _ => false });
+        app.MapHealthChecks("/readyz", new() { Predicate = r => r.Tags.Contains(ReadyTag) });
+        return app;
+    }
+}

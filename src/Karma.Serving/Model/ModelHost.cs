@@ -1,0 +1,119 @@
+using Karma.Serving.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace Karma.Serving.Model;
+
+/// <summary>No model is loaded yet (maps to UNAVAILABLE).</summary>
+public sealed class ModelUnavailableException : Exception
+{
+    /// <inheritdoc />
+    public ModelUnavailableException() : base("no model is loaded yet")
+    {
+    }
+
+    /// <inheritdoc />
+    public ModelUnavailableException(string message) : base(message)
+    {
+    }
+
+    /// <inheritdoc />
+    public ModelUnavailableException(string message, Exception innerException) : base(message, innerException)
+    {
+    }
+}
+
+/// <summary>
+/// Holds the model version being served and swaps it atomically: a call leases the current version for its
+/// whole duration, a swap publishes the new version at once, and the old one is disposed after its last
+/// in-flight call, so no call fails or mixes versions.
+/// </summary>
+public sealed class ModelHost : IAsyncDisposable
+{
+    private readonly SemaphoreSlim _loading = new(1, 1);
+    private readonly ServingOptions _options;
+    private readonly ILogger<ModelHost> _logger;
+    private ServingModel? _current;
+
+    /// <summary>Creates the host (no model until <see cref="LoadAsync"/>).</summary>
+    public ModelHost(IOptions<ServingOptions> options, ILogger<ModelHost> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options.Value;
+        _logger = logger;
+    }
+
+    /// <summary>The version being served, or null before the first load.</summary>
+    public ServingModel? Current => Volatile.Read(ref _current);
+
+    /// <summary>Package path of the version being served (or the configured one).</summary>
+    public string PackagePath => Current?.Package.Directory ?? _options.ModelPath;
+
+    /// <summary>Leases the current version for one call.</summary>
+    public ModelLease Acquire()
+    {
+        while (true)
+        {
+            var model = Volatile.Read(ref _current) ?? throw new ModelUnavailableException();
+            if (model.TryAcquire())
+            {
+                return new ModelLease(model);
+            }
+        }
+    }
+
+    /// <summary>Loads, verifies and warms a package, then swaps it in; returns the previous version string.</summary>
+    public async Task<string?> LoadAsync(string? path, CancellationToken cancellationToken)
+    {
+        string target = Path.GetFullPath(string.IsNullOrWhiteSpace(path) ? _options.ModelPath : path);
+        await _loading.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var model = await Task.Run(() => ServingModel.Load(target, _options, _logger), cancellationToken).ConfigureAwait(false);
+            var old = Interlocked.Exchange(ref _current, model);
+            old?.Retire();
+            HostLog.Swapped(_logger, old?.Package.Version ?? "(none)", model.Package.Version, model.Index.Kind);
+            return old?.Package.Version;
+        }
+        finally
+        {
+            _loading.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        var model = Interlocked.Exchange(ref _current, null);
+        if (model is not null)
+        {
+            await model.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _loading.Dispose();
+    }
+}
+
+/// <summary>A call's hold on one model version.</summary>
+public readonly struct ModelLease : IDisposable
+{
+    internal ModelLease(ServingModel model) => Model = model;
+
+    /// <summary>The leased version.</summary>
+    public ServingModel Model { get; }
+
+    /// <inheritdoc />
+    public void Dispose() => Model?.Release();
+}
+
+/// <summary>Source-generated log messages of the host.</summary>
+internal static partial class HostLog
+{
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Serving model {New} (was {Old}), index {Index}")]
+    public static partial void Swapped(ILogger logger, string old, string @new, string index);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Error, Message = "Loading the model at start failed; the service stays NOT_SERVING")]
+    public static partial void StartLoadFailed(ILogger logger, Exception error);
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Error, Message = "Unhandled error in {Method}")]
+    public static partial void Unhandled(ILogger logger, Exception error, string method);
+}

@@ -1,0 +1,137 @@
+using Karma.Serving.Configuration;
+using Karma.Serving.Core.Indexing;
+using Karma.Serving.Core.Inference;
+using Karma.Serving.Core.Model;
+using Microsoft.Extensions.Logging;
+
+namespace Karma.Serving.Model;
+
+/// <summary>
+/// One loaded model version with everything that serves it: package, encoder with its micro-batcher, index,
+/// category table and pre-ranker. Reference-counted by <see cref="ModelHost"/> so that a swapped-out version
+/// is disposed only after its last in-flight call.
+/// </summary>
+public sealed class ServingModel : IAsyncDisposable
+{
+    private int _leases;
+    private int _retired;
+
+    private ServingModel(ModelPackage package, IVectorIndex index, MicroBatcher<(int[] Rows, int[] Query), float[]> batcher)
+    {
+        Package = package;
+        Index = index;
+        Batcher = batcher;
+        Encoder = new InterestEncoder(package);
+        Scorer = new PreRankScorer(package);
+        Categories = new CatalogCategories(package.Catalog);
+        LoadedAt = DateTimeOffset.UtcNow;
+    }
+
+    /// <summary>The package.</summary>
+    public ModelPackage Package { get; }
+
+    /// <summary>Context preparation and the user tower.</summary>
+    public InterestEncoder Encoder { get; }
+
+    /// <summary>Micro-batched user-tower runs.</summary>
+    public MicroBatcher<(int[] Rows, int[] Query), float[]> Batcher { get; }
+
+    /// <summary>Recall index.</summary>
+    public IVectorIndex Index { get; }
+
+    /// <summary>Pre-ranker.</summary>
+    public PreRankScorer Scorer { get; }
+
+    /// <summary>Category numbers for filters.</summary>
+    public CatalogCategories Categories { get; }
+
+    /// <summary>When this version started serving.</summary>
+    public DateTimeOffset LoadedAt { get; }
+
+    /// <summary>Loads a package, builds the index and warms every graph with one call.</summary>
+    public static ServingModel Load(string path, ServingOptions options, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var package = ModelPackage.Load(path, options.Device, logger);
+        IVectorIndex? index = null;
+        try
+        {
+            index = options.Index switch
+            {
+                "hnsw" => HnswIndex.Build(package.Embeddings, new HnswOptions { ExpansionSearch = options.HnswExpansionSearch }),
+                "onnx-exact" => OnnxExactIndex.Build(package.Embeddings, options.Device, logger),
+                _ => new ExactIndex(package.Embeddings),
+            };
+            var encoder = new InterestEncoder(package);
+            var batcher = new MicroBatcher<(int[] Rows, int[] Query), float[]>(items => encoder.Run(items), options.MaxBatch,
+                TimeSpan.FromMilliseconds(options.MaxBatchDelayMs), options.MaxQueue, workers: Math.Max(1, Environment.ProcessorCount / 2));
+            var model = new ServingModel(package, index, batcher);
+            model.WarmUp();
+            return model;
+        }
+        catch
+        {
+            index?.Dispose();
+            package.Dispose();
+            throw;
+        }
+    }
+
+    private void WarmUp()
+    {
+        string first = Package.Catalog.Ids[0];
+        var (rows, query, _) = Encoder.Prepare(new UserContextInput([first], "warm up"));
+        var interest = Encoder.Run([(rows, query)])[0];
+        var hits = Index.Search(interest, 10);
+        Scorer.Score(interest, hits.Select(h => h.Row).ToList());
+    }
+
+    /// <summary>Takes a lease; false when the version is already retired (the caller then takes the new one).</summary>
+    internal bool TryAcquire()
+    {
+        Interlocked.Increment(ref _leases);
+        if (Volatile.Read(ref _retired) == 1)
+        {
+            Release();
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>Returns a lease; the last lease of a retired version disposes it.</summary>
+    internal void Release()
+    {
+        if (Interlocked.Decrement(ref _leases) == 0 && Volatile.Read(ref _retired) == 1)
+        {
+            _ = DisposeAsync().AsTask();
+        }
+    }
+
+    /// <summary>Marks the version as replaced; it is disposed when its in-flight calls are done.</summary>
+    internal void Retire()
+    {
+        // Full fences on both sides (Interlocked here, Increment in TryAcquire): either this sees the caller's
+        // lease, or the caller sees the retirement and backs off.
+        Interlocked.Exchange(ref _retired, 1);
+        if (Volatile.Read(ref _leases) == 0)
+        {
+            _ = DisposeAsync().AsTask();
+        }
+    }
+
+    private int _disposed;
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        await Batcher.DisposeAsync().ConfigureAwait(false);
+        Index.Dispose();
+        Package.Dispose();
+    }
+}

@@ -1,0 +1,92 @@
+using System.Security.Cryptography;
+using System.Text;
+using Grpc.Core;
+using Karma.Serving.Configuration;
+using Karma.Serving.Contracts.V1;
+using Karma.Serving.Model;
+using Microsoft.Extensions.Options;
+
+namespace Karma.Serving.Services;
+
+/// <summary>The <c>karma.v1.Admin</c> service: model info and reload, behind a bearer token.</summary>
+public sealed class AdminService : Admin.AdminBase
+{
+    private readonly ModelHost _host;
+    private readonly byte[] _token;
+
+    /// <summary>Creates the service.</summary>
+    public AdminService(ModelHost host, IOptions<ServingOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _host = host;
+        _token = Encoding.UTF8.GetBytes(options.Value.AdminToken);
+    }
+
+    /// <inheritdoc />
+    public override Task<ModelInfo> GetModelInfo(GetModelInfoRequest request, ServerCallContext context)
+    {
+        Authorize(context);
+        using var lease = _host.Acquire();
+        return Task.FromResult(Info(lease.Model));
+    }
+
+    /// <inheritdoc />
+    public override async Task<ReloadResponse> Reload(ReloadRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        Authorize(context);
+        string? previous;
+        try
+        {
+            previous = await _host.LoadAsync(request.PackagePath, context.CancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            // The old version keeps serving.
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"reload refused, previous version still serving: {e.Message}"));
+        }
+
+        using var lease = _host.Acquire();
+        return new ReloadResponse { PreviousVersion = previous ?? string.Empty, Current = Info(lease.Model) };
+    }
+
+    private void Authorize(ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (_token.Length == 0)
+        {
+            throw new RpcException(new Status(StatusCode.PermissionDenied, "the admin service is disabled (no Karma:AdminToken configured)"));
+        }
+
+        string? header = context.RequestHeaders.GetValue("authorization");
+        const string prefix = "Bearer ";
+        if (header is null || !header.StartsWith(prefix, StringComparison.Ordinal)
+            || !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(header[prefix.Length..]), _token))
+        {
+            throw new RpcException(new Status(StatusCode.Unauthenticated, "a valid 'authorization: Bearer <token>' header is required"));
+        }
+    }
+
+    private static ModelInfo Info(ServingModel model)
+    {
+        var m = model.Package.Manifest;
+        var info = new ModelInfo
+        {
+            ModelVersion = m.ModelVersion,
+            PackagePath = model.Package.Directory,
+            Items = m.Dimensions.Items,
+            EmbedDim = m.Dimensions.EmbedDim,
+            MaxHistory = m.Limits.MaxHistory,
+            MaxQueryTokens = m.Limits.MaxQueryTokens,
+            Index = model.Index.Kind,
+            Device = model.Package.Device,
+            LoadedAt = model.LoadedAt.ToUnixTimeSeconds(),
+        };
+        foreach (var (k, v) in m.Metrics)
+        {
+            info.Metrics[k] = v;
+        }
+
+        return info;
+    }
+}

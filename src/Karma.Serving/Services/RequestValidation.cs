@@ -1,0 +1,92 @@
+using Grpc.Core;
+using Karma.Serving.Configuration;
+using Karma.Serving.Contracts.V1;
+
+namespace Karma.Serving.Services;
+
+/// <summary>Checks requests against the limits and throws INVALID_ARGUMENT naming the field.</summary>
+public sealed class RequestValidation(ServingOptions options)
+{
+    /// <summary>Fails with INVALID_ARGUMENT.</summary>
+    public static RpcException Invalid(string message) => new(new Status(StatusCode.InvalidArgument, message));
+
+    /// <summary>A user context's sizes.</summary>
+    public void Context(UserContext? context, string field)
+    {
+        if (context is null)
+        {
+            throw Invalid($"{field} is required");
+        }
+
+        List(context.HistoryItemIds, $"{field}.history_item_ids");
+        Text(context.Query, $"{field}.query");
+        Text(context.UserId, $"{field}.user_id");
+    }
+
+    /// <summary>A repeated string field's length and each entry's size.</summary>
+    public void List(IReadOnlyCollection<string> values, string field)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        if (values.Count > options.MaxListLength)
+        {
+            throw Invalid($"{field} has {values.Count} entries; at most {options.MaxListLength} are accepted");
+        }
+
+        foreach (string v in values)
+        {
+            Text(v, field);
+        }
+    }
+
+    /// <summary>A string's length.</summary>
+    public void Text(string? value, string field)
+    {
+        if (value is not null && value.Length > options.MaxStringLength)
+        {
+            throw Invalid($"{field} is {value.Length} characters long; at most {options.MaxStringLength} are accepted");
+        }
+    }
+
+    /// <summary>A ready embedding: right length, finite values.</summary>
+    public static float[] Embedding(Embedding embedding, int dimensions, string field)
+    {
+        ArgumentNullException.ThrowIfNull(embedding);
+        if (embedding.Values.Count != dimensions)
+        {
+            throw Invalid($"{field} has {embedding.Values.Count} values; the model's embedding has {dimensions}");
+        }
+
+        var values = embedding.Values.ToArray();
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (!float.IsFinite(values[i]))
+            {
+                throw Invalid($"{field}.values[{i}] is {values[i]}; values must be finite");
+            }
+        }
+
+        return values;
+    }
+
+    /// <summary>A count within [min, max].</summary>
+    public static void Range(int value, int min, int max, string field)
+    {
+        if (value < min || value > max)
+        {
+            throw Invalid($"{field} is {value}; it must be between {min} and {max}");
+        }
+    }
+
+    /// <summary>Filter lists' sizes.</summary>
+    public void Filter(Filter? filter)
+    {
+        if (filter is null)
+        {
+            return;
+        }
+
+        List(filter.IncludeCategories, "filter.include_categories");
+        List(filter.ExcludeCategories, "filter.exclude_categories");
+        List(filter.ExcludeItemIds, "filter.exclude_item_ids");
+    }
+}
