@@ -1,0 +1,90 @@
+using System.Net;
+using System.Net.Sockets;
+using Grpc.Health.V1;
+using Grpc.Net.Client;
+using Karma.Serving.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+
+namespace Karma.Serving.Tests;
+
+/// <summary>
+/// The real service: the same wiring as Program.cs, on Kestrel with two free loopback ports (gRPC h2c and
+/// HTTP/1), serving the shipped models/default; clients talk to it over real sockets.
+/// </summary>
+public sealed class ServerFixture : IAsyncLifetime
+{
+    public const string AdminToken = "test-admin-token";
+
+    private WebApplication? _app;
+
+    public int GrpcPort { get; private set; }
+    public int HttpPort { get; private set; }
+    public GrpcChannel Channel { get; private set; } = null!;
+    public HttpClient Http { get; private set; } = null!;
+    public static string ModelPath => Path.Combine(RepositoryRoot(), "models", "default");
+
+    public async Task InitializeAsync()
+    {
+        GrpcPort = FreePort();
+        HttpPort = FreePort();
+        var builder = WebApplication.CreateBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Karma:ModelPath"] = ModelPath,
+            ["Karma:GrpcPort"] = GrpcPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Karma:HttpPort"] = HttpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Karma:AdminToken"] = AdminToken,
+            ["Karma:Device"] = "Cpu",
+            ["Karma:MaxRecallK"] = "2000",
+        });
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.AddKarmaServing();
+        _app = builder.Build();
+        _app.MapKarmaServing();
+        await _app.StartAsync();
+        Channel = GrpcChannel.ForAddress($"http://127.0.0.1:{GrpcPort}");
+        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{HttpPort}") };
+        var health = new Health.HealthClient(Channel);
+        var until = DateTime.UtcNow.AddMinutes(2);
+        while ((await health.CheckAsync(new HealthCheckRequest())).Status != HealthCheckResponse.Types.ServingStatus.Serving)
+        {
+            if (DateTime.UtcNow > until)
+            {
+                throw new TimeoutException("the service did not become SERVING within 2 minutes");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        Channel.Dispose();
+        Http.Dispose();
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+
+    public static string RepositoryRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Karma.Serving.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        return dir!.FullName;
+    }
+}
