@@ -16,6 +16,11 @@ namespace Karma.Serving.Core.Indexing;
 /// and fails, rather than waits, when a search finds the pool empty; a semaphore with exactly that many slots
 /// makes surplus callers wait instead.
 /// </para>
+/// <para>
+/// Filters run inside the graph walk (rejected rows are still traversed, never returned), so a search finds k
+/// accepted rows whenever they exist. The walk can only stop once max(k, ef) accepted rows are in hand: a filter that
+/// accepts very few rows (or none) walks most of the graph, and an exact scan is then the cheaper choice.
+/// </para>
 /// </summary>
 public sealed unsafe class HnswIndex : IVectorIndex
 {
@@ -107,7 +112,7 @@ public sealed unsafe class HnswIndex : IVectorIndex
         try
         {
             nint error = 0;
-            // usearch_reserve also resets both thread counts to the hardware concurrency: set them afterwards.
+            // Thread counts are set once capacity is reserved, so they have the last word on the context pool.
             UsearchNative.usearch_reserve(handle, (nuint)Math.Max(rows, 1), &error);
             UsearchNative.Check(error, $"reserve({rows})");
             SetThreads(handle, add: buildThreads, search: searchThreads);
@@ -224,7 +229,7 @@ public sealed unsafe class HnswIndex : IVectorIndex
 
             UsearchNative.usearch_change_expansion_search(handle, (nuint)options.ExpansionSearch, &error);
             UsearchNative.Check(error, "change_expansion_search");
-            // Adds are never made to a loaded index; one add context keeps the context pool at the search count.
+            // Adds are never made to a loaded index, so it needs no more than one add context.
             SetThreads(handle, add: 1, search: searchThreads);
 
             nuint connectivity = UsearchNative.usearch_connectivity(handle, &error);

@@ -81,7 +81,8 @@ internal sealed class UsearchHandle : SafeHandle
 /// <para>
 /// Concurrency: calls that do not pass a thread id (add, search) borrow a per-thread context from a pool sized
 /// by <c>usearch_reserve</c> / <c>usearch_change_threads_*</c>. When the pool is empty the call does not wait;
-/// it fails. Callers must keep concurrent add/search calls at or below the reserved thread count.
+/// it fails ("Reserve capacity ahead of searches!", seen with 8 threads on 1 context). Callers must keep
+/// concurrent add/search calls at or below the reserved thread count.
 /// </para>
 /// </summary>
 internal static unsafe partial class UsearchNative
@@ -134,7 +135,7 @@ internal static unsafe partial class UsearchNative
     [LibraryImport(Library)]
     public static partial nuint usearch_expansion_search(UsearchHandle index, nint* error);
 
-    /// <summary>Reserves capacity. Note: also resets both thread counts to the hardware concurrency.</summary>
+    /// <summary>Reserves capacity for <paramref name="capacity"/> vectors; required before concurrent adds.</summary>
     [LibraryImport(Library)]
     public static partial void usearch_reserve(UsearchHandle index, nuint capacity, nint* error);
 
@@ -144,11 +145,11 @@ internal static unsafe partial class UsearchNative
     [LibraryImport(Library)]
     public static partial void usearch_change_expansion_search(UsearchHandle index, nuint expansion, nint* error);
 
-    /// <summary>Sets the add thread-context count. Never reports an error, even when allocation fails.</summary>
+    /// <summary>Sets the number of add thread contexts (2.26.6 reports a failed allocation through the error).</summary>
     [LibraryImport(Library)]
     public static partial void usearch_change_threads_add(UsearchHandle index, nuint threads, nint* error);
 
-    /// <summary>Sets the search thread-context count. Never reports an error, even when allocation fails.</summary>
+    /// <summary>Sets the number of search thread contexts (2.26.6 reports a failed allocation through the error).</summary>
     [LibraryImport(Library)]
     public static partial void usearch_change_threads_search(UsearchHandle index, nuint threads, nint* error);
 
