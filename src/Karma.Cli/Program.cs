@@ -10,5 +10,6 @@ var root = new RootCommand("karma: data, training, evaluation and experiments fo
     ExportCommands.Export(),
     ExportCommands.Package(),
     ExportCommands.Pipeline(),
+    ClientCommands.Create(),
 };
 return await root.Parse(args).InvokeAsync();

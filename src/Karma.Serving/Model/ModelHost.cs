@@ -64,7 +64,7 @@ public sealed class ModelHost : IAsyncDisposable
     /// <summary>Loads, verifies and warms a package, then swaps it in; returns the previous version string.</summary>
     public async Task<string?> LoadAsync(string? path, CancellationToken cancellationToken)
     {
-        string target = Path.GetFullPath(string.IsNullOrWhiteSpace(path) ? _options.ModelPath : path);
+        string target = ResolvePackagePath(string.IsNullOrWhiteSpace(path) ? _options.ModelPath : path);
         await _loading.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -78,6 +78,31 @@ public sealed class ModelHost : IAsyncDisposable
         {
             _loading.Release();
         }
+    }
+
+    /// <summary>
+    /// An absolute path as given; a relative one against the working directory, or else against its nearest
+    /// ancestor that has it (so <c>dotnet run --project src/Karma.Serving</c>, whose working directory is the
+    /// project folder, finds the repository's <c>models/default</c>).
+    /// </summary>
+    public static string ResolvePackagePath(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        if (Path.IsPathRooted(path))
+        {
+            return path;
+        }
+
+        for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
+        {
+            string candidate = Path.Combine(dir.FullName, path);
+            if (Directory.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        return Path.GetFullPath(path);
     }
 
     /// <inheritdoc />

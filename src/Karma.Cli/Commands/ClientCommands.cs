@@ -1,0 +1,82 @@
+using System.CommandLine;
+using System.Globalization;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Karma.Serving.Contracts.V1;
+using Spectre.Console;
+
+namespace Karma.Cli.Commands;
+
+/// <summary><c>karma client encode|recall|search</c>: call a running service and print a readable table.</summary>
+internal static class ClientCommands
+{
+    public static Command Create()
+    {
+        var target = new Option<string>("--target") { Description = "Service address", DefaultValueFactory = _ => "http://localhost:50051" };
+        var history = new Option<string?>("--history") { Description = "Comma-separated item ids, most recent last" };
+        var query = new Option<string?>("--query") { Description = "Query text" };
+        var k = new Option<int>("--k") { Description = "Candidates to recall", DefaultValueFactory = _ => 100 };
+        var topN = new Option<int>("--top-n") { Description = "Results to show (search)", DefaultValueFactory = _ => 10 };
+        var deadline = new Option<double>("--deadline-ms") { Description = "Call deadline", DefaultValueFactory = _ => 5000 };
+
+        Command Make(string name, string description, Func<Retrieval.RetrievalClient, UserContext, int, int, DateTime, Task> call)
+        {
+            var cmd = new Command(name, description) { target, history, query, k, topN, deadline };
+            cmd.SetAction(async parse =>
+            {
+                var context = new UserContext { Query = parse.GetValue(query) ?? string.Empty };
+                context.HistoryItemIds.AddRange((parse.GetValue(history) ?? string.Empty)
+                    .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+                using var channel = GrpcChannel.ForAddress(parse.GetValue(target)!);
+                try
+                {
+                    await call(new Retrieval.RetrievalClient(channel), context, parse.GetValue(k), parse.GetValue(topN),
+                        DateTime.UtcNow.AddMilliseconds(parse.GetValue(deadline)));
+                    return 0;
+                }
+                catch (RpcException e)
+                {
+                    Console.Error.WriteLine($"error: {e.StatusCode}: {e.Status.Detail}");
+                    return 1;
+                }
+            });
+            return cmd;
+        }
+
+        return new Command("client", "Call a running karma service")
+        {
+            Make("encode", "Interest embedding of a context", async (c, ctx, _, _, d) =>
+            {
+                var r = await c.EncodeAsync(new EncodeRequest { Context = ctx }, deadline: d);
+                Console.WriteLine($"model {r.ModelVersion}; {Report(r.ContextReport)}");
+                Console.WriteLine(string.Join(' ', r.Embedding.Values.Select(v => v.ToString("F4", CultureInfo.InvariantCulture))));
+            }),
+            Make("recall", "Top-k items by inner product", async (c, ctx, kk, _, d) =>
+            {
+                var r = await c.RecallAsync(new RecallRequest { Context = ctx, K = kk }, deadline: d);
+                Print($"recall k={kk} ({r.Index}), model {r.ModelVersion}; {Report(r.ContextReport)}", r.Items.Take(50));
+            }),
+            Make("search", "Recall then pre-rank", async (c, ctx, kk, n, d) =>
+            {
+                var r = await c.SearchAsync(new SearchRequest { Context = ctx, RecallK = kk, TopN = n }, deadline: d);
+                Print($"search: recalled {r.Recalled} ({r.Index}), top {r.Items.Count}, model {r.ModelVersion}; {Report(r.ContextReport)}", r.Items);
+            }),
+        };
+    }
+
+    private static string Report(ContextReport r) =>
+        $"history unknown {r.UnknownHistoryItems}, truncated {r.TruncatedHistoryItems}; query tokens {r.QueryTokens}{(r.QueryTruncated ? " (cut)" : string.Empty)}";
+
+    private static void Print(string title, IEnumerable<ScoredItem> items)
+    {
+        var table = new Table().Title(Markup.Escape(title)).AddColumn("#").AddColumn("item").AddColumn("category").AddColumn(new TableColumn("score").RightAligned());
+        int i = 1;
+        foreach (var item in items)
+        {
+            table.AddRow((i++).ToString(CultureInfo.InvariantCulture), Markup.Escape(item.ItemId), Markup.Escape(item.Category),
+                item.Score.ToString("F4", CultureInfo.InvariantCulture));
+        }
+
+        AnsiConsole.Write(table);
+    }
+}
