@@ -58,7 +58,7 @@ public sealed class ServingModel : IAsyncDisposable
         {
             index = options.Index switch
             {
-                "hnsw" => HnswIndex.Build(package.Embeddings, new HnswOptions { ExpansionSearch = options.HnswExpansionSearch }),
+                "hnsw" => OpenHnsw(package, options, logger),
                 "onnx-exact" => OnnxExactIndex.Build(package.Embeddings, options.Device, logger),
                 _ => new ExactIndex(package.Embeddings),
             };
@@ -75,6 +75,39 @@ public sealed class ServingModel : IAsyncDisposable
             package.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// The HNSW graph persisted beside the package (<c>index.hnsw-M{connectivity}.usearch</c>): loaded when present
+    /// and consistent with the table, else built from the table and saved for the next start.
+    /// </summary>
+    private static HnswIndex OpenHnsw(ModelPackage package, ServingOptions options, ILogger logger)
+    {
+        var hnsw = new HnswOptions { ExpansionSearch = options.HnswExpansionSearch };
+        string path = Path.Combine(package.Directory, $"index.hnsw-M{hnsw.Connectivity}.usearch");
+        if (File.Exists(path))
+        {
+            try
+            {
+                return HnswIndex.Load(path, package.Embeddings, hnsw);
+            }
+            catch (Exception e) when (e is InvalidDataException or InvalidOperationException or IOException)
+            {
+                ServingLog.HnswRebuild(logger, path, e.Message);
+            }
+        }
+
+        var index = HnswIndex.Build(package.Embeddings, hnsw);
+        try
+        {
+            index.Save(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            ServingLog.HnswNotSaved(logger, path, e.Message); // a read-only package still serves
+        }
+
+        return index;
     }
 
     private void WarmUp()
@@ -134,4 +167,14 @@ public sealed class ServingModel : IAsyncDisposable
         Index.Dispose();
         Package.Dispose();
     }
+}
+
+/// <summary>Source-generated log messages of model assembly.</summary>
+internal static partial class ServingLog
+{
+    [LoggerMessage(EventId = 2101, Level = LogLevel.Warning, Message = "HNSW index {Path} unusable ({Reason}); rebuilding from the table")]
+    public static partial void HnswRebuild(ILogger logger, string path, string reason);
+
+    [LoggerMessage(EventId = 2102, Level = LogLevel.Warning, Message = "HNSW index not saved to {Path} ({Reason}); it will be rebuilt at the next start")]
+    public static partial void HnswNotSaved(ILogger logger, string path, string reason);
 }
