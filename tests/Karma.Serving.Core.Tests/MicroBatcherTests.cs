@@ -35,13 +35,15 @@ public sealed class MicroBatcherTests
     public async Task FullQueue_FailsFastWithQueueFull()
     {
         var gate = new ManualResetEventSlim(false);
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var batcher = new MicroBatcher<int, int>(items =>
         {
+            started.TrySetResult();
             gate.Wait(TimeSpan.FromSeconds(10));
             return [.. items];
         }, maxBatch: 1, maxDelay: TimeSpan.Zero, maxQueue: 2);
         var first = batcher.EnqueueAsync(1);
-        await Task.Delay(100); // the worker has taken item 1 and is blocked in the gate
+        await started.Task; // the worker has taken item 1 and is blocked in the gate: the queue is empty again
         var queued = new[] { batcher.EnqueueAsync(2), batcher.EnqueueAsync(3) };
         await Assert.ThrowsAsync<QueueFullException>(() => batcher.EnqueueAsync(4));
         gate.Set();
@@ -65,8 +67,10 @@ public sealed class MicroBatcherTests
     {
         var seen = new ConcurrentBag<int>();
         var gate = new ManualResetEventSlim(false);
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var batcher = new MicroBatcher<int, int>(items =>
         {
+            started.TrySetResult();
             gate.Wait(TimeSpan.FromSeconds(10));
             foreach (int i in items)
             {
@@ -76,7 +80,7 @@ public sealed class MicroBatcherTests
             return [.. items];
         }, maxBatch: 1, maxDelay: TimeSpan.Zero, maxQueue: 10);
         var first = batcher.EnqueueAsync(1);
-        await Task.Delay(100);
+        await started.Task;
         using var cts = new CancellationTokenSource();
         var cancelled = batcher.EnqueueAsync(2, cts.Token);
         cts.Cancel();
