@@ -1,0 +1,59 @@
+using Karma.Serving.Configuration;
+using Karma.Serving.Core.Inference;
+using Karma.Serving.Model;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Karma.Serving.Tests;
+
+/// <summary>Each configurable index serves the shipped model and agrees with exact search.</summary>
+public sealed class IndexKindsTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("karma-index-kinds-").FullName;
+
+    public IndexKindsTests()
+    {
+        foreach (string f in Directory.GetFiles(ServerFixture.ModelPath))
+        {
+            File.Copy(f, Path.Combine(_dir, Path.GetFileName(f)));
+        }
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private async Task<List<int>[]> TopRowsAsync(string kind)
+    {
+        var model = ServingModel.Load(_dir, new ServingOptions { Index = kind, Device = Karma.Serving.Core.Model.InferenceDevice.Cpu }, NullLogger.Instance);
+        await using (model)
+        {
+            Assert.Equal(kind, model.Index.Kind);
+            var results = new List<int>[20];
+            for (int i = 0; i < results.Length; i++)
+            {
+                var (rows, query, _) = model.Encoder.Prepare(new UserContextInput([model.Package.Catalog.Ids[i * 37]], i % 2 == 0 ? "shoes" : null));
+                var interest = model.Encoder.Run([(rows, query)])[0];
+                results[i] = model.Index.Search(interest, 100).Select(h => h.Row).ToList();
+            }
+
+            return results;
+        }
+    }
+
+    [Fact]
+    public async Task OnnxExact_EqualsExact_AndHnswRecallsAtLeast95Percent()
+    {
+        var exact = await TopRowsAsync("exact");
+        var onnx = await TopRowsAsync("onnx-exact");
+        var hnsw = await TopRowsAsync("hnsw");
+        for (int i = 0; i < exact.Length; i++)
+        {
+            Assert.Equal(exact[i], onnx[i]);
+        }
+
+        double recall = exact.Zip(hnsw).Average(p => p.First.Intersect(p.Second).Count() / 100.0);
+        // 5,000 items, expansion 128: HNSW is near-exact at this size; 0.95 leaves room for graph randomness.
+        Assert.True(recall >= 0.95, $"HNSW recall@100 {recall:F3}");
+        Assert.True(File.Exists(Path.Combine(_dir, "index.hnsw-M16.usearch")), "the HNSW graph is persisted beside the package");
+        var again = await TopRowsAsync("hnsw"); // loads the persisted graph
+        Assert.Equal(hnsw, again);
+    }
+}
