@@ -17,13 +17,15 @@ public sealed class ErrorMappingInterceptor : Interceptor, IDisposable
 {
     private readonly SemaphoreSlim _slots;
     private readonly ILogger<ErrorMappingInterceptor> _logger;
+    private readonly Core.Telemetry.KarmaTelemetry _telemetry;
 
     /// <summary>Creates the interceptor (a singleton: the slot count is process-wide).</summary>
-    public ErrorMappingInterceptor(IOptions<ServingOptions> options, ILogger<ErrorMappingInterceptor> logger)
+    public ErrorMappingInterceptor(IOptions<ServingOptions> options, ILogger<ErrorMappingInterceptor> logger, Core.Telemetry.KarmaTelemetry telemetry)
     {
         ArgumentNullException.ThrowIfNull(options);
         _slots = new SemaphoreSlim(options.Value.MaxConcurrentCalls, options.Value.MaxConcurrentCalls);
         _logger = logger;
+        _telemetry = telemetry;
     }
 
     /// <inheritdoc />
@@ -31,6 +33,27 @@ public sealed class ErrorMappingInterceptor : Interceptor, IDisposable
         UnaryServerMethod<TRequest, TResponse> continuation)
     {
         ArgumentNullException.ThrowIfNull(context);
+        string status = nameof(StatusCode.OK);
+        try
+        {
+            return await MappedAsync(request, context, continuation).ConfigureAwait(false);
+        }
+        catch (RpcException e)
+        {
+            status = e.StatusCode.ToString();
+            throw;
+        }
+        finally
+        {
+            _telemetry.CallDone(context.Method, status);
+        }
+    }
+
+    private async Task<TResponse> MappedAsync<TRequest, TResponse>(TRequest request, ServerCallContext context,
+        UnaryServerMethod<TRequest, TResponse> continuation)
+        where TRequest : class
+        where TResponse : class
+    {
         ArgumentNullException.ThrowIfNull(continuation);
         if (!_slots.Wait(0))
         {

@@ -26,7 +26,9 @@ public static class ServingExtensions
             k.ListenAnyIP(options.GrpcPort, l => l.Protocols = HttpProtocols.Http2);
             k.ListenAnyIP(options.HttpPort, l => l.Protocols = HttpProtocols.Http1);
         });
+        builder.Services.AddSingleton<Core.Telemetry.KarmaTelemetry>();
         builder.Services.AddSingleton<ModelHost>();
+        builder.AddKarmaTelemetry();
         builder.Services.AddHostedService<ModelLoaderService>();
         builder.Services.AddSingleton<ErrorMappingInterceptor>();
         builder.Services.AddGrpc(o =>
@@ -54,6 +56,7 @@ public static class ServingExtensions
         app.MapGrpcService<AdminService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
+        app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapHealthChecks("/healthz", new() { Predicate = _ => false });
         app.MapHealthChecks("/readyz", new() { Predicate = r => r.Tags.Contains(ReadyTag) });
         return app;

@@ -32,14 +32,16 @@ public sealed class ModelHost : IAsyncDisposable
     private readonly SemaphoreSlim _loading = new(1, 1);
     private readonly ServingOptions _options;
     private readonly ILogger<ModelHost> _logger;
+    private readonly Core.Telemetry.KarmaTelemetry _telemetry;
     private ServingModel? _current;
 
     /// <summary>Creates the host (no model until <see cref="LoadAsync"/>).</summary>
-    public ModelHost(IOptions<ServingOptions> options, ILogger<ModelHost> logger)
+    public ModelHost(IOptions<ServingOptions> options, ILogger<ModelHost> logger, Core.Telemetry.KarmaTelemetry telemetry)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options.Value;
         _logger = logger;
+        _telemetry = telemetry;
     }
 
     /// <summary>The version being served, or null before the first load.</summary>
@@ -68,8 +70,9 @@ public sealed class ModelHost : IAsyncDisposable
         await _loading.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var model = await Task.Run(() => ServingModel.Load(target, _options, _logger), cancellationToken).ConfigureAwait(false);
+            var model = await Task.Run(() => ServingModel.Load(target, _options, _logger, _telemetry), cancellationToken).ConfigureAwait(false);
             var old = Interlocked.Exchange(ref _current, model);
+            _telemetry.ModelLoaded(model.Package.Version);
             old?.Retire();
             HostLog.Swapped(_logger, old?.Package.Version ?? "(none)", model.Package.Version, model.Index.Kind);
             return old?.Package.Version;

@@ -49,7 +49,7 @@ public sealed class ServingModel : IAsyncDisposable
     public DateTimeOffset LoadedAt { get; }
 
     /// <summary>Loads a package, builds the index and warms every graph with one call.</summary>
-    public static ServingModel Load(string path, ServingOptions options, ILogger logger)
+    public static ServingModel Load(string path, ServingOptions options, ILogger logger, IBatchObserver? batchObserver = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var package = ModelPackage.Load(path, options.Device, logger);
@@ -64,7 +64,8 @@ public sealed class ServingModel : IAsyncDisposable
             };
             var encoder = new InterestEncoder(package);
             var batcher = new MicroBatcher<(int[] Rows, int[] Query), float[]>(items => encoder.Run(items), options.MaxBatch,
-                TimeSpan.FromMilliseconds(options.MaxBatchDelayMs), options.MaxQueue, workers: Math.Max(1, Environment.ProcessorCount / 2));
+                TimeSpan.FromMilliseconds(options.MaxBatchDelayMs), options.MaxQueue, workers: Math.Max(1, Environment.ProcessorCount / 2),
+                observer: batchObserver);
             var model = new ServingModel(package, index, batcher);
             model.WarmUp();
             return model;

@@ -3,6 +3,7 @@ using Karma.Serving.Configuration;
 using Karma.Serving.Contracts.V1;
 using Karma.Serving.Core.Indexing;
 using Karma.Serving.Core.Inference;
+using Karma.Serving.Core.Telemetry;
 using Karma.Serving.Model;
 using Microsoft.Extensions.Options;
 
@@ -14,12 +15,14 @@ public sealed class RetrievalService : Retrieval.RetrievalBase
     private readonly ModelHost _host;
     private readonly ServingOptions _options;
     private readonly RequestValidation _validate;
+    private readonly KarmaTelemetry _telemetry;
 
     /// <summary>Creates the service.</summary>
-    public RetrievalService(ModelHost host, IOptions<ServingOptions> options)
+    public RetrievalService(ModelHost host, IOptions<ServingOptions> options, KarmaTelemetry telemetry)
     {
         ArgumentNullException.ThrowIfNull(options);
         _host = host;
+        _telemetry = telemetry;
         _options = options.Value;
         _validate = new RequestValidation(_options);
     }
@@ -46,7 +49,7 @@ public sealed class RetrievalService : Retrieval.RetrievalBase
         var model = lease.Model;
         var (interest, report) = await UserVectorAsync(model, request.UserCase == RecallRequest.UserOneofCase.Context ? request.Context : null,
             request.UserCase == RecallRequest.UserOneofCase.Embedding ? request.Embedding : null, context.CancellationToken).ConfigureAwait(false);
-        var hits = model.Index.Search(interest, request.K, MakeFilter(model, request.Filter));
+        var hits = Stage("recall", model, () => model.Index.Search(interest, request.K, MakeFilter(model, request.Filter)));
         var response = new RecallResponse { ModelVersion = model.Package.Version, ContextReport = report, Index = model.Index.Kind };
         response.Items.AddRange(hits.Select(h => Item(model, h.Row, h.Score)));
         return response;
@@ -83,7 +86,7 @@ public sealed class RetrievalService : Retrieval.RetrievalBase
         }
 
         var response = new PreRankResponse { ModelVersion = model.Package.Version, ContextReport = report, UnknownCandidates = unknown };
-        response.Items.AddRange(Ranked(model, interest, rows, request.TopN == 0 ? rows.Count : request.TopN));
+        response.Items.AddRange(Stage("prerank", model, () => Ranked(model, interest, rows, request.TopN == 0 ? rows.Count : request.TopN)));
         return response;
     }
 
@@ -101,10 +104,10 @@ public sealed class RetrievalService : Retrieval.RetrievalBase
         var model = lease.Model;
         var (interest, report) = await EncodeAsync(model, request.Context, context.CancellationToken).ConfigureAwait(false);
         context.CancellationToken.ThrowIfCancellationRequested();
-        var hits = model.Index.Search(interest, recallK, MakeFilter(model, request.Filter));
+        var hits = Stage("recall", model, () => model.Index.Search(interest, recallK, MakeFilter(model, request.Filter)));
         context.CancellationToken.ThrowIfCancellationRequested();
         var response = new SearchResponse { ModelVersion = model.Package.Version, ContextReport = report, Recalled = hits.Count, Index = model.Index.Kind };
-        response.Items.AddRange(Ranked(model, interest, hits.Select(h => h.Row).ToList(), request.TopN));
+        response.Items.AddRange(Stage("prerank", model, () => Ranked(model, interest, hits.Select(h => h.Row).ToList(), request.TopN)));
         return response;
     }
 
@@ -125,11 +128,14 @@ public sealed class RetrievalService : Retrieval.RetrievalBase
         return await EncodeAsync(model, userContext, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<(float[] Interest, ContextReport Report)> EncodeAsync(ServingModel model, UserContext userContext,
+    private async Task<(float[] Interest, ContextReport Report)> EncodeAsync(ServingModel model, UserContext userContext,
         CancellationToken cancellationToken)
     {
+        using var span = _telemetry.StartStage("encode");
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
         var (rows, query, stats) = model.Encoder.Prepare(new UserContextInput(userContext.HistoryItemIds, userContext.Query));
         var interest = await model.Batcher.EnqueueAsync((rows, query), cancellationToken).ConfigureAwait(false);
+        _telemetry.StageDone("encode", System.Diagnostics.Stopwatch.GetElapsedTime(start), model.Index.Kind);
         return (interest, new ContextReport
         {
             UnknownHistoryItems = stats.UnknownHistoryItems,
@@ -139,17 +145,28 @@ public sealed class RetrievalService : Retrieval.RetrievalBase
         });
     }
 
+    /// <summary>Runs a synchronous stage inside its span and records its duration.</summary>
+    private T Stage<T>(string stage, ServingModel model, Func<T> work)
+    {
+        using var span = _telemetry.StartStage(stage);
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        var result = work();
+        _telemetry.StageDone(stage, System.Diagnostics.Stopwatch.GetElapsedTime(start), model.Index.Kind);
+        return result;
+    }
+
     private static CatalogRowFilter? MakeFilter(ServingModel model, Filter? filter)
         => filter is null ? null : CatalogRowFilter.Create(model.Categories, filter.IncludeCategories, filter.ExcludeCategories,
             filter.ExcludeItemIds, model.Package.Catalog);
 
-    private static IEnumerable<ScoredItem> Ranked(ServingModel model, float[] interest, List<int> rows, int topN)
+    private static List<ScoredItem> Ranked(ServingModel model, float[] interest, List<int> rows, int topN)
     {
         var scores = model.Scorer.Score(interest, rows);
         return Enumerable.Range(0, rows.Count)
             .OrderByDescending(i => scores[i]).ThenBy(i => rows[i])
             .Take(topN)
-            .Select(i => Item(model, rows[i], scores[i]));
+            .Select(i => Item(model, rows[i], scores[i]))
+            .ToList();
     }
 
     private static ScoredItem Item(ServingModel model, int row, float score)

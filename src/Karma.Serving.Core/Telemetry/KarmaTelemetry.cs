@@ -1,0 +1,80 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Karma.Serving.Core.Inference;
+
+namespace Karma.Serving.Core.Telemetry;
+
+/// <summary>
+/// The one place that owns the service's <see cref="ActivitySource"/> and <see cref="Meter"/> and their
+/// long-lived instruments. Tags are low-cardinality only (stage, index kind, model version, status), never
+/// user or item ids.
+/// </summary>
+public sealed class KarmaTelemetry : IBatchObserver, IDisposable
+{
+    /// <summary>Name of the activity source and the meter.</summary>
+    public const string Name = "Karma.Serving";
+
+    private readonly Histogram<double> _stageDuration;
+    private readonly Histogram<int> _batchSize;
+    private readonly Counter<long> _cacheRequests;
+    private readonly Counter<long> _calls;
+    private int _queueDepth;
+    private string _modelVersion = "none";
+
+    /// <summary>Creates the source, meter and instruments.</summary>
+    public KarmaTelemetry(IMeterFactory meterFactory)
+    {
+        ArgumentNullException.ThrowIfNull(meterFactory);
+        Meter = meterFactory.Create(Name);
+        _stageDuration = Meter.CreateHistogram<double>("karma.stage.duration", "ms",
+            "Time spent in one stage of a call (encode, recall, prerank)");
+        _batchSize = Meter.CreateHistogram<int>("karma.encode.batch_size", "{request}", "Requests per user-tower run");
+        _calls = Meter.CreateCounter<long>("karma.rpc.calls", "{call}", "Calls by method and gRPC status code");
+        _cacheRequests = Meter.CreateCounter<long>("karma.cache.requests", "{request}", "User-embedding cache lookups by result");
+        Meter.CreateObservableGauge("karma.encode.queue_depth", () => Volatile.Read(ref _queueDepth), "{request}",
+            "Encodes waiting for a batch");
+        Meter.CreateObservableGauge("karma.model.loaded", () => new Measurement<int>(1,
+            new KeyValuePair<string, object?>("model_version", Volatile.Read(ref _modelVersion))), "{model}",
+            "1, tagged with the model version being served");
+    }
+
+    /// <summary>Spans of the service's stages.</summary>
+    public ActivitySource Source { get; } = new(Name);
+
+    /// <summary>The meter.</summary>
+    public Meter Meter { get; }
+
+    /// <summary>Records which version is being served.</summary>
+    public void ModelLoaded(string version) => Volatile.Write(ref _modelVersion, version);
+
+    /// <summary>Starts a child span for a stage; dispose it to end the span.</summary>
+    public Activity? StartStage(string stage) => Source.StartActivity(stage, ActivityKind.Internal);
+
+    /// <summary>Records a stage's duration.</summary>
+    public void StageDone(string stage, TimeSpan elapsed, string index)
+        => _stageDuration.Record(elapsed.TotalMilliseconds,
+            new KeyValuePair<string, object?>("stage", stage),
+            new KeyValuePair<string, object?>("index", index),
+            new KeyValuePair<string, object?>("model_version", Volatile.Read(ref _modelVersion)));
+
+    /// <summary>Counts a finished call.</summary>
+    public void CallDone(string method, string status)
+        => _calls.Add(1, new KeyValuePair<string, object?>("method", method), new KeyValuePair<string, object?>("status", status));
+
+    /// <summary>Records a cache lookup.</summary>
+    public void CacheLookup(bool hit) => _cacheRequests.Add(1, new KeyValuePair<string, object?>("result", hit ? "hit" : "miss"));
+
+    /// <inheritdoc />
+    public void BatchRan(int size, int queueDepth)
+    {
+        _batchSize.Record(size);
+        Volatile.Write(ref _queueDepth, queueDepth);
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Source.Dispose();
+        Meter.Dispose();
+    }
+}

@@ -1,0 +1,59 @@
+using System.Globalization;
+using Karma.Core.Package;
+using Karma.Serving.Contracts.V1;
+
+namespace Karma.Serving.Tests;
+
+[Collection(ServerGroup.Name)]
+public sealed class MetricsTests(ServerFixture server)
+{
+    /// <summary>Sums every sample of a Prometheus metric (all label sets) from a text exposition.</summary>
+    private static double Sum(string exposition, string metric, string? labelContains = null)
+        => exposition.Split('\n')
+            .Where(l => l.StartsWith(metric, StringComparison.Ordinal) && (l.Length == metric.Length || l[metric.Length] is '{' or ' '))
+            .Where(l => labelContains is null || l.Contains(labelContains, StringComparison.Ordinal))
+            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
+
+    private async Task<string> ScrapeAsync()
+    {
+        using var response = await server.Http.GetAsync(new Uri("/metrics", UriKind.Relative));
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadAsStringAsync();
+    }
+
+    [Fact]
+    public async Task Metrics_CountStagesBatchesCallsAndModelVersion()
+    {
+        var catalog = ItemCatalogFile.Read(Path.Combine(ServerFixture.ModelPath, ItemCatalogFile.FileName));
+        string before = await ScrapeAsync();
+        var client = new Retrieval.RetrievalClient(server.Channel);
+        for (int i = 0; i < 5; i++)
+        {
+            var ctx = new UserContext { Query = "shoes" };
+            ctx.HistoryItemIds.Add(catalog.Ids[i]);
+            await client.SearchAsync(new SearchRequest { Context = ctx, RecallK = 100, TopN = 10 });
+        }
+
+        // The Prometheus exporter caches a scrape briefly; poll until the calls show up.
+        string after = await ScrapeAsync();
+        for (int i = 0; i < 40 && Sum(after, "karma_stage_duration_milliseconds_count", "stage=\"prerank\"")
+                 < Sum(before, "karma_stage_duration_milliseconds_count", "stage=\"prerank\"") + 5; i++)
+        {
+            await Task.Delay(250);
+            after = await ScrapeAsync();
+        }
+
+        foreach (string stage in new[] { "encode", "recall", "prerank" })
+        {
+            double delta = Sum(after, "karma_stage_duration_milliseconds_count", $"stage=\"{stage}\"")
+                - Sum(before, "karma_stage_duration_milliseconds_count", $"stage=\"{stage}\"");
+            Assert.True(delta >= 5, $"stage {stage} counted {delta} new samples");
+        }
+
+        Assert.True(Sum(after, "karma_encode_batch_size_count") >= 5);
+        Assert.True(Sum(after, "karma_rpc_calls_total", "status=\"OK\"") >= 5);
+        Assert.Contains("karma_model_loaded{", after, StringComparison.Ordinal);
+        Assert.Contains("model_version=\"karma-", after, StringComparison.Ordinal);
+        Assert.Contains("# TYPE karma_encode_queue_depth gauge", after, StringComparison.Ordinal);
+    }
+}
