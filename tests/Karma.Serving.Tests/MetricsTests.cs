@@ -29,7 +29,7 @@ public sealed class MetricsTests(ServerFixture server)
         var client = new Retrieval.RetrievalClient(server.Channel);
         for (int i = 0; i < 5; i++)
         {
-            var ctx = new UserContext { Query = "shoes" };
+            var ctx = new UserContext { Query = "shoes " + Guid.NewGuid().ToString("N")[..6] }; // unique: a cache miss, so encode runs
             ctx.HistoryItemIds.Add(catalog.Ids[i]);
             await client.SearchAsync(new SearchRequest { Context = ctx, RecallK = 100, TopN = 10 });
         }

@@ -13,8 +13,11 @@ namespace Karma.Serving.Tests;
 /// The real service: the same wiring as Program.cs, on Kestrel with two free loopback ports (gRPC h2c and
 /// HTTP/1), serving the shipped models/default; clients talk to it over real sockets.
 /// </summary>
-public sealed class ServerFixture : IAsyncLifetime
+public class ServerFixture : IAsyncLifetime
 {
+    /// <summary>Extra settings of a derived fixture (e.g. a Redis cache).</summary>
+    protected virtual IEnumerable<KeyValuePair<string, string?>> Settings => [];
+
     public const string AdminToken = "test-admin-token";
 
     private WebApplication? _app;
@@ -25,7 +28,7 @@ public sealed class ServerFixture : IAsyncLifetime
     public HttpClient Http { get; private set; } = null!;
     public static string ModelPath => Path.Combine(RepositoryRoot(), "models", "default");
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         GrpcPort = FreePort();
         HttpPort = FreePort();
@@ -39,6 +42,7 @@ public sealed class ServerFixture : IAsyncLifetime
             ["Karma:Device"] = "Cpu",
             ["Karma:MaxRecallK"] = "2000",
         });
+        builder.Configuration.AddInMemoryCollection(Settings);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.AddKarmaServing();
         _app = builder.Build();
@@ -59,7 +63,7 @@ public sealed class ServerFixture : IAsyncLifetime
         }
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         Channel.Dispose();
         Http.Dispose();

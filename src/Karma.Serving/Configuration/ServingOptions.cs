@@ -64,6 +64,17 @@ public sealed class ServingOptions
     [Range(1, 1_000_000)]
     public int MaxStringLength { get; set; } = 2048;
 
+    /// <summary>Redis connection string of the shared user-embedding cache; empty uses an in-process cache.</summary>
+    public string CacheRedis { get; set; } = string.Empty;
+
+    /// <summary>How long a cached user embedding lives, in seconds (0 disables the cache).</summary>
+    [Range(0, 86_400)]
+    public int CacheTtlSeconds { get; set; } = 300;
+
+    /// <summary>Longest wait for the cache before a call goes on without it, in milliseconds.</summary>
+    [Range(1, 10_000)]
+    public int CacheTimeoutMs { get; set; } = 50;
+
     /// <summary>Bearer token of the admin service; empty disables it (every call PERMISSION_DENIED).</summary>
     public string AdminToken { get; set; } = string.Empty;
 }

@@ -28,6 +28,16 @@ public static class ServingExtensions
         });
         builder.Services.AddSingleton<Core.Telemetry.KarmaTelemetry>();
         builder.Services.AddSingleton<ModelHost>();
+        builder.Services.AddSingleton<UserEmbeddingCache>();
+        if (string.IsNullOrWhiteSpace(options.CacheRedis))
+        {
+            builder.Services.AddDistributedMemoryCache();
+        }
+        else
+        {
+            builder.Services.AddStackExchangeRedisCache(o => o.ConfigurationOptions = RedisConfiguration(options));
+        }
+
         builder.AddKarmaTelemetry();
         builder.Services.AddHostedService<ModelLoaderService>();
         builder.Services.AddSingleton<ErrorMappingInterceptor>();
@@ -46,6 +56,22 @@ public static class ServingExtensions
             o.Services.Map("karma.v1.Retrieval", r => r.Tags.Contains(ReadyTag));
         });
         return builder;
+    }
+
+    /// <summary>
+    /// Redis settings for a cache that must never hold a call up: no failure at connect, short timeouts, and
+    /// background reconnection (StackExchange.Redis retries by itself).
+    /// </summary>
+    private static StackExchange.Redis.ConfigurationOptions RedisConfiguration(ServingOptions options)
+    {
+        var c = StackExchange.Redis.ConfigurationOptions.Parse(options.CacheRedis);
+        c.AbortOnConnectFail = false;
+        c.ConnectTimeout = Math.Max(options.CacheTimeoutMs * 4, 200);
+        c.SyncTimeout = options.CacheTimeoutMs;
+        c.AsyncTimeout = options.CacheTimeoutMs;
+        c.ConnectRetry = 1;
+        c.ReconnectRetryPolicy = new StackExchange.Redis.LinearRetry(250);
+        return c;
     }
 
     /// <summary>Maps the gRPC services and the HTTP probes.</summary>

@@ -16,13 +16,15 @@ public sealed class RetrievalService : Retrieval.RetrievalBase
     private readonly ServingOptions _options;
     private readonly RequestValidation _validate;
     private readonly KarmaTelemetry _telemetry;
+    private readonly UserEmbeddingCache _cache;
 
     /// <summary>Creates the service.</summary>
-    public RetrievalService(ModelHost host, IOptions<ServingOptions> options, KarmaTelemetry telemetry)
+    public RetrievalService(ModelHost host, IOptions<ServingOptions> options, KarmaTelemetry telemetry, UserEmbeddingCache cache)
     {
         ArgumentNullException.ThrowIfNull(options);
         _host = host;
         _telemetry = telemetry;
+        _cache = cache;
         _options = options.Value;
         _validate = new RequestValidation(_options);
     }
@@ -131,18 +133,36 @@ public sealed class RetrievalService : Retrieval.RetrievalBase
     private async Task<(float[] Interest, ContextReport Report)> EncodeAsync(ServingModel model, UserContext userContext,
         CancellationToken cancellationToken)
     {
-        using var span = _telemetry.StartStage("encode");
-        long start = System.Diagnostics.Stopwatch.GetTimestamp();
         var (rows, query, stats) = model.Encoder.Prepare(new UserContextInput(userContext.HistoryItemIds, userContext.Query));
-        var interest = await model.Batcher.EnqueueAsync((rows, query), cancellationToken).ConfigureAwait(false);
-        _telemetry.StageDone("encode", System.Diagnostics.Stopwatch.GetElapsedTime(start), model.Index.Kind);
-        return (interest, new ContextReport
+        var report = new ContextReport
         {
             UnknownHistoryItems = stats.UnknownHistoryItems,
             TruncatedHistoryItems = stats.TruncatedHistoryItems,
             QueryTokens = stats.QueryTokens,
             QueryTruncated = stats.QueryTruncated,
-        });
+        };
+        string key = UserEmbeddingCache.Key(model.Package.Version, userContext.HistoryItemIds, userContext.Query);
+        float[]? cached;
+        using (var cacheSpan = _telemetry.StartStage("cache"))
+        {
+            long cacheStart = System.Diagnostics.Stopwatch.GetTimestamp();
+            cached = await _cache.GetAsync(key, model.Encoder.Dimensions).ConfigureAwait(false);
+            cacheSpan?.SetTag("karma.cache.hit", cached is not null);
+            _telemetry.StageDone("cache", System.Diagnostics.Stopwatch.GetElapsedTime(cacheStart), model.Index.Kind);
+        }
+
+        if (cached is not null)
+        {
+            report.CacheHit = true;
+            return (cached, report);
+        }
+
+        using var span = _telemetry.StartStage("encode");
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        var interest = await model.Batcher.EnqueueAsync((rows, query), cancellationToken).ConfigureAwait(false);
+        _telemetry.StageDone("encode", System.Diagnostics.Stopwatch.GetElapsedTime(start), model.Index.Kind);
+        _cache.Store(key, interest);
+        return (interest, report);
     }
 
     /// <summary>Runs a synchronous stage inside its span and records its duration.</summary>

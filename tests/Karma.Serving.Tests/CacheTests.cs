@@ -1,0 +1,119 @@
+using Grpc.Core;
+using Karma.Serving.Contracts.V1;
+using StackExchange.Redis;
+
+namespace Karma.Serving.Tests;
+
+[Collection(ServerGroup.Name)]
+public sealed class InMemoryCacheTests(ServerFixture server)
+{
+    [Fact]
+    public async Task SecondIdenticalContext_IsACacheHit_WithTheSameEmbedding()
+    {
+        var client = new Retrieval.RetrievalClient(server.Channel);
+        var ctx = new UserContext { Query = "cache me " + Guid.NewGuid().ToString("N") };
+        var first = await client.EncodeAsync(new EncodeRequest { Context = ctx });
+        Assert.False(first.ContextReport.CacheHit);
+        EncodeResponse second = first;
+        for (int i = 0; i < 50 && !second.ContextReport.CacheHit; i++)
+        {
+            await Task.Delay(20); // the store runs in the background
+            second = await client.EncodeAsync(new EncodeRequest { Context = ctx });
+        }
+
+        Assert.True(second.ContextReport.CacheHit);
+        Assert.Equal(first.Embedding.Values, second.Embedding.Values);
+        var other = await client.EncodeAsync(new EncodeRequest { Context = new UserContext { Query = ctx.Query + " else" } });
+        Assert.False(other.ContextReport.CacheHit);
+    }
+}
+
+/// <summary>The service with its user-embedding cache in a real redis-server.</summary>
+public sealed class RedisServerFixture : ServerFixture
+{
+    public RedisServer Redis { get; } = new();
+
+    protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
+    [
+        new("Karma:CacheRedis", Redis.Connection),
+        new("Karma:CacheTimeoutMs", "100"),
+    ];
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        Redis.Dispose();
+    }
+}
+
+public sealed class RedisCacheTests(RedisServerFixture server) : IClassFixture<RedisServerFixture>
+{
+    private static UserContext Context(string query) => new() { Query = query };
+
+    private static async Task<EncodeResponse> EncodeUntilHitAsync(Retrieval.RetrievalClient client, UserContext ctx)
+    {
+        var r = await client.EncodeAsync(new EncodeRequest { Context = ctx });
+        for (int i = 0; i < 100 && !r.ContextReport.CacheHit; i++)
+        {
+            await Task.Delay(50);
+            r = await client.EncodeAsync(new EncodeRequest { Context = ctx });
+        }
+
+        return r;
+    }
+
+    [Fact]
+    public async Task Embeddings_AreStoredInRedis_AndServedFromIt()
+    {
+        var client = new Retrieval.RetrievalClient(server.Channel);
+        var ctx = Context("redis " + Guid.NewGuid().ToString("N"));
+        var hit = await EncodeUntilHitAsync(client, ctx);
+        Assert.True(hit.ContextReport.CacheHit);
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(server.Redis.Connection);
+        var keys = redis.GetServer(server.Redis.Connection).Keys(pattern: "*karma:emb:" + hit.ModelVersion + ":*").ToList();
+        Assert.NotEmpty(keys);
+    }
+
+    [Fact]
+    public async Task RedisKilledDuringABurst_FailsNoCall_AndTheCacheComesBack()
+    {
+        var client = new Retrieval.RetrievalClient(server.Channel);
+        int failures = 0, calls = 0;
+        async Task Burst(int n)
+        {
+            var tasks = Enumerable.Range(0, n).Select(async i =>
+            {
+                try
+                {
+                    await client.SearchAsync(new SearchRequest { Context = Context("burst " + (i % 10)), RecallK = 50, TopN = 5 });
+                    Interlocked.Increment(ref calls);
+                }
+                catch (RpcException)
+                {
+                    Interlocked.Increment(ref failures);
+                }
+            });
+            await Task.WhenAll(tasks);
+        }
+
+        await Burst(40);
+        server.Redis.Kill();
+        await Burst(80);
+        server.Redis.Start();
+        await Burst(40);
+        Assert.Equal(0, failures);
+        Assert.Equal(160, calls);
+
+        // After the restart (an empty Redis), the replica reconnects by itself and hits again.
+        var ctx = Context("after restart " + Guid.NewGuid().ToString("N"));
+        EncodeResponse r = await client.EncodeAsync(new EncodeRequest { Context = ctx });
+        var until = DateTime.UtcNow.AddSeconds(30);
+        while (!r.ContextReport.CacheHit && DateTime.UtcNow < until)
+        {
+            await Task.Delay(100);
+            r = await client.EncodeAsync(new EncodeRequest { Context = ctx });
+        }
+
+        Assert.True(r.ContextReport.CacheHit, "the cache was not used again after Redis came back");
+    }
+}
