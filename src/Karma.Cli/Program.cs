@@ -10,6 +10,7 @@ var root = new RootCommand("karma: data, training, evaluation and experiments fo
     ExportCommands.Export(),
     ExportCommands.Package(),
     ExportCommands.Pipeline(),
+    ExportCommands.Publish(),
     ClientCommands.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -62,6 +62,39 @@ internal static class ExportCommands
         return new Command("package", "Inspect model packages") { verify };
     }
 
+    public static Command Publish()
+    {
+        var package = new Option<DirectoryInfo>("--package") { Description = "Verified model package to publish", Required = true };
+        var redis = new Option<string>("--redis") { Description = "Redis connection string, e.g. localhost:6379", Required = true };
+        var cmd = new Command("publish", "Store a model package in Redis (chunked, checksummed) and announce it to every replica") { package, redis };
+        cmd.SetAction(async parse =>
+        {
+            string dir = parse.GetValue(package)!.FullName;
+            var report = PackageVerifier.Verify(dir);
+            if (!report.Ok)
+            {
+                Console.Error.WriteLine("error: package rejected: " + string.Join("; ", report.Problems));
+                return 1;
+            }
+
+            var config = StackExchange.Redis.ConfigurationOptions.Parse(parse.GetValue(redis)!);
+            config.AbortOnConnectFail = true;
+            try
+            {
+                await using var connection = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(config);
+                string version = await new Karma.Serving.Core.Distribution.RedisPackageStore(connection).PublishAsync(dir);
+                Console.WriteLine($"published and announced {version}");
+                return 0;
+            }
+            catch (StackExchange.Redis.RedisException e)
+            {
+                Console.Error.WriteLine($"error: redis: {e.Message}");
+                return 1;
+            }
+        });
+        return cmd;
+    }
+
     public static Command Pipeline()
     {
         var preset = new Option<string>("--preset") { Description = "Data preset", DefaultValueFactory = _ => "small" };

@@ -75,6 +75,15 @@ public sealed class ServingOptions
     [Range(1, 10_000)]
     public int CacheTimeoutMs { get; set; } = 50;
 
+    /// <summary>
+    /// Redis connection string where model packages are published (<c>karma publish</c>); when set, the newest
+    /// published version is loaded at start and on every announcement. Empty: serve <see cref="ModelPath"/> only.
+    /// </summary>
+    public string PackageRedis { get; set; } = string.Empty;
+
+    /// <summary>Where downloaded packages are kept (default: a folder under the system temp directory).</summary>
+    public string PackageCacheDir { get; set; } = Path.Combine(Path.GetTempPath(), "karma-packages");
+
     /// <summary>Bearer token of the admin service; empty disables it (every call PERMISSION_DENIED).</summary>
     public string AdminToken { get; set; } = string.Empty;
 }

@@ -142,6 +142,9 @@ internal static partial class HostLog
     [LoggerMessage(EventId = 2002, Level = LogLevel.Error, Message = "Loading the model at start failed; the service stays NOT_SERVING")]
     public static partial void StartLoadFailed(ILogger logger, Exception error);
 
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Error, Message = "Published package {Version} rejected, the current version keeps serving: {Reason}")]
+    public static partial void PublicationRejected(ILogger logger, string version, string reason);
+
     [LoggerMessage(EventId = 2003, Level = LogLevel.Error, Message = "Unhandled error in {Method}")]
     public static partial void Unhandled(ILogger logger, Exception error, string method);
 }
