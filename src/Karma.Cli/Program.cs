@@ -12,5 +12,6 @@ var root = new RootCommand("karma: data, training, evaluation and experiments fo
     ExportCommands.Pipeline(),
     ExportCommands.Publish(),
     ClientCommands.Create(),
+    LoadTestCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();
