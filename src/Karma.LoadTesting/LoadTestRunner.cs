@@ -76,7 +76,11 @@ public sealed class LoadTestRunner(ItemCatalog catalog)
 
             await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
             string kind = mix.Pick(rng.NextDouble());
-            kinds.AddOrUpdate(kind, 1, (_, n) => n + 1);
+            if (due >= warmup)
+            {
+                kinds.AddOrUpdate(kind, 1, (_, n) => n + 1);
+            }
+
             Func<Task> call = MakeCall(client, kind, rng, options.Deadline);
             var sent = clock.Elapsed;
             long index = i;
