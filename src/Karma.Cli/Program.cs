@@ -13,5 +13,6 @@ var root = new RootCommand("karma: data, training, evaluation and experiments fo
     ExportCommands.Publish(),
     ClientCommands.Create(),
     LoadTestCommand.Create(),
+    BenchCommands.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,129 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Karma.Core.Package;
+using Karma.Serving.Core.Indexing;
+
+namespace Karma.LoadTesting.Bench;
+
+/// <summary>One HNSW setting's measurement.</summary>
+public sealed record HnswPoint(int ExpansionSearch, double RecallAt10, double RecallAt100, double QueriesPerSecond, double SpeedupOverExact);
+
+/// <summary>Exact versus HNSW on one table.</summary>
+public sealed record RecallBenchResult(string Source, int Rows, int Dims, int Queries, double ExactQueriesPerSecond,
+    double HnswBuildSeconds, long HnswMemoryBytes, IReadOnlyList<HnswPoint> Hnsw);
+
+/// <summary>
+/// Recall and speed of the HNSW index against the exact index on the same table: recall@10 and @100 of HNSW's
+/// results against exact top-k, single-query throughput (one query at a time, as a request is served) across
+/// expansion settings, build time and native memory.
+/// </summary>
+public static class RecallBench
+{
+    /// <summary>Clustered unit vectors (a realistic embedding geometry; uniform noise is HNSW's worst case).</summary>
+    public static float[] Clustered(int rows, int dims, int seed, int clusters = 1000)
+    {
+        var rng = new Random(seed);
+        var centres = new float[clusters * dims];
+        for (int i = 0; i < centres.Length; i++)
+        {
+            centres[i] = (float)Gaussian(rng);
+        }
+
+        var data = new float[(long)rows * dims];
+        for (int r = 0; r < rows; r++)
+        {
+            int c = rng.Next(clusters);
+            double norm = 0;
+            for (int d = 0; d < dims; d++)
+            {
+                float v = centres[c * dims + d] + (float)(0.35 * Gaussian(rng));
+                data[(long)r * dims + d] = v;
+                norm += v * v;
+            }
+
+            float inv = (float)(1 / Math.Sqrt(norm));
+            for (int d = 0; d < dims; d++)
+            {
+                data[(long)r * dims + d] *= inv;
+            }
+        }
+
+        return data;
+    }
+
+    /// <summary>Runs the benchmark on <paramref name="table"/>; queries are table rows with noise (seeded).</summary>
+    public static RecallBenchResult Run(string source, VectorTable table, int queries, int[] expansions, TextWriter? log = null)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        ArgumentNullException.ThrowIfNull(expansions);
+        var rng = new Random(7);
+        int dims = table.Cols;
+        var qs = new float[queries][];
+        var row = new float[dims];
+        for (int q = 0; q < queries; q++)
+        {
+            table.CopyRow(rng.Next(table.Rows), row);
+            qs[q] = row.Select(v => v + (float)(0.05 * Gaussian(rng))).ToArray();
+        }
+
+        using var exact = new ExactIndex(table);
+        var truth = new IReadOnlyList<Hit>[queries];
+        var clock = Stopwatch.StartNew();
+        for (int q = 0; q < queries; q++)
+        {
+            truth[q] = exact.Search(qs[q], 100);
+        }
+
+        double exactQps = queries / clock.Elapsed.TotalSeconds;
+        log?.WriteLine($"[bench recall] exact: {exactQps:F1} queries/s over {table.Rows} x {dims}");
+        clock.Restart();
+        using var hnsw = HnswIndex.Build(table, new HnswOptions());
+        double build = clock.Elapsed.TotalSeconds;
+        log?.WriteLine($"[bench recall] HNSW built in {build:F1} s, {hnsw.MemoryUsage / 1048576.0:F0} MiB");
+        var points = new List<HnswPoint>();
+        foreach (int ef in expansions)
+        {
+            hnsw.ChangeExpansionSearch(ef);
+            var results = new IReadOnlyList<Hit>[queries];
+            clock.Restart();
+            for (int q = 0; q < queries; q++)
+            {
+                results[q] = hnsw.Search(qs[q], 100);
+            }
+
+            double qps = queries / clock.Elapsed.TotalSeconds;
+            double r10 = Enumerable.Range(0, queries).Average(q => Overlap(truth[q], results[q], 10));
+            double r100 = Enumerable.Range(0, queries).Average(q => Overlap(truth[q], results[q], 100));
+            points.Add(new HnswPoint(ef, r10, r100, qps, qps / exactQps));
+            log?.WriteLine($"[bench recall] HNSW ef={ef}: recall@10 {r10:F4}, recall@100 {r100:F4}, {qps:F0} queries/s ({qps / exactQps:F1}x exact)");
+        }
+
+        return new RecallBenchResult(source, table.Rows, dims, queries, exactQps, build, hnsw.MemoryUsage, points);
+    }
+
+    /// <summary>A markdown table of the result.</summary>
+    public static string ToMarkdown(RecallBenchResult r)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        var sb = new StringBuilder();
+        sb.AppendLine(CultureInfo.InvariantCulture, $"{r.Source}: {r.Rows:N0} x {r.Dims}, {r.Queries} queries; exact {r.ExactQueriesPerSecond:F1} queries/s; HNSW (M=16) built in {r.HnswBuildSeconds:F1} s, {r.HnswMemoryBytes / 1048576.0:F0} MiB");
+        sb.AppendLine();
+        sb.AppendLine("| ef_search | recall@10 | recall@100 | queries/s | × exact |");
+        sb.AppendLine("|---:|---:|---:|---:|---:|");
+        foreach (var p in r.Hnsw)
+        {
+            sb.AppendLine(CultureInfo.InvariantCulture, $"| {p.ExpansionSearch} | {p.RecallAt10:F4} | {p.RecallAt100:F4} | {p.QueriesPerSecond:F0} | {p.SpeedupOverExact:F1} |");
+        }
+
+        return sb.ToString();
+    }
+
+    private static double Overlap(IReadOnlyList<Hit> truth, IReadOnlyList<Hit> found, int k)
+    {
+        var t = truth.Take(k).Select(h => h.Row).ToHashSet();
+        return t.Count == 0 ? 1 : found.Take(k).Count(h => t.Contains(h.Row)) / (double)t.Count;
+    }
+
+    private static double Gaussian(Random rng) => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
+}
