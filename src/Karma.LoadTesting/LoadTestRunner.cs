@@ -68,10 +68,17 @@ public sealed class LoadTestRunner(ItemCatalog catalog)
         for (long i = 0; i < schedule.Count && !cancellationToken.IsCancellationRequested; i++)
         {
             var due = schedule.DueAt(i);
-            var wait = due - clock.Elapsed;
-            if (wait > TimeSpan.FromMilliseconds(1))
+            // Never send before the due time: timers may wake a little early, so the last stretch yields until due.
+            for (var wait = due - clock.Elapsed; wait > TimeSpan.Zero; wait = due - clock.Elapsed)
             {
-                await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
+                if (wait > TimeSpan.FromMilliseconds(2))
+                {
+                    await Task.Delay(wait - TimeSpan.FromMilliseconds(1), cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    Thread.Yield();
+                }
             }
 
             await slots.WaitAsync(cancellationToken).ConfigureAwait(false);

@@ -66,7 +66,7 @@ public sealed class ExternalDataTrainingTests : IDisposable
     public void PretrainAlignEval_RunOnForeignData()
     {
         string data = WriteData();
-        string config = Path.Combine(RepositoryRoot(), "configs", "tiny.json");
+        string config = RepositoryPaths.Config("tiny");
         Ok(KarmaProcess.Run("data", "validate", data));
         Ok(KarmaProcess.Run("train", "pretrain", "--data", data, "--out", Path.Combine(_dir, "pre"), "--config", config, "--steps", "30"));
         Ok(KarmaProcess.Run("train", "align", "--data", data, "--from", Path.Combine(_dir, "pre"), "--out", Path.Combine(_dir, "al"),
@@ -87,15 +87,4 @@ public sealed class ExternalDataTrainingTests : IDisposable
     }
 
     private static void Ok(KarmaProcess.Result r) => Assert.True(r.ExitCode == 0, $"exit {r.ExitCode}\n{r.Output}\n{r.Error}");
-
-    private static string RepositoryRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Karma.Serving.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir!.FullName;
-    }
 }

@@ -110,7 +110,7 @@ public sealed class IndependentRuntimeTests(TinyCheckpointFixture fx) : IClassFi
         File.WriteAllText(casePath, JsonSerializer.Serialize(caseJson));
         Assert.True(File.Exists(Python), $"{Python} not found: install Debian's python3-onnx (see .ci/run)");
         var start = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(TinyCheckpointFixture.RepositoryRoot(), "tools", "onnx_reference.py"));
+        start.ArgumentList.Add(Path.Combine(RepositoryPaths.Root, "tools", "onnx_reference.py"));
         start.ArgumentList.Add(path);
         start.ArgumentList.Add(casePath);
         using var p = Process.Start(start)!;

@@ -15,7 +15,7 @@ public sealed class TinyCheckpointFixture : IDisposable
         Root = Directory.CreateTempSubdirectory("karma-export-").FullName;
         Data = Path.Combine(Root, "data");
         SyntheticLogGenerator.Generate(SyntheticPreset.Get("tiny"), 11, Data);
-        var config = Json.Read<TrainingConfig>(Path.Combine(RepositoryRoot(), "configs", "tiny.json"));
+        var config = Json.Read<TrainingConfig>(RepositoryPaths.Config("tiny"));
         config = config with { Pretrain = config.Pretrain with { Steps = 40 }, Align = config.Align with { Steps = 40 }, PreRank = config.PreRank with { Steps = 40 } };
         string pretrain = Path.Combine(Root, "pretrain");
         Checkpoint = Path.Combine(Root, "align");
@@ -31,17 +31,6 @@ public sealed class TinyCheckpointFixture : IDisposable
     public string Checkpoint { get; }
     public string Package { get; }
     public ExportResult Result { get; }
-
-    public static string RepositoryRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Karma.Serving.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir!.FullName;
-    }
 
     /// <summary>A fresh copy of the package that a test may damage.</summary>
     public string CopyPackage(string name)

@@ -10,19 +10,7 @@ public sealed class DefaultPackage : IDisposable
 
     public ModelPackage Package { get; }
 
-    public static string Path
-    {
-        get
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(System.IO.Path.Combine(dir.FullName, "Karma.Serving.sln")))
-            {
-                dir = dir.Parent;
-            }
-
-            return System.IO.Path.Combine(dir!.FullName, "models", "default");
-        }
-    }
+    public static string Path => RepositoryPaths.DefaultModel;
 
     public void Dispose() => Package.Dispose();
 }

@@ -26,7 +26,7 @@ public class ServerFixture : IAsyncLifetime
     public int HttpPort { get; private set; }
     public GrpcChannel Channel { get; private set; } = null!;
     public HttpClient Http { get; private set; } = null!;
-    public static string ModelPath => Path.Combine(RepositoryRoot(), "models", "default");
+    public static string ModelPath => RepositoryPaths.DefaultModel;
 
     public virtual async Task InitializeAsync()
     {
@@ -79,16 +79,5 @@ public class ServerFixture : IAsyncLifetime
         using var l = new TcpListener(IPAddress.Loopback, 0);
         l.Start();
         return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
-
-    public static string RepositoryRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Karma.Serving.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir!.FullName;
     }
 }

@@ -82,7 +82,7 @@ public static class PackageWriter
                     ["data"] = info.Data ?? string.Empty,
                     ["checkpoint"] = Path.GetFullPath(options.CheckpointDir),
                 },
-                Metrics = Metrics(options.CheckpointDir, parity),
+                Metrics = Metrics(options.CheckpointDir, info.WeightsSha256, parity),
             };
             manifest.Write(temp);
             // Swap: the old package is moved aside first, so a failed move never loses it.
@@ -127,14 +127,14 @@ public static class PackageWriter
         }
     }
 
-    private static Dictionary<string, double> Metrics(string checkpointDir, IReadOnlyList<ParityResult> parity)
+    private static Dictionary<string, double> Metrics(string checkpointDir, string? weightsSha256, IReadOnlyList<ParityResult> parity)
     {
         var m = new Dictionary<string, double>(StringComparer.Ordinal);
         string path = Path.Combine(checkpointDir, ReportWriter.JsonFile);
         if (File.Exists(path))
         {
             var r = Json.Read<EvaluationReport>(path);
-            if (r.WeightsSha256 != Checkpoint.ReadInfo(checkpointDir).WeightsSha256)
+            if (r.WeightsSha256 != weightsSha256)
             {
                 throw new InvalidDataException($"{path} describes other weights than the checkpoint's; run `karma eval` again");
             }

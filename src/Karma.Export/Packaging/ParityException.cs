@@ -24,4 +24,5 @@ public sealed class ParityException : Exception
 /// <param name="Samples">Inputs compared.</param>
 /// <param name="MaxAbsDiff">Largest absolute difference of any output element.</param>
 /// <param name="Top10Agreement">Share of samples whose top-10 items over the table agree (user tower only).</param>
-public sealed record ParityResult(string Graph, int Samples, double MaxAbsDiff, double? Top10Agreement);
+/// <param name="Informational">Reported in the manifest but not a condition for writing (e.g. the f16 table's ranking).</param>
+public sealed record ParityResult(string Graph, int Samples, double MaxAbsDiff, double? Top10Agreement, bool Informational = false);

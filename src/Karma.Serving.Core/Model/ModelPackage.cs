@@ -144,7 +144,7 @@ public sealed class ModelPackage : IDisposable
             Refuse(directory, problems);
             InferenceSession Session(string role, out string actual)
             {
-                var s = SessionFactory.Create(Path.Combine(directory, manifest.Graphs!["" + role].File), device, logger, out actual);
+                var s = SessionFactory.Create(Path.Combine(directory, manifest.Graphs![role].File), device, logger, out actual);
                 disposables.Add(s);
                 return s;
             }

@@ -16,12 +16,13 @@ public sealed class ServingModel : IAsyncDisposable
     private int _leases;
     private int _retired;
 
-    private ServingModel(ModelPackage package, IVectorIndex index, MicroBatcher<(int[] Rows, int[] Query), float[]> batcher)
+    private ServingModel(ModelPackage package, IVectorIndex index, InterestEncoder encoder,
+        MicroBatcher<(int[] Rows, int[] Query), float[]> batcher)
     {
         Package = package;
         Index = index;
         Batcher = batcher;
-        Encoder = new InterestEncoder(package);
+        Encoder = encoder;
         Scorer = new PreRankScorer(package);
         Categories = new CatalogCategories(package.Catalog);
         LoadedAt = DateTimeOffset.UtcNow;
@@ -66,7 +67,7 @@ public sealed class ServingModel : IAsyncDisposable
             var batcher = new MicroBatcher<(int[] Rows, int[] Query), float[]>(items => encoder.Run(items), options.MaxBatch,
                 TimeSpan.FromMilliseconds(options.MaxBatchDelayMs), options.MaxQueue, workers: Math.Max(1, Environment.ProcessorCount / 2),
                 observer: batchObserver);
-            var model = new ServingModel(package, index, batcher);
+            var model = new ServingModel(package, index, encoder, batcher);
             model.WarmUp();
             return model;
         }

@@ -1,8 +1,9 @@
-namespace Karma.Training.Tests;
+namespace Karma.Tests.Shared;
 
-/// <summary>Finds files of the repository from a test's output directory.</summary>
+/// <summary>Files of the repository, found from a test's output directory (linked into every test project).</summary>
 internal static class RepositoryPaths
 {
+    /// <summary>The directory holding Karma.Serving.sln.</summary>
     public static string Root
     {
         get
@@ -17,5 +18,9 @@ internal static class RepositoryPaths
         }
     }
 
+    /// <summary>A training config under configs/.</summary>
     public static string Config(string name) => Path.Combine(Root, "configs", name + ".json");
+
+    /// <summary>The shipped model package.</summary>
+    public static string DefaultModel => Path.Combine(Root, "models", "default");
 }
