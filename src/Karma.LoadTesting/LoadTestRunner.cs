@@ -41,7 +41,7 @@ public sealed record LoadTestOptions
 /// </summary>
 public sealed class LoadTestRunner(ItemCatalog catalog)
 {
-    private static readonly string[] Words = ["shoes", "red", "lamp", "mug", "running", "leather", "blue", "desk", "bag", "cotton", "kids", "gift"];
+    private readonly ContextSampler _contexts = new(catalog);
 
     /// <summary>Runs once; <paramref name="progress"/> gets a line a second.</summary>
     public async Task<(LoadTestResult Result, IReadOnlyList<(double DueSeconds, double Ms)> Timeline)> RunAsync(LoadTestOptions options,
@@ -146,12 +146,9 @@ public sealed class LoadTestRunner(ItemCatalog catalog)
 
     private Func<Task> MakeCall(Retrieval.RetrievalClient client, string kind, Random rng, TimeSpan deadline)
     {
-        var context = new UserContext { Query = rng.NextDouble() < 0.85 ? $"{Words[rng.Next(Words.Length)]} {Words[rng.Next(Words.Length)]}" : string.Empty };
-        int history = rng.Next(1, 21);
-        for (int h = 0; h < history; h++)
-        {
-            context.HistoryItemIds.Add(catalog.Ids[rng.Next(catalog.Count)]);
-        }
+        var sampled = _contexts.Next(rng);
+        var context = new UserContext { Query = sampled.Query ?? string.Empty };
+        context.HistoryItemIds.AddRange(sampled.HistoryItemIds);
 
         DateTime Deadline() => DateTime.UtcNow + deadline;
         switch (kind)
@@ -162,7 +159,7 @@ public sealed class LoadTestRunner(ItemCatalog catalog)
                 var request = new PreRankRequest { Context = context, TopN = 50 };
                 for (int c = 0; c < 200; c++)
                 {
-                    request.ItemIds.Add(catalog.Ids[rng.Next(catalog.Count)]);
+                    request.ItemIds.Add(_contexts.RandomItem(rng));
                 }
 
                 return async () => await client.PreRankAsync(request, deadline: Deadline());

@@ -1,7 +1,11 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Text.Json;
 using Karma.Core.Package;
 using Karma.LoadTesting.Bench;
+using Karma.Serving.Core.Model;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 
 namespace Karma.Cli.Commands;
 
@@ -10,7 +14,105 @@ internal static class BenchCommands
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
-    public static Command Create() => new("bench", "Benchmark suites (JSON + markdown under --out)") { Recall() };
+    public static Command Create() => new("bench", "Benchmark suites (JSON + markdown under --out)") { Recall(), Encoder(), PreRank(), EndToEnd() };
+
+    private static Option<DirectoryInfo> PackageOption() =>
+        new("--package") { Description = "Model package", DefaultValueFactory = _ => new DirectoryInfo("models/default") };
+
+    private static Option<DirectoryInfo> OutOption() =>
+        new("--out") { Description = "Output directory", DefaultValueFactory = _ => new DirectoryInfo("runs/bench") };
+
+    private static Option<InferenceDevice> DeviceOption() =>
+        new("--device") { Description = "auto, cuda or cpu", DefaultValueFactory = _ => InferenceDevice.Auto };
+
+    private static int[] ParseList(string text, string option)
+    {
+        var values = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(v => int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) && n > 0 ? n
+                : throw new FormatException($"{option}: '{v}' is not a positive integer"))
+            .ToArray();
+        return values.Length > 0 ? values : throw new FormatException($"{option} is empty");
+    }
+
+    private static void Write<T>(string outDir, string name, T result, string markdown)
+    {
+        Directory.CreateDirectory(outDir);
+        File.WriteAllText(Path.Combine(outDir, name + ".json"), JsonSerializer.Serialize(result, Indented));
+        File.WriteAllText(Path.Combine(outDir, name + ".md"), markdown);
+        Console.WriteLine(markdown);
+    }
+
+    private static Command Encoder()
+    {
+        var package = PackageOption();
+        var output = OutOption();
+        var device = DeviceOption();
+        var batches = new Option<string>("--batches") { Description = "Comma-separated batch sizes", DefaultValueFactory = _ => "1,2,4,8,16,32,64" };
+        var maxBatch = new Option<int>("--max-batch") { Description = "Micro-batcher max batch to compare with 1 at saturation", DefaultValueFactory = _ => 32 };
+        var seconds = new Option<double>("--seconds") { Description = "Seconds per saturation run", DefaultValueFactory = _ => 5 };
+        var callers = new Option<int>("--callers") { Description = "Concurrent callers at saturation", DefaultValueFactory = _ => 64 };
+        var cmd = new Command("encoder", "User tower: latency and throughput by batch size, service overhead over the bare ONNX Runtime session, dynamic batching at saturation")
+        {
+            package, output, device, batches, maxBatch, seconds, callers,
+        };
+        cmd.SetAction(parse => CliErrors.Run(() =>
+        {
+            using var pkg = ModelPackage.Load(parse.GetValue(package)!.FullName, parse.GetValue(device), NullLogger.Instance);
+            var result = EncoderBench.Run(pkg, ParseList(parse.GetValue(batches)!, "--batches"), parse.GetValue(maxBatch),
+                TimeSpan.FromSeconds(parse.GetValue(seconds)), parse.GetValue(callers), Console.Error);
+            string outDir = parse.GetValue(output)!.FullName;
+            Write(outDir, "encoder", result, EncoderBench.ToMarkdown(result));
+            EncoderBench.SavePng(result, Path.Combine(outDir, "encoder.png"));
+            return 0;
+        }));
+        return cmd;
+    }
+
+    private static Command PreRank()
+    {
+        var package = PackageOption();
+        var output = OutOption();
+        var device = DeviceOption();
+        var candidates = new Option<string>("--candidates") { Description = "Comma-separated candidate counts", DefaultValueFactory = _ => "10,50,100,200,500,1000,2000" };
+        var cmd = new Command("prerank", "Pre-ranker latency and candidates/s by candidate count") { package, output, device, candidates };
+        cmd.SetAction(parse => CliErrors.Run(() =>
+        {
+            using var pkg = ModelPackage.Load(parse.GetValue(package)!.FullName, parse.GetValue(device), NullLogger.Instance);
+            var result = PreRankBench.Run(pkg, ParseList(parse.GetValue(candidates)!, "--candidates"), Console.Error);
+            Write(parse.GetValue(output)!.FullName, "prerank", result, PreRankBench.ToMarkdown(result));
+            return 0;
+        }));
+        return cmd;
+    }
+
+    private static Command EndToEnd()
+    {
+        var package = PackageOption();
+        var output = OutOption();
+        var index = new Option<string>("--index") { Description = "exact, hnsw or onnx-exact", DefaultValueFactory = _ => "exact" };
+        var requests = new Option<int>("--requests") { Description = "Requests per path and method", DefaultValueFactory = _ => 500 };
+        var delay = new Option<double>("--batch-delay-ms") { Description = "Micro-batching delay of the hosted service", DefaultValueFactory = _ => 0 };
+        var cmd = new Command("e2e", "The service's pipeline called in-process against the same calls over gRPC (real Kestrel host on loopback)")
+        {
+            package, output, index, requests, delay,
+        };
+        cmd.SetAction(async (parse, token) =>
+        {
+            try
+            {
+                var result = await EndToEndBench.RunAsync(parse.GetValue(package)!.FullName, parse.GetValue(index)!, parse.GetValue(requests),
+                    parse.GetValue(delay), Console.Error, token);
+                Write(parse.GetValue(output)!.FullName, "e2e", result, EndToEndBench.ToMarkdown(result));
+                return 0;
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or OptionsValidationException or Grpc.Core.RpcException)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return 1;
+            }
+        });
+        return cmd;
+    }
 
     private static Command Recall()
     {

@@ -18,7 +18,7 @@ internal static class CliErrors
         }
         catch (Exception e) when (e is InvalidDataException or FileNotFoundException or DirectoryNotFoundException
                                       or ArgumentException or UnauthorizedAccessException or IOException
-                                      or Karma.Export.Packaging.ParityException)
+                                      or FormatException or Karma.Export.Packaging.ParityException)
         {
             Console.Error.WriteLine($"error: {e.Message}");
             return 1;

@@ -11,7 +11,17 @@ public sealed record HnswPoint(int ExpansionSearch, double RecallAt10, double Re
 
 /// <summary>Exact versus HNSW on one table.</summary>
 public sealed record RecallBenchResult(string Source, int Rows, int Dims, int Queries, double ExactQueriesPerSecond,
-    double HnswBuildSeconds, long HnswMemoryBytes, IReadOnlyList<HnswPoint> Hnsw);
+    double HnswBuildSeconds, long HnswMemoryBytes, IReadOnlyList<HnswPoint> Hnsw, ExactScanSpeed? Scan = null);
+
+/// <summary>The exact scan's read rate against the machine's measured memory read bandwidth.</summary>
+/// <param name="TableBytes">Bytes one exact query reads (the whole table).</param>
+/// <param name="ScanBytesPerSecond">TableBytes times exact queries per second.</param>
+/// <param name="MemoryBytesPerSecond">Measured read bandwidth (<see cref="MemoryBandwidth"/>).</param>
+public sealed record ExactScanSpeed(long TableBytes, double ScanBytesPerSecond, double MemoryBytesPerSecond)
+{
+    /// <summary>Scan rate as a share of the bandwidth.</summary>
+    public double ShareOfBandwidth => ScanBytesPerSecond / MemoryBytesPerSecond;
+}
 
 /// <summary>
 /// Recall and speed of the HNSW index against the exact index on the same table: recall@10 and @100 of HNSW's
@@ -53,7 +63,9 @@ public static class RecallBench
     }
 
     /// <summary>Runs the benchmark on <paramref name="table"/>; queries are table rows with noise (seeded).</summary>
-    public static RecallBenchResult Run(string source, VectorTable table, int queries, int[] expansions, TextWriter? log = null)
+    /// <param name="bandwidthBytes">Buffer size of the memory-bandwidth measurement; keep it far above the last-level cache.</param>
+    public static RecallBenchResult Run(string source, VectorTable table, int queries, int[] expansions, TextWriter? log = null,
+        long bandwidthBytes = 1L << 30)
     {
         ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(expansions);
@@ -77,6 +89,9 @@ public static class RecallBench
 
         double exactQps = queries / clock.Elapsed.TotalSeconds;
         log?.WriteLine($"[bench recall] exact: {exactQps:F1} queries/s over {table.Rows} x {dims}");
+        long tableBytes = (long)table.Rows * dims * (table.ElementType == VectorElementType.Float16 ? 2 : 4);
+        var scan = new ExactScanSpeed(tableBytes, tableBytes * exactQps, MemoryBandwidth.MeasureRead(bandwidthBytes));
+        log?.WriteLine($"[bench recall] exact scan reads {scan.ScanBytesPerSecond / 1e9:F1} GB/s; memory read bandwidth {scan.MemoryBytesPerSecond / 1e9:F1} GB/s ({scan.ShareOfBandwidth:P0})");
         clock.Restart();
         using var hnsw = HnswIndex.Build(table, new HnswOptions());
         double build = clock.Elapsed.TotalSeconds;
@@ -99,7 +114,7 @@ public static class RecallBench
             log?.WriteLine($"[bench recall] HNSW ef={ef}: recall@10 {r10:F4}, recall@100 {r100:F4}, {qps:F0} queries/s ({qps / exactQps:F1}x exact)");
         }
 
-        return new RecallBenchResult(source, table.Rows, dims, queries, exactQps, build, hnsw.MemoryUsage, points);
+        return new RecallBenchResult(source, table.Rows, dims, queries, exactQps, build, hnsw.MemoryUsage, points, scan);
     }
 
     /// <summary>A markdown table of the result.</summary>
@@ -108,6 +123,12 @@ public static class RecallBench
         ArgumentNullException.ThrowIfNull(r);
         var sb = new StringBuilder();
         sb.AppendLine(CultureInfo.InvariantCulture, $"{r.Source}: {r.Rows:N0} x {r.Dims}, {r.Queries} queries; exact {r.ExactQueriesPerSecond:F1} queries/s; HNSW (M=16) built in {r.HnswBuildSeconds:F1} s, {r.HnswMemoryBytes / 1048576.0:F0} MiB");
+        if (r.Scan is { } scan)
+        {
+            sb.AppendLine();
+            sb.AppendLine(CultureInfo.InvariantCulture, $"exact scan: {scan.TableBytes / 1048576.0:F0} MiB per query at {r.ExactQueriesPerSecond:F1} queries/s = {scan.ScanBytesPerSecond / 1e9:F1} GB/s, {scan.ShareOfBandwidth:P0} of this machine's measured read bandwidth ({scan.MemoryBytesPerSecond / 1e9:F1} GB/s, all cores)");
+        }
+
         sb.AppendLine();
         sb.AppendLine("| ef_search | recall@10 | recall@100 | queries/s | × exact |");
         sb.AppendLine("|---:|---:|---:|---:|---:|");

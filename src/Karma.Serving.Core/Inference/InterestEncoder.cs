@@ -110,12 +110,18 @@ public sealed class InterestEncoder
     public float[][] Run(IReadOnlyList<(int[] Rows, int[] Query)> prepared)
     {
         ArgumentNullException.ThrowIfNull(prepared);
-        int b = prepared.Count;
-        if (b == 0)
-        {
-            return [];
-        }
+        return prepared.Count == 0 ? [] : Run(Gather(prepared));
+    }
 
+    /// <summary>
+    /// Lays out the user tower's inputs for prepared pairs: token ids, history tokens gathered from the table, and
+    /// the [INT] positions, padded to the longest sequence of the batch.
+    /// </summary>
+    public UserTowerBatch Gather(IReadOnlyList<(int[] Rows, int[] Query)> prepared)
+    {
+        ArgumentNullException.ThrowIfNull(prepared);
+        ArgumentOutOfRangeException.ThrowIfZero(prepared.Count);
+        int b = prepared.Count;
         int t = prepared.Max(p => InterestSequence.Length(p.Rows.Length, p.Query.Length));
         var ids = new long[b * t];
         var history = new float[b * t * _dModel];
@@ -131,14 +137,19 @@ public sealed class InterestEncoder
             }
         }
 
-        using var idsValue = OrtValue.CreateTensorValueFromMemory(ids, [b, t]);
-        using var historyValue = OrtValue.CreateTensorValueFromMemory(history, [b, t, _dModel]);
-        using var positionValue = OrtValue.CreateTensorValueFromMemory(positions, [b]);
+        return new UserTowerBatch(ids, history, positions, b, t, _dModel);
+    }
+
+    /// <summary>Runs the user tower on a gathered batch; returns one unit embedding per row, in order.</summary>
+    public float[][] Run(UserTowerBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        using var inputs = batch.CreateInputs();
         using var runOptions = new RunOptions();
-        using var outputs = _package.UserTower.Run(runOptions, InputNames, [idsValue, historyValue, positionValue], OutputNames);
+        using var outputs = _package.UserTower.Run(runOptions, UserTowerBatch.InputNames, inputs.Values, UserTowerBatch.OutputNames);
         var flat = outputs[0].GetTensorDataAsSpan<float>();
-        var result = new float[b][];
-        for (int i = 0; i < b; i++)
+        var result = new float[batch.Batch][];
+        for (int i = 0; i < batch.Batch; i++)
         {
             result[i] = flat.Slice(i * _dim, _dim).ToArray();
         }
@@ -146,6 +157,4 @@ public sealed class InterestEncoder
         return result;
     }
 
-    private static readonly string[] InputNames = ["input_ids", "history_tokens", "interest_position"];
-    private static readonly string[] OutputNames = ["interest"];
 }

@@ -1,0 +1,186 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Karma.Serving.Core.Inference;
+using Karma.Serving.Core.Model;
+using Microsoft.ML.OnnxRuntime;
+using ScottPlot;
+
+namespace Karma.LoadTesting.Bench;
+
+/// <summary>One batch size: the raw ONNX Runtime session against the service's encoder on the same contexts.</summary>
+public sealed record EncoderBatchPoint(int Batch, LatencySummary RawSession, LatencySummary Encoder, double RawItemsPerSecond,
+    double EncoderItemsPerSecond, double OverheadPercent);
+
+/// <summary>Closed-loop saturation through the micro-batcher at one max batch size.</summary>
+public sealed record BatchingPoint(int MaxBatch, int Concurrency, int Workers, double Seconds, long Encodes, double EncodesPerSecond, double MeanBatch);
+
+/// <summary>What <see cref="EncoderBench"/> measured.</summary>
+public sealed record EncoderBenchResult(string ModelVersion, string Device, IReadOnlyList<EncoderBatchPoint> Batches,
+    IReadOnlyList<BatchingPoint> Saturation, double BatchingSpeedup);
+
+/// <summary>
+/// The user tower: (1) latency and throughput by batch size, for the bare <see cref="InferenceSession.Run(RunOptions, IReadOnlyCollection{string}, IReadOnlyCollection{OrtValue}, IReadOnlyCollection{string})"/>
+/// on prepared tensors and for <see cref="InterestEncoder.Encode"/> (id lookup, tokenizing, gathering history
+/// tokens, tensors, output copy) on the same contexts — the difference is the service's overhead; (2) throughput at
+/// saturation through the service's <see cref="MicroBatcher{TIn, TOut}"/> with batching off (max batch 1) and on.
+/// </summary>
+public static class EncoderBench
+{
+    /// <summary>Runs the suite.</summary>
+    public static EncoderBenchResult Run(ModelPackage package, IReadOnlyList<int> batchSizes, int maxBatch, TimeSpan saturation,
+        int concurrency, TextWriter? log = null)
+    {
+        ArgumentNullException.ThrowIfNull(package);
+        ArgumentNullException.ThrowIfNull(batchSizes);
+        var encoder = new InterestEncoder(package);
+        var contexts = new ContextSampler(package.Catalog).Take(4096, seed: 11);
+        var points = new List<EncoderBatchPoint>();
+        foreach (int b in batchSizes)
+        {
+            // A handful of distinct batches, cycled, so neither path profits from one repeated input.
+            const int Distinct = 8;
+            var slices = Enumerable.Range(0, Distinct).Select(i => contexts.Skip(i * b % contexts.Length).Take(b).ToArray()).ToArray();
+            var gathered = slices.Select(s => encoder.Gather(s.Select(c => Prepared(encoder, c)).ToList())).ToArray();
+            var inputs = gathered.Select(g => g.CreateInputs()).ToArray();
+            try
+            {
+                int repeats = Math.Clamp(4000 / b, 40, 400);
+                using var runOptions = new RunOptions();
+                var raw = LatencySummary.Time(i =>
+                {
+                    using var outputs = package.UserTower.Run(runOptions, UserTowerBatch.InputNames, inputs[i % Distinct].Values, UserTowerBatch.OutputNames);
+                }, repeats);
+                var full = LatencySummary.Time(i => encoder.Encode(slices[i % Distinct], out _), repeats);
+                var point = new EncoderBatchPoint(b, raw, full, b * 1000 / raw.Mean, b * 1000 / full.Mean, (full.P50 / raw.P50 - 1) * 100);
+                points.Add(point);
+                log?.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"[bench encoder] batch {b,4}: session p50 {raw.P50:F3} ms, encoder p50 {full.P50:F3} ms (+{point.OverheadPercent:F0}%), {point.EncoderItemsPerSecond:F0} contexts/s"));
+            }
+            finally
+            {
+                foreach (var i in inputs)
+                {
+                    i.Dispose();
+                }
+            }
+        }
+
+        var prepared = contexts.Select(c => Prepared(encoder, c)).ToArray();
+        var saturationPoints = new List<BatchingPoint>();
+        foreach (int mb in new[] { 1, maxBatch }.Distinct())
+        {
+            var p = Saturate(encoder, prepared, mb, saturation, concurrency);
+            saturationPoints.Add(p);
+            log?.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"[bench encoder] saturation, max batch {mb,3}: {p.EncodesPerSecond:F0} encodes/s (mean batch {p.MeanBatch:F1}, {concurrency} callers)"));
+        }
+
+        double speedup = saturationPoints[^1].EncodesPerSecond / saturationPoints[0].EncodesPerSecond;
+        return new EncoderBenchResult(package.Version, package.Device, points, saturationPoints, speedup);
+    }
+
+    private static (int[] Rows, int[] Query) Prepared(InterestEncoder encoder, UserContextInput context)
+    {
+        var (rows, query, _) = encoder.Prepare(context);
+        return (rows, query);
+    }
+
+    /// <summary>
+    /// <paramref name="concurrency"/> callers each enqueue one context and wait for it, in a loop, for
+    /// <paramref name="duration"/>: the most the batcher can deliver. Same worker count and delay as the service.
+    /// </summary>
+    private static BatchingPoint Saturate(InterestEncoder encoder, (int[] Rows, int[] Query)[] prepared, int maxBatch, TimeSpan duration, int concurrency)
+    {
+        int workers = Math.Max(1, Environment.ProcessorCount / 2);
+        var sizes = new BatchSizes();
+        long encodes = 0;
+        double seconds;
+        var batcher = new MicroBatcher<(int[] Rows, int[] Query), float[]>(items => encoder.Run(items), maxBatch,
+            TimeSpan.FromMilliseconds(2), maxQueue: Math.Max(1024, concurrency * 2), workers, sizes);
+        try
+        {
+            using var stop = new CancellationTokenSource();
+            var clock = Stopwatch.StartNew();
+            var callers = Enumerable.Range(0, concurrency).Select(c => Task.Run(async () =>
+            {
+                for (int i = c; !stop.IsCancellationRequested; i += concurrency)
+                {
+                    await batcher.EnqueueAsync(prepared[i % prepared.Length]).ConfigureAwait(false);
+                    if (clock.Elapsed >= TimeSpan.FromSeconds(1))
+                    {
+                        Interlocked.Increment(ref encodes); // the first second warms up threads and pools
+                    }
+                }
+            })).ToArray();
+            Thread.Sleep(duration + TimeSpan.FromSeconds(1));
+            stop.Cancel();
+            seconds = clock.Elapsed.TotalSeconds - 1;
+            Task.WaitAll(callers);
+        }
+        finally
+        {
+            batcher.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+
+        return new BatchingPoint(maxBatch, concurrency, workers, seconds, encodes, encodes / seconds, sizes.Mean);
+    }
+
+    private sealed class BatchSizes : IBatchObserver
+    {
+        private long _batches, _items;
+
+        public double Mean => Interlocked.Read(ref _batches) == 0 ? 0 : Interlocked.Read(ref _items) / (double)Interlocked.Read(ref _batches);
+
+        public void BatchRan(int size, int queueDepth)
+        {
+            Interlocked.Increment(ref _batches);
+            Interlocked.Add(ref _items, size);
+        }
+    }
+
+    /// <summary>Markdown tables of the result.</summary>
+    public static string ToMarkdown(EncoderBenchResult r)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        var sb = new StringBuilder();
+        sb.AppendLine(CultureInfo.InvariantCulture, $"user tower of {r.ModelVersion} on {r.Device}");
+        sb.AppendLine();
+        sb.AppendLine("| batch | session p50 (ms) | session p99 (ms) | encoder p50 (ms) | encoder p99 (ms) | service overhead (p50) | contexts/s (session) | contexts/s (encoder) |");
+        sb.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var p in r.Batches)
+        {
+            sb.AppendLine(CultureInfo.InvariantCulture,
+                $"| {p.Batch} | {p.RawSession.P50:F3} | {p.RawSession.P99:F3} | {p.Encoder.P50:F3} | {p.Encoder.P99:F3} | {p.OverheadPercent:+0;-0}% | {p.RawItemsPerSecond:F0} | {p.EncoderItemsPerSecond:F0} |");
+        }
+
+        sb.AppendLine();
+        sb.AppendLine("| micro-batcher max batch | callers | workers | encodes/s | mean batch |");
+        sb.AppendLine("|---:|---:|---:|---:|---:|");
+        foreach (var p in r.Saturation)
+        {
+            sb.AppendLine(CultureInfo.InvariantCulture, $"| {p.MaxBatch} | {p.Concurrency} | {p.Workers} | {p.EncodesPerSecond:F0} | {p.MeanBatch:F1} |");
+        }
+
+        sb.AppendLine();
+        sb.AppendLine(CultureInfo.InvariantCulture, $"dynamic batching: {r.BatchingSpeedup:F1}x the throughput of max batch 1 at saturation");
+        return sb.ToString();
+    }
+
+    /// <summary>Contexts/s by batch size, session and encoder.</summary>
+    public static void SavePng(EncoderBenchResult r, string path)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        var plot = new Plot();
+        double[] xs = r.Batches.Select(p => Math.Log2(p.Batch)).ToArray();
+        plot.Add.ScatterLine(xs, r.Batches.Select(p => p.RawItemsPerSecond).ToArray()).LegendText = "ONNX Runtime session";
+        plot.Add.ScatterLine(xs, r.Batches.Select(p => p.EncoderItemsPerSecond).ToArray()).LegendText = "encoder (service path)";
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
+            r.Batches.Select(p => new Tick(Math.Log2(p.Batch), p.Batch.ToString(CultureInfo.InvariantCulture))).ToArray());
+        plot.XLabel("batch size");
+        plot.YLabel("contexts / s");
+        plot.Title("user tower throughput by batch size");
+        plot.ShowLegend();
+        plot.SavePng(path, 800, 500);
+    }
+}

@@ -1,0 +1,167 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Grpc.Net.Client;
+using Karma.Serving.Configuration;
+using Karma.Serving.Contracts.V1;
+using Karma.Serving.Core.Telemetry;
+using Karma.Serving.Hosting;
+using Karma.Serving.Model;
+using Karma.Serving.Services;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Karma.LoadTesting.Bench;
+
+/// <summary>One method: the service called in-process against the same calls over gRPC.</summary>
+/// <param name="Mismatches">Requests whose two answers differed (must be 0: both paths run the same model on the same input).</param>
+public sealed record EndToEndPoint(string Method, LatencySummary InProcess, LatencySummary Grpc, int Mismatches)
+{
+    /// <summary>What gRPC adds to the in-process median, in percent.</summary>
+    public double GrpcOverheadPercent => (Grpc.P50 / InProcess.P50 - 1) * 100;
+}
+
+/// <summary>What <see cref="EndToEndBench"/> measured.</summary>
+public sealed record EndToEndResult(string ModelVersion, string Index, int Items, int Requests, double MaxBatchDelayMs,
+    IReadOnlyList<EndToEndPoint> Methods);
+
+/// <summary>
+/// The service's pipeline in-process against the same requests over gRPC. It starts the real host (Kestrel, the
+/// gRPC services, interceptors, telemetry) on free loopback ports, then for each request calls the very
+/// <see cref="RetrievalService"/> method directly and through a <see cref="GrpcChannel"/>, alternately, so both see
+/// the same model, the same inputs and the same machine state. The user-embedding cache is off (TTL 0) so no call
+/// profits from another's encoding; the batching delay defaults to 0, the latency-first setting.
+/// </summary>
+public static class EndToEndBench
+{
+    /// <summary>Runs the suite.</summary>
+    public static async Task<EndToEndResult> RunAsync(string packagePath, string index, int requests, double maxBatchDelayMs,
+        TextWriter? log = null, CancellationToken cancellationToken = default)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Karma:ModelPath"] = Path.GetFullPath(packagePath),
+            ["Karma:Index"] = index,
+            ["Karma:GrpcPort"] = FreePort().ToString(CultureInfo.InvariantCulture),
+            ["Karma:HttpPort"] = FreePort().ToString(CultureInfo.InvariantCulture),
+            ["Karma:CacheTtlSeconds"] = "0",
+            ["Karma:MaxBatchDelayMs"] = maxBatchDelayMs.ToString(CultureInfo.InvariantCulture),
+            ["Logging:LogLevel:Default"] = "Warning",
+        });
+        builder.AddKarmaServing();
+        await using var app = builder.Build();
+        app.MapKarmaServing();
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var options = app.Services.GetRequiredService<IOptions<ServingOptions>>();
+            var host = app.Services.GetRequiredService<ModelHost>();
+            log?.WriteLine($"[bench e2e] waiting for {packagePath} ({index} index) to load");
+            while (host.Current is null)
+            {
+                await Task.Delay(200, cancellationToken).ConfigureAwait(false);
+            }
+
+            var model = host.Current;
+            var service = new RetrievalService(host, options, app.Services.GetRequiredService<KarmaTelemetry>(),
+                app.Services.GetRequiredService<UserEmbeddingCache>());
+            using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{options.Value.GrpcPort}");
+            var client = new Retrieval.RetrievalClient(channel);
+            var contexts = new ContextSampler(model.Package.Catalog).Take(requests, seed: 21).Select(ToProto).ToArray();
+            var methods = new List<EndToEndPoint>
+            {
+                await MeasureAsync("Encode", contexts.Select(c => new EncodeRequest { Context = c }).ToArray(),
+                    r => service.Encode(r, new InProcessCallContext("Encode")), r => client.EncodeAsync(r).ResponseAsync, log).ConfigureAwait(false),
+                await MeasureAsync("Search", contexts.Select(c => new SearchRequest { Context = c, RecallK = 1000, TopN = 100 }).ToArray(),
+                    r => service.Search(r, new InProcessCallContext("Search")), r => client.SearchAsync(r).ResponseAsync, log).ConfigureAwait(false),
+            };
+            return new EndToEndResult(model.Package.Version, model.Index.Kind, model.Package.Catalog.Count, requests, maxBatchDelayMs, methods);
+        }
+        finally
+        {
+            await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<EndToEndPoint> MeasureAsync<TRequest, TResponse>(string method, TRequest[] requests,
+        Func<TRequest, Task<TResponse>> inProcess, Func<TRequest, Task<TResponse>> grpc, TextWriter? log)
+        where TResponse : class
+    {
+        for (int i = 0; i < Math.Min(20, requests.Length); i++)
+        {
+            await inProcess(requests[i]).ConfigureAwait(false);
+            await grpc(requests[i]).ConfigureAwait(false);
+        }
+
+        var local = new double[requests.Length];
+        var remote = new double[requests.Length];
+        int mismatches = 0;
+        for (int i = 0; i < requests.Length; i++)
+        {
+            // Alternate which path goes first so neither always finds the caches warmed by the other.
+            TResponse a, b;
+            if (i % 2 == 0)
+            {
+                (a, local[i]) = await TimeAsync(inProcess, requests[i]).ConfigureAwait(false);
+                (b, remote[i]) = await TimeAsync(grpc, requests[i]).ConfigureAwait(false);
+            }
+            else
+            {
+                (b, remote[i]) = await TimeAsync(grpc, requests[i]).ConfigureAwait(false);
+                (a, local[i]) = await TimeAsync(inProcess, requests[i]).ConfigureAwait(false);
+            }
+
+            mismatches += a.Equals(b) ? 0 : 1;
+        }
+
+        var point = new EndToEndPoint(method, LatencySummary.Of(local), LatencySummary.Of(remote), mismatches);
+        log?.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"[bench e2e] {method}: in-process p50 {point.InProcess.P50:F3} ms, gRPC p50 {point.Grpc.P50:F3} ms (+{point.GrpcOverheadPercent:F0}%), {mismatches} differing answers"));
+        return point;
+    }
+
+    private static async Task<(TResponse Response, double Ms)> TimeAsync<TRequest, TResponse>(Func<TRequest, Task<TResponse>> call, TRequest request)
+    {
+        long start = Stopwatch.GetTimestamp();
+        var response = await call(request).ConfigureAwait(false);
+        return (response, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+    }
+
+    private static UserContext ToProto(Serving.Core.Inference.UserContextInput input)
+    {
+        var context = new UserContext { Query = input.Query ?? string.Empty };
+        context.HistoryItemIds.AddRange(input.HistoryItemIds);
+        return context;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>A markdown table of the result.</summary>
+    public static string ToMarkdown(EndToEndResult r)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        var sb = new StringBuilder();
+        sb.AppendLine(CultureInfo.InvariantCulture,
+            $"{r.ModelVersion}, {r.Items:N0} items, {r.Index} index, {r.Requests} sequential requests per path, batching delay {r.MaxBatchDelayMs} ms, cache off");
+        sb.AppendLine();
+        sb.AppendLine("| method | in-process p50 (ms) | in-process p99 (ms) | gRPC p50 (ms) | gRPC p99 (ms) | gRPC adds (p50) | differing answers |");
+        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
+        foreach (var p in r.Methods)
+        {
+            sb.AppendLine(CultureInfo.InvariantCulture,
+                $"| {p.Method} | {p.InProcess.P50:F3} | {p.InProcess.P99:F3} | {p.Grpc.P50:F3} | {p.Grpc.P99:F3} | {p.GrpcOverheadPercent:+0;-0}% | {p.Mismatches} |");
+        }
+
+        return sb.ToString();
+    }
+}

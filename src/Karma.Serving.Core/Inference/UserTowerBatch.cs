@@ -1,0 +1,40 @@
+using Microsoft.ML.OnnxRuntime;
+
+namespace Karma.Serving.Core.Inference;
+
+/// <summary>
+/// The user tower's inputs for one batch, laid out by <see cref="InterestEncoder.Gather"/>: token ids [B, T],
+/// history tokens [B, T, d] and the [INT] position of each row [B].
+/// </summary>
+public sealed record UserTowerBatch(long[] InputIds, float[] HistoryTokens, long[] InterestPositions, int Batch, int Length, int DModel)
+{
+    /// <summary>The graph's input names, in the order of <see cref="OrtInputs.Values"/>.</summary>
+    public static IReadOnlyCollection<string> InputNames { get; } = ["input_ids", "history_tokens", "interest_position"];
+
+    /// <summary>The graph's output name.</summary>
+    public static IReadOnlyCollection<string> OutputNames { get; } = ["interest"];
+
+    /// <summary>OrtValues over this batch's arrays (no copy); dispose after the run.</summary>
+    public OrtInputs CreateInputs() => new(
+    [
+        OrtValue.CreateTensorValueFromMemory(InputIds, [Batch, Length]),
+        OrtValue.CreateTensorValueFromMemory(HistoryTokens, [Batch, Length, DModel]),
+        OrtValue.CreateTensorValueFromMemory(InterestPositions, [Batch]),
+    ]);
+}
+
+/// <summary>A set of input OrtValues disposed together.</summary>
+public sealed class OrtInputs(IReadOnlyCollection<OrtValue> values) : IDisposable
+{
+    /// <summary>The values, in input-name order.</summary>
+    public IReadOnlyCollection<OrtValue> Values { get; } = values;
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        foreach (var v in Values)
+        {
+            v.Dispose();
+        }
+    }
+}
