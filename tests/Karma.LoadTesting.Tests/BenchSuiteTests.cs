@@ -13,7 +13,7 @@ public sealed class BenchSuiteTests
     public void EncoderBench_SmokeRun_MeasuresEachBatchAndBothBatchingModes()
     {
         using var package = ModelPackage.Load(RepositoryPaths.DefaultModel, InferenceDevice.Cpu, NullLogger.Instance);
-        var r = EncoderBench.Run(package, [1, 4], maxBatch: 8, TimeSpan.FromMilliseconds(300), concurrency: 16);
+        var r = EncoderBench.Run(package, [1, 4], maxBatch: 8, TimeSpan.FromMilliseconds(2), TimeSpan.FromMilliseconds(300), concurrency: 16);
         Assert.Equal([1, 4], r.Batches.Select(b => b.Batch));
         Assert.All(r.Batches, b => Assert.True(b.RawSession.P50 > 0 && b.Encoder.P50 > 0 && b.EncoderItemsPerSecond > 0));
         Assert.Equal([1, 8], r.Saturation.Select(s => s.MaxBatch));

@@ -25,6 +25,12 @@ internal static class BenchCommands
     private static Option<InferenceDevice> DeviceOption() =>
         new("--device") { Description = "auto, cuda or cpu", DefaultValueFactory = _ => InferenceDevice.Auto };
 
+    private static Option<int> IntraOpOption() =>
+        new("--intra-op-threads") { Description = "ONNX Runtime threads per run (0 = one per core); the service's default is 1", DefaultValueFactory = _ => 1 };
+
+    private static Option<bool> SpinningOption() =>
+        new("--ort-spinning") { Description = "Let idle ONNX Runtime threads spin (the service's default is off)" };
+
     private static int[] ParseList(string text, string option)
     {
         var values = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
@@ -47,19 +53,23 @@ internal static class BenchCommands
         var package = PackageOption();
         var output = OutOption();
         var device = DeviceOption();
+        var intraOp = IntraOpOption();
+        var spinning = SpinningOption();
         var batches = new Option<string>("--batches") { Description = "Comma-separated batch sizes", DefaultValueFactory = _ => "1,2,4,8,16,32,64" };
         var maxBatch = new Option<int>("--max-batch") { Description = "Micro-batcher max batch to compare with 1 at saturation", DefaultValueFactory = _ => 32 };
         var seconds = new Option<double>("--seconds") { Description = "Seconds per saturation run", DefaultValueFactory = _ => 5 };
         var callers = new Option<int>("--callers") { Description = "Concurrent callers at saturation", DefaultValueFactory = _ => 64 };
+        var delay = new Option<double>("--batch-delay-ms") { Description = "Micro-batcher wait for company (the service's MaxBatchDelayMs)", DefaultValueFactory = _ => 2 };
         var cmd = new Command("encoder", "User tower: latency and throughput by batch size, service overhead over the bare ONNX Runtime session, dynamic batching at saturation")
         {
-            package, output, device, batches, maxBatch, seconds, callers,
+            package, output, device, intraOp, spinning, batches, maxBatch, delay, seconds, callers,
         };
         cmd.SetAction(parse => CliErrors.Run(() =>
         {
-            using var pkg = ModelPackage.Load(parse.GetValue(package)!.FullName, parse.GetValue(device), NullLogger.Instance);
+            using var pkg = ModelPackage.Load(parse.GetValue(package)!.FullName, parse.GetValue(device), NullLogger.Instance,
+                new SessionThreading(parse.GetValue(intraOp), parse.GetValue(spinning)));
             var result = EncoderBench.Run(pkg, ParseList(parse.GetValue(batches)!, "--batches"), parse.GetValue(maxBatch),
-                TimeSpan.FromSeconds(parse.GetValue(seconds)), parse.GetValue(callers), Console.Error);
+                TimeSpan.FromMilliseconds(parse.GetValue(delay)), TimeSpan.FromSeconds(parse.GetValue(seconds)), parse.GetValue(callers), Console.Error);
             string outDir = parse.GetValue(output)!.FullName;
             Write(outDir, "encoder", result, EncoderBench.ToMarkdown(result));
             EncoderBench.SavePng(result, Path.Combine(outDir, "encoder.png"));
@@ -73,11 +83,14 @@ internal static class BenchCommands
         var package = PackageOption();
         var output = OutOption();
         var device = DeviceOption();
+        var intraOp = IntraOpOption();
+        var spinning = SpinningOption();
         var candidates = new Option<string>("--candidates") { Description = "Comma-separated candidate counts", DefaultValueFactory = _ => "10,50,100,200,500,1000,2000" };
-        var cmd = new Command("prerank", "Pre-ranker latency and candidates/s by candidate count") { package, output, device, candidates };
+        var cmd = new Command("prerank", "Pre-ranker latency and candidates/s by candidate count") { package, output, device, intraOp, spinning, candidates };
         cmd.SetAction(parse => CliErrors.Run(() =>
         {
-            using var pkg = ModelPackage.Load(parse.GetValue(package)!.FullName, parse.GetValue(device), NullLogger.Instance);
+            using var pkg = ModelPackage.Load(parse.GetValue(package)!.FullName, parse.GetValue(device), NullLogger.Instance,
+                new SessionThreading(parse.GetValue(intraOp), parse.GetValue(spinning)));
             var result = PreRankBench.Run(pkg, ParseList(parse.GetValue(candidates)!, "--candidates"), Console.Error);
             Write(parse.GetValue(output)!.FullName, "prerank", result, PreRankBench.ToMarkdown(result));
             return 0;
@@ -121,11 +134,12 @@ internal static class BenchCommands
         var synthetic = new Option<int>("--synthetic") { Description = "Rows of clustered synthetic unit vectors (when no file or package)", DefaultValueFactory = _ => 100_000 };
         var dims = new Option<int>("--dims") { Description = "Width of synthetic vectors", DefaultValueFactory = _ => 64 };
         var queries = new Option<int>("--queries") { Description = "Queries", DefaultValueFactory = _ => 200 };
+        var k = new Option<int>("--k") { Description = "Neighbours per query (>= 100; recall is measured on the top 10 and 100)", DefaultValueFactory = _ => 100 };
         var efs = new Option<string>("--ef") { Description = "Comma-separated HNSW search expansions", DefaultValueFactory = _ => "16,32,64,128,256" };
         var output = new Option<DirectoryInfo>("--out") { Description = "Output directory", DefaultValueFactory = _ => new DirectoryInfo("runs/bench") };
         var cmd = new Command("recall", "Exact vs HNSW: recall@10/@100, queries/s across expansion settings, build time, memory")
         {
-            vectors, package, synthetic, dims, queries, efs, output,
+            vectors, package, synthetic, dims, queries, k, efs, output,
         };
         cmd.SetAction(parse => CliErrors.Run(() =>
         {
@@ -166,7 +180,8 @@ internal static class BenchCommands
             {
                 using var table = VectorTable.Open(tablePath);
                 int[] expansions = parse.GetValue(efs)!.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToArray();
-                var result = RecallBench.Run(source, table, parse.GetValue(queries), expansions, Console.Error);
+                var result = RecallBench.Run(source, table, parse.GetValue(queries), expansions, Console.Error,
+                    k: parse.GetValue(k));
                 File.WriteAllText(Path.Combine(outDir, "recall.json"), JsonSerializer.Serialize(result, Indented));
                 string md = RecallBench.ToMarkdown(result);
                 File.WriteAllText(Path.Combine(outDir, "recall.md"), md);

@@ -13,7 +13,8 @@ public sealed record EncoderBatchPoint(int Batch, LatencySummary RawSession, Lat
     double EncoderItemsPerSecond, double OverheadPercent);
 
 /// <summary>Closed-loop saturation through the micro-batcher at one max batch size.</summary>
-public sealed record BatchingPoint(int MaxBatch, int Concurrency, int Workers, double Seconds, long Encodes, double EncodesPerSecond, double MeanBatch);
+public sealed record BatchingPoint(int MaxBatch, double MaxDelayMs, int Concurrency, int Workers, double Seconds, long Encodes,
+    double EncodesPerSecond, double MeanBatch);
 
 /// <summary>What <see cref="EncoderBench"/> measured.</summary>
 public sealed record EncoderBenchResult(string ModelVersion, string Device, IReadOnlyList<EncoderBatchPoint> Batches,
@@ -28,7 +29,8 @@ public sealed record EncoderBenchResult(string ModelVersion, string Device, IRea
 public static class EncoderBench
 {
     /// <summary>Runs the suite.</summary>
-    public static EncoderBenchResult Run(ModelPackage package, IReadOnlyList<int> batchSizes, int maxBatch, TimeSpan saturation,
+    /// <param name="maxDelay">The batcher's wait for company (the service's <c>MaxBatchDelayMs</c>).</param>
+    public static EncoderBenchResult Run(ModelPackage package, IReadOnlyList<int> batchSizes, int maxBatch, TimeSpan maxDelay, TimeSpan saturation,
         int concurrency, TextWriter? log = null)
     {
         ArgumentNullException.ThrowIfNull(package);
@@ -70,7 +72,7 @@ public static class EncoderBench
         var saturationPoints = new List<BatchingPoint>();
         foreach (int mb in new[] { 1, maxBatch }.Distinct())
         {
-            var p = Saturate(encoder, prepared, mb, saturation, concurrency);
+            var p = Saturate(encoder, prepared, mb, maxDelay, saturation, concurrency);
             saturationPoints.Add(p);
             log?.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"[bench encoder] saturation, max batch {mb,3}: {p.EncodesPerSecond:F0} encodes/s (mean batch {p.MeanBatch:F1}, {concurrency} callers)"));
@@ -90,14 +92,15 @@ public static class EncoderBench
     /// <paramref name="concurrency"/> callers each enqueue one context and wait for it, in a loop, for
     /// <paramref name="duration"/>: the most the batcher can deliver. Same worker count and delay as the service.
     /// </summary>
-    private static BatchingPoint Saturate(InterestEncoder encoder, (int[] Rows, int[] Query)[] prepared, int maxBatch, TimeSpan duration, int concurrency)
+    private static BatchingPoint Saturate(InterestEncoder encoder, (int[] Rows, int[] Query)[] prepared, int maxBatch, TimeSpan maxDelay,
+        TimeSpan duration, int concurrency)
     {
         int workers = Math.Max(1, Environment.ProcessorCount / 2);
         var sizes = new BatchSizes();
         long encodes = 0;
         double seconds;
         var batcher = new MicroBatcher<(int[] Rows, int[] Query), float[]>(items => encoder.Run(items), maxBatch,
-            TimeSpan.FromMilliseconds(2), maxQueue: Math.Max(1024, concurrency * 2), workers, sizes);
+            maxDelay, maxQueue: Math.Max(1024, concurrency * 2), workers, sizes);
         try
         {
             using var stop = new CancellationTokenSource();
@@ -123,7 +126,7 @@ public static class EncoderBench
             batcher.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
 
-        return new BatchingPoint(maxBatch, concurrency, workers, seconds, encodes, encodes / seconds, sizes.Mean);
+        return new BatchingPoint(maxBatch, maxDelay.TotalMilliseconds, concurrency, workers, seconds, encodes, encodes / seconds, sizes.Mean);
     }
 
     private sealed class BatchSizes : IBatchObserver
@@ -155,11 +158,11 @@ public static class EncoderBench
         }
 
         sb.AppendLine();
-        sb.AppendLine("| micro-batcher max batch | callers | workers | encodes/s | mean batch |");
-        sb.AppendLine("|---:|---:|---:|---:|---:|");
+        sb.AppendLine("| micro-batcher max batch | max delay (ms) | callers | workers | encodes/s | mean batch |");
+        sb.AppendLine("|---:|---:|---:|---:|---:|---:|");
         foreach (var p in r.Saturation)
         {
-            sb.AppendLine(CultureInfo.InvariantCulture, $"| {p.MaxBatch} | {p.Concurrency} | {p.Workers} | {p.EncodesPerSecond:F0} | {p.MeanBatch:F1} |");
+            sb.AppendLine(CultureInfo.InvariantCulture, $"| {p.MaxBatch} | {p.MaxDelayMs} | {p.Concurrency} | {p.Workers} | {p.EncodesPerSecond:F0} | {p.MeanBatch:F1} |");
         }
 
         sb.AppendLine();

@@ -26,8 +26,9 @@ public sealed record EndToEndPoint(string Method, LatencySummary InProcess, Late
 }
 
 /// <summary>What <see cref="EndToEndBench"/> measured.</summary>
+/// <param name="SearchStages">Search's stages timed one by one on the same contexts: encode, recall (k 1000), pre-rank (1000 candidates).</param>
 public sealed record EndToEndResult(string ModelVersion, string Index, int Items, int Requests, double MaxBatchDelayMs,
-    IReadOnlyList<EndToEndPoint> Methods);
+    IReadOnlyList<EndToEndPoint> Methods, IReadOnlyDictionary<string, LatencySummary> SearchStages);
 
 /// <summary>
 /// The service's pipeline in-process against the same requests over gRPC. It starts the real host (Kestrel, the
@@ -80,12 +81,25 @@ public static class EndToEndBench
                 await MeasureAsync("Search", contexts.Select(c => new SearchRequest { Context = c, RecallK = 1000, TopN = 100 }).ToArray(),
                     r => service.Search(r, new InProcessCallContext("Search")), r => client.SearchAsync(r).ResponseAsync, log).ConfigureAwait(false),
             };
-            return new EndToEndResult(model.Package.Version, model.Index.Kind, model.Package.Catalog.Count, requests, maxBatchDelayMs, methods);
+            var stages = Stages(model, new ContextSampler(model.Package.Catalog).Take(requests, seed: 21));
+            log?.WriteLine("[bench e2e] Search stages (p50): " + string.Join(", ", stages.Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key} {kv.Value.P50:F3} ms"))));
+            return new EndToEndResult(model.Package.Version, model.Index.Kind, model.Package.Catalog.Count, requests, maxBatchDelayMs, methods, stages);
         }
         finally
         {
             await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Times Search's three stages separately (no batcher, no cache, no transport).</summary>
+    private static Dictionary<string, LatencySummary> Stages(ServingModel model, Serving.Core.Inference.UserContextInput[] contexts)
+    {
+        var interests = new float[contexts.Length][];
+        var rows = new List<int>[contexts.Length];
+        var encode = LatencySummary.Time(i => interests[i] = model.Encoder.Encode([contexts[i]], out _)[0], contexts.Length, warmup: 0);
+        var recall = LatencySummary.Time(i => rows[i] = model.Index.Search(interests[i], 1000).Select(h => h.Row).ToList(), contexts.Length, warmup: 0);
+        var prerank = LatencySummary.Time(i => model.Scorer.Score(interests[i], rows[i]), contexts.Length, warmup: 0);
+        return new Dictionary<string, LatencySummary>(StringComparer.Ordinal) { ["encode"] = encode, ["recall"] = recall, ["prerank"] = prerank };
     }
 
     private static async Task<EndToEndPoint> MeasureAsync<TRequest, TResponse>(string method, TRequest[] requests,
@@ -160,6 +174,14 @@ public static class EndToEndBench
         {
             sb.AppendLine(CultureInfo.InvariantCulture,
                 $"| {p.Method} | {p.InProcess.P50:F3} | {p.InProcess.P99:F3} | {p.Grpc.P50:F3} | {p.Grpc.P99:F3} | {p.GrpcOverheadPercent:+0;-0}% | {p.Mismatches} |");
+        }
+
+        sb.AppendLine();
+        sb.AppendLine("| Search stage, alone | p50 (ms) | p99 (ms) |");
+        sb.AppendLine("|---|---:|---:|");
+        foreach (var (stage, l) in r.SearchStages)
+        {
+            sb.AppendLine(CultureInfo.InvariantCulture, $"| {stage} | {l.P50:F3} | {l.P99:F3} |");
         }
 
         return sb.ToString();

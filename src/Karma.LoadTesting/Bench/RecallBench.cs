@@ -11,7 +11,7 @@ public sealed record HnswPoint(int ExpansionSearch, double RecallAt10, double Re
 
 /// <summary>Exact versus HNSW on one table.</summary>
 public sealed record RecallBenchResult(string Source, int Rows, int Dims, int Queries, double ExactQueriesPerSecond,
-    double HnswBuildSeconds, long HnswMemoryBytes, IReadOnlyList<HnswPoint> Hnsw, ExactScanSpeed? Scan = null);
+    double HnswBuildSeconds, long HnswMemoryBytes, IReadOnlyList<HnswPoint> Hnsw, ExactScanSpeed? Scan = null, int K = 100);
 
 /// <summary>The exact scan's read rate against the machine's measured memory read bandwidth.</summary>
 /// <param name="TableBytes">Bytes one exact query reads (the whole table).</param>
@@ -64,9 +64,11 @@ public static class RecallBench
 
     /// <summary>Runs the benchmark on <paramref name="table"/>; queries are table rows with noise (seeded).</summary>
     /// <param name="bandwidthBytes">Buffer size of the memory-bandwidth measurement; keep it far above the last-level cache.</param>
+    /// <param name="k">Neighbours per query (at least 100); USearch searches with max(k, ef).</param>
     public static RecallBenchResult Run(string source, VectorTable table, int queries, int[] expansions, TextWriter? log = null,
-        long bandwidthBytes = 1L << 30)
+        long bandwidthBytes = 1L << 30, int k = 100)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(k, 100);
         ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(expansions);
         var rng = new Random(7);
@@ -84,7 +86,7 @@ public static class RecallBench
         var clock = Stopwatch.StartNew();
         for (int q = 0; q < queries; q++)
         {
-            truth[q] = exact.Search(qs[q], 100);
+            truth[q] = exact.Search(qs[q], k);
         }
 
         double exactQps = queries / clock.Elapsed.TotalSeconds;
@@ -104,7 +106,7 @@ public static class RecallBench
             clock.Restart();
             for (int q = 0; q < queries; q++)
             {
-                results[q] = hnsw.Search(qs[q], 100);
+                results[q] = hnsw.Search(qs[q], k);
             }
 
             double qps = queries / clock.Elapsed.TotalSeconds;
@@ -114,7 +116,7 @@ public static class RecallBench
             log?.WriteLine($"[bench recall] HNSW ef={ef}: recall@10 {r10:F4}, recall@100 {r100:F4}, {qps:F0} queries/s ({qps / exactQps:F1}x exact)");
         }
 
-        return new RecallBenchResult(source, table.Rows, dims, queries, exactQps, build, hnsw.MemoryUsage, points, scan);
+        return new RecallBenchResult(source, table.Rows, dims, queries, exactQps, build, hnsw.MemoryUsage, points, scan, k);
     }
 
     /// <summary>A markdown table of the result.</summary>
@@ -122,7 +124,7 @@ public static class RecallBench
     {
         ArgumentNullException.ThrowIfNull(r);
         var sb = new StringBuilder();
-        sb.AppendLine(CultureInfo.InvariantCulture, $"{r.Source}: {r.Rows:N0} x {r.Dims}, {r.Queries} queries; exact {r.ExactQueriesPerSecond:F1} queries/s; HNSW (M=16) built in {r.HnswBuildSeconds:F1} s, {r.HnswMemoryBytes / 1048576.0:F0} MiB");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"{r.Source}: {r.Rows:N0} x {r.Dims}, {r.Queries} queries of top-{r.K}; exact {r.ExactQueriesPerSecond:F1} queries/s; HNSW (M=16) built in {r.HnswBuildSeconds:F1} s, {r.HnswMemoryBytes / 1048576.0:F0} MiB");
         if (r.Scan is { } scan)
         {
             sb.AppendLine();

@@ -18,18 +18,21 @@ public enum InferenceDevice
 public static class SessionFactory
 {
     /// <summary>A session over <paramref name="modelPath"/>; <paramref name="actualDevice"/> says what it runs on.</summary>
-    public static InferenceSession Create(string modelPath, InferenceDevice device, ILogger logger, out string actualDevice)
-        => Create(Path.GetFileName(modelPath), o => new InferenceSession(modelPath, o), device, logger, out actualDevice);
+    public static InferenceSession Create(string modelPath, InferenceDevice device, ILogger logger, out string actualDevice,
+        SessionThreading? threading = null)
+        => Create(Path.GetFileName(modelPath), o => new InferenceSession(modelPath, o), device, logger, threading, out actualDevice);
 
     /// <summary>A session over an in-memory graph named <paramref name="name"/> in logs.</summary>
-    public static InferenceSession Create(byte[] model, string name, InferenceDevice device, ILogger logger, out string actualDevice)
-        => Create(name, o => new InferenceSession(model, o), device, logger, out actualDevice);
+    public static InferenceSession Create(byte[] model, string name, InferenceDevice device, ILogger logger, out string actualDevice,
+        SessionThreading? threading = null)
+        => Create(name, o => new InferenceSession(model, o), device, logger, threading, out actualDevice);
 
     private static InferenceSession Create(string modelName, Func<SessionOptions, InferenceSession> open, InferenceDevice device,
-        ILogger logger, out string actualDevice)
+        ILogger logger, SessionThreading? threading, out string actualDevice)
     {
         ArgumentNullException.ThrowIfNull(logger);
         var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+        (threading ?? SessionThreading.OrtDefault).Apply(options);
         try
         {
             actualDevice = "cpu";

@@ -66,7 +66,8 @@ public sealed class ModelPackage : IDisposable
     public string Device { get; }
 
     /// <summary>Loads and checks a package.</summary>
-    public static ModelPackage Load(string directory, InferenceDevice device, ILogger logger)
+    /// <param name="threading">CPU threading of the graphs' sessions; null keeps ONNX Runtime's defaults.</param>
+    public static ModelPackage Load(string directory, InferenceDevice device, ILogger logger, SessionThreading? threading = null)
     {
         ArgumentNullException.ThrowIfNull(logger);
         var manifest = ModelManifest.Read(directory);
@@ -144,7 +145,7 @@ public sealed class ModelPackage : IDisposable
             Refuse(directory, problems);
             InferenceSession Session(string role, out string actual)
             {
-                var s = SessionFactory.Create(Path.Combine(directory, manifest.Graphs![role].File), device, logger, out actual);
+                var s = SessionFactory.Create(Path.Combine(directory, manifest.Graphs![role].File), device, logger, out actual, threading);
                 disposables.Add(s);
                 return s;
             }

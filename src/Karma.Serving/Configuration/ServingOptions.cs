@@ -24,6 +24,16 @@ public sealed class ServingOptions
     [Range(1, 100_000)]
     public int HnswExpansionSearch { get; set; } = 128;
 
+    /// <summary>
+    /// ONNX Runtime threads per graph run on CPU; 0 = one per core (ORT's default). Concurrent requests already keep
+    /// the cores busy, so 1 avoids runs fighting over them (see README, "Performance").
+    /// </summary>
+    [Range(0, 1024)]
+    public int IntraOpThreads { get; set; } = 1;
+
+    /// <summary>Let idle ONNX Runtime threads spin-wait for work: lower latency on an idle machine, burnt cores under load.</summary>
+    public bool OrtSpinning { get; set; }
+
     /// <summary>gRPC (HTTP/2 cleartext) port.</summary>
     [Range(0, 65535)]
     public int GrpcPort { get; set; } = 50051;

@@ -53,7 +53,7 @@ public sealed class ServingModel : IAsyncDisposable
     public static ServingModel Load(string path, ServingOptions options, ILogger logger, IBatchObserver? batchObserver = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var package = ModelPackage.Load(path, options.Device, logger);
+        var package = ModelPackage.Load(path, options.Device, logger, new SessionThreading(options.IntraOpThreads, options.OrtSpinning));
         IVectorIndex? index = null;
         try
         {
