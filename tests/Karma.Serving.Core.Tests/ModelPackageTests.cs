@@ -25,6 +25,21 @@ public sealed class ModelPackageTests(DefaultPackage fx) : IClassFixture<Default
     }
 
     [Fact]
+    public void Load_WithServingThreading_GivesTheSameEmbeddingsAsOrtDefaults()
+    {
+        using var tuned = ModelPackage.Load(DefaultPackage.Path, InferenceDevice.Cpu, NullLogger.Instance, new SessionThreading(1, AllowSpinning: false));
+        var contexts = fx.Package.Catalog.Ids.Take(8).Select((id, i) => new Inference.UserContextInput([id], i % 2 == 0 ? "red shoes" : null)).ToList();
+        var expected = new Inference.InterestEncoder(fx.Package).Encode(contexts, out _);
+        var actual = new Inference.InterestEncoder(tuned).Encode(contexts, out _);
+        for (int i = 0; i < contexts.Count; i++)
+        {
+            Assert.Equal(expected[i], actual[i], (a, b) => Math.Abs(a - b) < 1e-5f);
+        }
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SessionThreading(-1, false).Apply(new Microsoft.ML.OnnxRuntime.SessionOptions()));
+    }
+
+    [Fact]
     public void Load_CudaDevice_FailsWithoutCuda()
         => Assert.ThrowsAny<Exception>(() => ModelPackage.Load(DefaultPackage.Path, InferenceDevice.Cuda, NullLogger.Instance));
 
