@@ -18,6 +18,7 @@ public sealed class KarmaTelemetry : IBatchObserver, IDisposable
     private readonly Histogram<int> _batchSize;
     private readonly Counter<long> _cacheRequests;
     private readonly Counter<long> _calls;
+    private readonly Counter<long> _loadFailures;
     private int _queueDepth;
     private string _modelVersion = "none";
 
@@ -30,7 +31,10 @@ public sealed class KarmaTelemetry : IBatchObserver, IDisposable
             "Time spent in one stage of a call (encode, recall, prerank)");
         _batchSize = Meter.CreateHistogram<int>("karma.encode.batch_size", "{request}", "Requests per user-tower run");
         _calls = Meter.CreateCounter<long>("karma.rpc.calls", "{call}", "Calls by method and gRPC status code");
-        _cacheRequests = Meter.CreateCounter<long>("karma.cache.requests", "{request}", "User-embedding cache lookups by result");
+        _cacheRequests = Meter.CreateCounter<long>("karma.cache.requests", "{request}",
+            "User-embedding cache lookups by result (hit, miss, error: the cache failed or timed out and the call went on without it)");
+        _loadFailures = Meter.CreateCounter<long>("karma.model.load_failures", "{load}",
+            "Model packages refused (at start, on an admin reload or a Redis publication); the previous version keeps serving");
         Meter.CreateObservableGauge("karma.encode.queue_depth", () => Volatile.Read(ref _queueDepth), "{request}",
             "Encodes waiting for a batch");
         Meter.CreateObservableGauge("karma.model.loaded", () => new Measurement<int>(1,
@@ -63,6 +67,12 @@ public sealed class KarmaTelemetry : IBatchObserver, IDisposable
 
     /// <summary>Records a cache lookup.</summary>
     public void CacheLookup(bool hit) => _cacheRequests.Add(1, new KeyValuePair<string, object?>("result", hit ? "hit" : "miss"));
+
+    /// <summary>Records a cache lookup that failed (timeout, open circuit, Redis error); the call went on as a miss.</summary>
+    public void CacheLookupFailed() => _cacheRequests.Add(1, new KeyValuePair<string, object?>("result", "error"));
+
+    /// <summary>Counts a model package that could not be fetched, verified or loaded.</summary>
+    public void ModelLoadFailed() => _loadFailures.Add(1);
 
     /// <inheritdoc />
     public void BatchRan(int size, int queueDepth)
