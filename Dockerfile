@@ -53,7 +53,8 @@ RUN dotnet publish src/Karma.Serving/Karma.Serving.csproj -c Release --no-restor
 
 # ---- cpu: the ASP.NET runtime image plus libgomp1 (USearch's native library links OpenMP)
 FROM ${ASPNET_IMAGE} AS cpu
-RUN apt-get update \
+RUN export DEBIAN_FRONTEND=noninteractive \
+ && apt-get update \
  && apt-get install -y --no-install-recommends libgomp1 \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --gid 10001 karma \
@@ -87,7 +88,8 @@ ENTRYPOINT ["dotnet", "/app/Karma.Serving.dll"]
 FROM ${ASPNET_IMAGE} AS aspnet-runtime
 
 FROM ${CUDA_IMAGE} AS gpu
-RUN apt-get update \
+RUN export DEBIAN_FRONTEND=noninteractive \
+ && apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates libgomp1 libssl3t64 zlib1g tzdata \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --gid 10001 karma \
