@@ -1,4 +1,5 @@
 using System.Globalization;
+using Grpc.Core;
 using Karma.Core.Package;
 using Karma.Serving.Contracts.V1;
 
@@ -55,5 +56,32 @@ public sealed class MetricsTests(ServerFixture server)
         Assert.Contains("karma_model_loaded{", after, StringComparison.Ordinal);
         Assert.Contains("model_version=\"karma-", after, StringComparison.Ordinal);
         Assert.Contains("# TYPE karma_encode_queue_depth gauge", after, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RefusedReload_CountsAModelLoadFailure()
+    {
+        var admin = new Admin.AdminClient(server.Channel);
+        var auth = new Metadata { { "authorization", "Bearer " + ServerFixture.AdminToken } };
+        string before = await ScrapeAsync();
+        string dir = Directory.CreateTempSubdirectory("karma-broken-").FullName;
+        try
+        {
+            await Assert.ThrowsAsync<RpcException>(async () => await admin.ReloadAsync(new ReloadRequest { PackagePath = dir }, auth));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+
+        string after = await ScrapeAsync();
+        for (int i = 0; i < 40 && Sum(after, "karma_model_load_failures_total") <= Sum(before, "karma_model_load_failures_total"); i++)
+        {
+            await Task.Delay(250);
+            after = await ScrapeAsync();
+        }
+
+        Assert.True(Sum(after, "karma_model_load_failures_total") >= Sum(before, "karma_model_load_failures_total") + 1,
+            "a refused reload was not counted in karma_model_load_failures_total:\n" + string.Join('\n', after.Split('\n').Where(l => l.Contains("karma_", StringComparison.Ordinal))));
     }
 }

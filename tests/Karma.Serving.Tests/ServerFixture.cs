@@ -67,10 +67,17 @@ public class ServerFixture : IAsyncLifetime
     {
         Channel.Dispose();
         Http.Dispose();
-        if (_app is not null)
+        await StopAsync();
+    }
+
+    /// <summary>Stops the server the way SIGTERM does (the host's graceful stop), then disposes it.</summary>
+    public async Task StopAsync()
+    {
+        var app = Interlocked.Exchange(ref _app, null);
+        if (app is not null)
         {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
+            await app.StopAsync();
+            await app.DisposeAsync();
         }
     }
 

@@ -18,6 +18,7 @@ public sealed class KarmaTelemetry : IBatchObserver, IDisposable
     private readonly Histogram<int> _batchSize;
     private readonly Counter<long> _cacheRequests;
     private readonly Counter<long> _calls;
+    private readonly Counter<long> _loadFailures;
     private int _queueDepth;
     private string _modelVersion = "none";
 
@@ -26,11 +27,24 @@ public sealed class KarmaTelemetry : IBatchObserver, IDisposable
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
         Meter = meterFactory.Create(Name);
+        // Explicit buckets: the exporters' defaults (0, 5, 10, 25, … ms) cannot tell a 1 ms stage from a 4 ms one.
         _stageDuration = Meter.CreateHistogram<double>("karma.stage.duration", "ms",
-            "Time spent in one stage of a call (encode, recall, prerank)");
-        _batchSize = Meter.CreateHistogram<int>("karma.encode.batch_size", "{request}", "Requests per user-tower run");
+            "Time spent in one stage of a call (encode, recall, prerank)", tags: null,
+            new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.25, 0.5, 1, 2, 3, 5, 7.5, 10, 15, 20, 30, 50, 75, 100, 150, 250, 500, 1000, 2500] });
+        _batchSize = Meter.CreateHistogram<int>("karma.encode.batch_size", "{request}", "Requests per user-tower run", tags: null,
+            new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512] });
         _calls = Meter.CreateCounter<long>("karma.rpc.calls", "{call}", "Calls by method and gRPC status code");
-        _cacheRequests = Meter.CreateCounter<long>("karma.cache.requests", "{request}", "User-embedding cache lookups by result");
+        _cacheRequests = Meter.CreateCounter<long>("karma.cache.requests", "{request}",
+            "User-embedding cache lookups by result (hit, miss, error: the cache failed or timed out and the call went on without it)");
+        _loadFailures = Meter.CreateCounter<long>("karma.model.load_failures", "{load}",
+            "Model packages refused (at start, on an admin reload or a Redis publication); the previous version keeps serving");
+        // Series that alerts watch exist from the start at 0, so rate() and increase() see their first event.
+        _loadFailures.Add(0);
+        foreach (string result in new[] { "hit", "miss", "error" })
+        {
+            _cacheRequests.Add(0, new KeyValuePair<string, object?>("result", result));
+        }
+
         Meter.CreateObservableGauge("karma.encode.queue_depth", () => Volatile.Read(ref _queueDepth), "{request}",
             "Encodes waiting for a batch");
         Meter.CreateObservableGauge("karma.model.loaded", () => new Measurement<int>(1,
@@ -63,6 +77,12 @@ public sealed class KarmaTelemetry : IBatchObserver, IDisposable
 
     /// <summary>Records a cache lookup.</summary>
     public void CacheLookup(bool hit) => _cacheRequests.Add(1, new KeyValuePair<string, object?>("result", hit ? "hit" : "miss"));
+
+    /// <summary>Records a cache lookup that failed (timeout, open circuit, Redis error); the call went on as a miss.</summary>
+    public void CacheLookupFailed() => _cacheRequests.Add(1, new KeyValuePair<string, object?>("result", "error"));
+
+    /// <summary>Counts a model package that could not be fetched, verified or loaded.</summary>
+    public void ModelLoadFailed() => _loadFailures.Add(1);
 
     /// <inheritdoc />
     public void BatchRan(int size, int queueDepth)

@@ -96,4 +96,18 @@ public sealed class ServingOptions
 
     /// <summary>Bearer token of the admin service; empty disables it (every call PERMISSION_DENIED).</summary>
     public string AdminToken { get; set; } = string.Empty;
+
+    /// <summary>
+    /// On SIGTERM, how long health (gRPC and <c>/readyz</c>) reports NOT_SERVING while calls are still accepted, so
+    /// load balancers and clients that watch health move away before the listeners close, in seconds.
+    /// </summary>
+    [Range(0, 600)]
+    public int DrainDelaySeconds { get; set; }
+
+    /// <summary>
+    /// Longest whole shutdown (drain delay, then in-flight calls finishing), in seconds; calls still running after it
+    /// are aborted. Keep it below the orchestrator's grace period (Kubernetes <c>terminationGracePeriodSeconds</c>).
+    /// </summary>
+    [Range(1, 3600)]
+    public int ShutdownTimeoutSeconds { get; set; } = 30;
 }

@@ -12,7 +12,8 @@ namespace Karma.Serving.Hosting;
 /// and then follows announcements: each new version is downloaded, verified and swapped in; a partial or
 /// corrupt publication is rejected with a log line while the old version keeps serving.
 /// </summary>
-public sealed class ModelLoaderService(ModelHost host, IOptions<ServingOptions> options, ILogger<ModelLoaderService> logger)
+public sealed class ModelLoaderService(ModelHost host, IOptions<ServingOptions> options, ILogger<ModelLoaderService> logger,
+    Core.Telemetry.KarmaTelemetry telemetry)
     : BackgroundService
 {
     private readonly SemaphoreSlim _updates = new(1, 1);
@@ -81,6 +82,7 @@ public sealed class ModelLoaderService(ModelHost host, IOptions<ServingOptions> 
     private async Task<bool> FollowAsync(RedisPackageStore store, string version, CancellationToken cancellationToken)
     {
         await _updates.WaitAsync(cancellationToken).ConfigureAwait(false);
+        bool fetched = false;
         try
         {
             if (host.Current?.Package.Version == version)
@@ -89,11 +91,17 @@ public sealed class ModelLoaderService(ModelHost host, IOptions<ServingOptions> 
             }
 
             string dir = await store.FetchAsync(version, options.Value.PackageCacheDir).ConfigureAwait(false);
+            fetched = true;
             await host.LoadAsync(dir, cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (Exception e) when (e is InvalidDataException or IOException or RedisException or TimeoutException or UnauthorizedAccessException)
         {
+            if (!fetched)
+            {
+                telemetry.ModelLoadFailed(); // a failed load is counted by ModelHost itself
+            }
+
             HostLog.PublicationRejected(logger, version, e.Message);
             return false;
         }
@@ -112,13 +120,15 @@ public sealed class ModelLoaderService(ModelHost host, IOptions<ServingOptions> 
     }
 }
 
-/// <summary>Readiness: a model is loaded and warmed.</summary>
-public sealed class ModelReadyHealthCheck(ModelHost host) : Microsoft.Extensions.Diagnostics.HealthChecks.IHealthCheck
+/// <summary>Readiness: a model is loaded and warmed, and the service is not shutting down.</summary>
+public sealed class ModelReadyHealthCheck(ModelHost host, ShutdownDrain drain) : Microsoft.Extensions.Diagnostics.HealthChecks.IHealthCheck
 {
     /// <inheritdoc />
     public Task<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult> CheckHealthAsync(
         Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext context, CancellationToken cancellationToken = default)
-        => Task.FromResult(host.Current is { } m
-            ? Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy($"serving {m.Package.Version}")
-            : Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Unhealthy("no model loaded yet"));
+        => Task.FromResult(drain.Draining
+            ? Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Unhealthy("shutting down")
+            : host.Current is { } m
+                ? Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy($"serving {m.Package.Version}")
+                : Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Unhealthy("no model loaded yet"));
 }

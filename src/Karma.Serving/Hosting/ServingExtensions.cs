@@ -19,8 +19,12 @@ public static class ServingExtensions
             .BindConfiguration(ServingOptions.Section)
             .ValidateDataAnnotations()
             .Validate(o => o.DefaultRecallK <= o.MaxRecallK, "Karma:DefaultRecallK must not exceed Karma:MaxRecallK")
+            .Validate(o => o.DrainDelaySeconds < o.ShutdownTimeoutSeconds, "Karma:DrainDelaySeconds must be less than Karma:ShutdownTimeoutSeconds")
             .ValidateOnStart();
         var options = builder.Configuration.GetSection(ServingOptions.Section).Get<ServingOptions>() ?? new ServingOptions();
+        builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(options.ShutdownTimeoutSeconds));
+        builder.Services.AddSingleton<ShutdownDrain>();
+        builder.Services.AddHostedService(s => s.GetRequiredService<ShutdownDrain>());
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.ListenAnyIP(options.GrpcPort, l => l.Protocols = HttpProtocols.Http2);

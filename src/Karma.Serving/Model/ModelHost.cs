@@ -70,7 +70,17 @@ public sealed class ModelHost : IAsyncDisposable
         await _loading.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var model = await Task.Run(() => ServingModel.Load(target, _options, _logger, _telemetry), cancellationToken).ConfigureAwait(false);
+            ServingModel model;
+            try
+            {
+                model = await Task.Run(() => ServingModel.Load(target, _options, _logger, _telemetry), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                _telemetry.ModelLoadFailed();
+                throw;
+            }
+
             var old = Interlocked.Exchange(ref _current, model);
             _telemetry.ModelLoaded(model.Package.Version);
             old?.Retire();
@@ -147,4 +157,8 @@ internal static partial class HostLog
 
     [LoggerMessage(EventId = 2003, Level = LogLevel.Error, Message = "Unhandled error in {Method}")]
     public static partial void Unhandled(ILogger logger, Exception error, string method);
+
+    [LoggerMessage(EventId = 2005, Level = LogLevel.Information,
+        Message = "Shutting down: readiness NOT_SERVING, still serving for {DrainSeconds} s, then draining in-flight calls (at most {TimeoutSeconds} s in all)")]
+    public static partial void Draining(ILogger logger, int drainSeconds, int timeoutSeconds);
 }

@@ -69,7 +69,7 @@ public sealed class UserEmbeddingCache
             return null;
         }
 
-        byte[]? bytes = null;
+        byte[]? bytes;
         try
         {
             bytes = await _pipeline.ExecuteAsync(async ct => await _cache.GetAsync(key, ct).ConfigureAwait(false)).ConfigureAwait(false);
@@ -77,7 +77,8 @@ public sealed class UserEmbeddingCache
         catch (Exception e) when (e is TimeoutRejectedException or BrokenCircuitException or StackExchange.Redis.RedisException
                                       or TimeoutException or OperationCanceledException or ObjectDisposedException)
         {
-            bytes = null;
+            _telemetry.CacheLookupFailed();
+            return null;
         }
 
         bool hit = bytes is not null && bytes.Length == dimensions * sizeof(float);

@@ -1,0 +1,144 @@
+using System.Globalization;
+using System.Net;
+using Grpc.Core;
+using Grpc.Health.V1;
+using Karma.Serving.Contracts.V1;
+using Karma.Serving.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace Karma.Serving.Tests;
+
+/// <summary>
+/// Tests that start and stop servers of their own. They run alone, after the parallel collections: every host in
+/// this process has a meter named Karma.Serving, and OpenTelemetry (which subscribes by meter name) drops the
+/// shared metric streams of a running server when another host's meter is disposed beside it.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class OwnServerGroup
+{
+    public const string Name = "own server";
+}
+
+/// <summary>Graceful shutdown through the real host: readiness flips first, calls are still served, then it closes.</summary>
+[Collection(OwnServerGroup.Name)]
+public sealed class ShutdownTests
+{
+    private sealed class DrainingServer : ServerFixture
+    {
+        protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
+        [
+            new("Karma:DrainDelaySeconds", "2"),
+            new("Karma:ShutdownTimeoutSeconds", "10"),
+        ];
+    }
+
+    [Fact]
+    public async Task Stop_TurnsReadinessNotServing_KeepsServingDuringTheDrainDelay_ThenCloses()
+    {
+        var server = new DrainingServer();
+        await server.InitializeAsync();
+        try
+        {
+            var health = new Health.HealthClient(server.Channel);
+            var client = new Retrieval.RetrievalClient(server.Channel);
+            var search = new SearchRequest { Context = new UserContext { Query = "running shoes" }, RecallK = 50, TopN = 5 };
+            Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, (await health.CheckAsync(new HealthCheckRequest())).Status);
+
+            var stopping = server.StopAsync();
+            var status = HealthCheckResponse.Types.ServingStatus.Serving;
+            for (int i = 0; i < 50 && status == HealthCheckResponse.Types.ServingStatus.Serving; i++)
+            {
+                await Task.Delay(20);
+                status = (await health.CheckAsync(new HealthCheckRequest { Service = "karma.v1.Retrieval" })).Status;
+            }
+
+            Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, status);
+            using (var ready = await server.Http.GetAsync(new Uri("/readyz", UriKind.Relative)))
+            {
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+            }
+
+            using (var alive = await server.Http.GetAsync(new Uri("/healthz", UriKind.Relative)))
+            {
+                Assert.Equal(HttpStatusCode.OK, alive.StatusCode);
+            }
+
+            var served = await client.SearchAsync(search);
+            Assert.NotEmpty(served.Items);
+            Assert.False(stopping.IsCompleted, "the host stopped before the drain delay was over");
+
+            await stopping.WaitAsync(TimeSpan.FromSeconds(15));
+            var error = await Assert.ThrowsAsync<RpcException>(async () => await client.SearchAsync(search));
+            Assert.Equal(StatusCode.Unavailable, error.StatusCode);
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task DrainDelay_NotBelowTheShutdownTimeout_IsRefusedAtStart()
+    {
+        var builder = WebApplication.CreateBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Karma:ModelPath"] = ServerFixture.ModelPath,
+            ["Karma:GrpcPort"] = "0",
+            ["Karma:HttpPort"] = "0",
+            ["Karma:DrainDelaySeconds"] = "30",
+            ["Karma:ShutdownTimeoutSeconds"] = "30",
+        });
+        builder.AddKarmaServing();
+        await using var app = builder.Build();
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
+        Assert.Contains("DrainDelaySeconds", error.Message, StringComparison.Ordinal);
+    }
+}
+
+/// <summary>The service with its cache pointed at a Redis that is not there.</summary>
+public sealed class DeadRedisServerFixture : ServerFixture
+{
+    protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
+    [
+        new("Karma:CacheRedis", "127.0.0.1:" + UnusedPort().ToString(CultureInfo.InvariantCulture)),
+        new("Karma:CacheTimeoutMs", "50"),
+    ];
+
+    private static int UnusedPort()
+    {
+        using var l = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+}
+
+[Collection(OwnServerGroup.Name)]
+public sealed class CacheFailureMetricTests(DeadRedisServerFixture server) : IClassFixture<DeadRedisServerFixture>
+{
+    [Fact]
+    public async Task UnreachableCache_ServesEveryCall_AndCountsLookupErrors()
+    {
+        var client = new Retrieval.RetrievalClient(server.Channel);
+        for (int i = 0; i < 5; i++)
+        {
+            var r = await client.EncodeAsync(new EncodeRequest { Context = new UserContext { Query = "dead cache " + i } });
+            Assert.False(r.ContextReport.CacheHit);
+        }
+
+        static double Errors(string exposition) => exposition.Split('\n')
+            .Where(l => l.StartsWith("karma_cache_requests_total{", StringComparison.Ordinal) && l.Contains("result=\"error\"", StringComparison.Ordinal))
+            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
+
+        string scrape = string.Empty;
+        for (int i = 0; i < 40 && Errors(scrape) < 5; i++)
+        {
+            await Task.Delay(250);
+            scrape = await server.Http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        }
+
+        Assert.True(Errors(scrape) >= 5, "failed cache lookups were not counted as result=\"error\"");
+    }
+}
