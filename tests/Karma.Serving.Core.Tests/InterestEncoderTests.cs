@@ -41,6 +41,39 @@ public sealed class InterestEncoderTests(DefaultPackage fx) : IClassFixture<Defa
     }
 
     [Fact]
+    public void Encode_LargeMixedBatch_SplitByLength_KeepsEveryRowInPlace()
+    {
+        // 40 contexts of 1..20 history items: long enough to be run as several length groups.
+        var contexts = Enumerable.Range(0, 40)
+            .Select(i => new UserContextInput(Enumerable.Range(0, 1 + (i * 7 % 20)).Select(h => Id((i * 31 + h) % 500)).ToArray(), i % 3 == 0 ? null : "red shoes"))
+            .ToArray();
+        Assert.True(InterestEncoder.LengthGroups(contexts.Select(c => c.HistoryItemIds.Count + 4).ToArray()).Count > 1);
+        var batch = Encoder.Encode(contexts, out _);
+        for (int i = 0; i < contexts.Length; i++)
+        {
+            var single = Encoder.Encode([contexts[i]], out _)[0];
+            for (int j = 0; j < single.Length; j++)
+            {
+                Assert.Equal(single[j], batch[i][j], 5);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(new[] { 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5 }, 1)]    // equal lengths: one run
+    [InlineData(new[] { 3, 30, 3, 30, 3, 30, 3, 30, 3, 30, 3, 30, 3, 30, 3, 30 }, 2)] // two clusters: two runs
+    [InlineData(new[] { 4, 28, 9 }, 1)]                               // fewer rows than a minimum run
+    public void LengthGroups_CoverEveryRowOnce_ShortestFirst(int[] lengths, int expectedGroups)
+    {
+        var groups = InterestEncoder.LengthGroups(lengths);
+        Assert.Equal(expectedGroups, groups.Count);
+        Assert.Equal(Enumerable.Range(0, lengths.Length), groups.SelectMany(g => g).Order());
+        var maxima = groups.Select(g => g.Max(i => lengths[i])).ToArray();
+        Assert.Equal(maxima.Order(), maxima);
+        Assert.All(groups.SkipLast(1), g => Assert.True(g.Length >= 8));
+    }
+
+    [Fact]
     public void Prepare_CountsUnknownAndTruncatedHistory_AndQueryCut()
     {
         int max = fx.Package.Manifest.Limits.MaxHistory;

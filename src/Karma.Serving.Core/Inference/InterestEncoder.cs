@@ -106,11 +106,67 @@ public sealed class InterestEncoder
         return Run(prepared);
     }
 
-    /// <summary>Runs the user tower on prepared (history rows, query tokens) pairs.</summary>
+    /// <summary>
+    /// Runs the user tower on prepared (history rows, query tokens) pairs. A batch whose sequences differ much in
+    /// length is run as a few sub-batches of similar lengths (<see cref="LengthGroups"/>): every row is padded to the
+    /// longest of its run, and padding is paid-for compute.
+    /// </summary>
     public float[][] Run(IReadOnlyList<(int[] Rows, int[] Query)> prepared)
     {
         ArgumentNullException.ThrowIfNull(prepared);
-        return prepared.Count == 0 ? [] : Run(Gather(prepared));
+        if (prepared.Count == 0)
+        {
+            return [];
+        }
+
+        var groups = LengthGroups(prepared.Select(p => InterestSequence.Length(p.Rows.Length, p.Query.Length)).ToArray());
+        if (groups.Count == 1)
+        {
+            return Run(Gather(prepared));
+        }
+
+        var result = new float[prepared.Count][];
+        foreach (int[] group in groups)
+        {
+            var embeddings = Run(Gather(group.Select(i => prepared[i]).ToList()));
+            for (int j = 0; j < group.Length; j++)
+            {
+                result[group[j]] = embeddings[j];
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Splits a batch into runs of similar sequence length: sorted by length, a run is closed when it holds at least
+    /// <paramref name="minGroup"/> rows and adding the next row would pad it beyond <paramref name="slack"/> of its real
+    /// tokens. Each extra run costs one session call (about 0.06 ms for the shipped user tower), so runs stay large.
+    /// </summary>
+    /// <returns>Row indices of each run, shortest sequences first.</returns>
+    public static IReadOnlyList<int[]> LengthGroups(IReadOnlyList<int> lengths, int minGroup = 8, double slack = 0.2)
+    {
+        ArgumentNullException.ThrowIfNull(lengths);
+        int[] order = Enumerable.Range(0, lengths.Count).OrderBy(i => lengths[i]).ToArray();
+        var groups = new List<int[]>();
+        int start = 0;
+        long real = 0;
+        for (int k = 0; k < order.Length; k++)
+        {
+            int length = lengths[order[k]];
+            int count = k - start;
+            if (count >= minGroup && (long)(count + 1) * length > (1 + slack) * (real + length))
+            {
+                groups.Add(order[start..k]);
+                start = k;
+                real = 0;
+            }
+
+            real += length;
+        }
+
+        groups.Add(order[start..]);
+        return groups;
     }
 
     /// <summary>
