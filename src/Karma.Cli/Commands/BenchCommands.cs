@@ -59,7 +59,7 @@ internal static class BenchCommands
         var maxBatch = new Option<int>("--max-batch") { Description = "Micro-batcher max batch to compare with 1 at saturation", DefaultValueFactory = _ => 32 };
         var seconds = new Option<double>("--seconds") { Description = "Seconds per saturation run", DefaultValueFactory = _ => 5 };
         var callers = new Option<int>("--callers") { Description = "Concurrent callers at saturation", DefaultValueFactory = _ => 64 };
-        var delay = new Option<double>("--batch-delay-ms") { Description = "Micro-batcher wait for company (the service's MaxBatchDelayMs)", DefaultValueFactory = _ => 2 };
+        var delay = new Option<double>("--batch-delay-ms") { Description = "Micro-batcher wait for company (the service's MaxBatchDelayMs)", DefaultValueFactory = _ => 0 };
         var cmd = new Command("encoder", "User tower: latency and throughput by batch size, service overhead over the bare ONNX Runtime session, dynamic batching at saturation")
         {
             package, output, device, intraOp, spinning, batches, maxBatch, delay, seconds, callers,

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Karma.Serving.Core.Model;
 using Microsoft.ML.OnnxRuntime;
 
@@ -36,21 +37,31 @@ public sealed class PreRankScorer
             return [];
         }
 
+        // Pooled buffers: 1,000 candidates of 64 floats are 256 KB, a large-object-heap allocation per request that
+        // drove a gen-2 collection every ~1.2 s at 100 Search/s on the 1M-item table (p99 30-70 ms); see README.
         var user = interest.ToArray();
-        var candidates = new float[c * _dim];
-        var features = new float[c * _features];
-        for (int i = 0; i < c; i++)
+        float[] candidates = ArrayPool<float>.Shared.Rent(c * _dim);
+        float[] features = ArrayPool<float>.Shared.Rent(Math.Max(1, c * _features));
+        try
         {
-            _package.Embeddings.CopyRow(rows[i], candidates.AsSpan(i * _dim, _dim));
-            _package.PreRankFeatures.CopyRow(rows[i], features.AsSpan(i * _features, _features));
-        }
+            for (int i = 0; i < c; i++)
+            {
+                _package.Embeddings.CopyRow(rows[i], candidates.AsSpan(i * _dim, _dim));
+                _package.PreRankFeatures.CopyRow(rows[i], features.AsSpan(i * _features, _features));
+            }
 
-        using var u = OrtValue.CreateTensorValueFromMemory(user, [1, _dim]);
-        using var e = OrtValue.CreateTensorValueFromMemory(candidates, [1, c, _dim]);
-        using var f = OrtValue.CreateTensorValueFromMemory(features, [1, c, _features]);
-        using var runOptions = new RunOptions();
-        using var outputs = _package.PreRank.Run(runOptions, InputNames, [u, e, f], OutputNames);
-        return outputs[0].GetTensorDataAsSpan<float>().ToArray();
+            using var u = OrtValue.CreateTensorValueFromMemory(user, [1, _dim]);
+            using var e = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, candidates.AsMemory(0, c * _dim), [1, c, _dim]);
+            using var f = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, features.AsMemory(0, c * _features), [1, c, _features]);
+            using var runOptions = new RunOptions();
+            using var outputs = _package.PreRank.Run(runOptions, InputNames, [u, e, f], OutputNames);
+            return outputs[0].GetTensorDataAsSpan<float>().ToArray();
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(candidates);
+            ArrayPool<float>.Shared.Return(features);
+        }
     }
 
     private static readonly string[] InputNames = ["user", "candidates", "features"];

@@ -50,9 +50,13 @@ public sealed class ServingOptions
     [Range(1, 4096)]
     public int MaxBatch { get; set; } = 32;
 
-    /// <summary>Longest wait for a micro-batch to fill, in milliseconds.</summary>
+    /// <summary>
+    /// Longest wait for a micro-batch to fill, in milliseconds. 0 (the default) runs whatever is queued when the
+    /// worker is free: batches still form under load, and a lone request does not wait (1M-item Search at
+    /// 100 req/s: p50 7.1 / p99 12.9 ms with 0, 11.6 / 22.2 ms with 2; README, "Performance").
+    /// </summary>
     [Range(0, 1000)]
-    public double MaxBatchDelayMs { get; set; } = 2;
+    public double MaxBatchDelayMs { get; set; }
 
     /// <summary>Encodes waiting at most; more get RESOURCE_EXHAUSTED.</summary>
     [Range(1, 1_000_000)]
