@@ -21,11 +21,13 @@ public static class TelemetryExtensions
         builder.Logging.AddSimpleConsole(o => o.IncludeScopes = true);
         var otel = builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService("karma-serving"))
-            .WithTracing(t => t.AddSource(KarmaTelemetry.Name).AddAspNetCoreInstrumentation())
             .WithMetrics(m => m.AddMeter(KarmaTelemetry.Name).AddAspNetCoreInstrumentation().AddRuntimeInstrumentation()
                 .AddPrometheusExporter());
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
+            // Spans only when they go somewhere: recording them for no exporter cost 0.1-0.2 ms per call
+            // on this machine (README, "Performance").
+            otel.WithTracing(t => t.AddSource(KarmaTelemetry.Name).AddAspNetCoreInstrumentation());
             otel.UseOtlpExporter();
         }
 
