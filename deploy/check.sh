@@ -224,6 +224,11 @@ metrics() {
   dotnet "$cli" client search --target "http://127.0.0.1:$grpc_port" --history "$(head -n 2 models/default/item_catalog.jsonl | sed 's/.*"item_id":"\([^"]*\)".*/\1/' | paste -sd,)" --query "running shoes" | tail -4 || return 1
   dotnet "$cli" loadtest --target "http://127.0.0.1:$grpc_port" --rps 40 --duration 3 --warmup 1 \
     --mix search:40,recall:20,prerank:20,encode:20 --out "$work/loadtest" | tail -4 || return 1
+  # And one bad request, as production sees them: INVALID_ARGUMENT (an exception inside the service), so the
+  # error and exception series exist as they would on a real pod.
+  if dotnet "$cli" client search --target "http://127.0.0.1:$grpc_port" --history no-such-item > /dev/null 2>&1; then
+    echo "a search with only an unknown history id was not refused"; return 1
+  fi
   sleep 1
   curl -sf "http://127.0.0.1:$http_port/metrics" > "$work/scrape.txt" || return 1
   echo "scraped $(grep -c '^# TYPE' "$work/scrape.txt") metric families"
