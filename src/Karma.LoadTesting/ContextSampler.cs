@@ -5,7 +5,8 @@ namespace Karma.LoadTesting;
 
 /// <summary>
 /// Seeded user contexts for load tests and benchmarks, drawn from a catalog: 1–20 history items, and in 85% of
-/// requests a query of two or three words from some item's title (so queries use the model's vocabulary).
+/// requests a query of two or three consecutive words from some item's title (fewer when the title is shorter), so
+/// queries use the model's vocabulary.
 /// </summary>
 public sealed class ContextSampler(ItemCatalog catalog)
 {

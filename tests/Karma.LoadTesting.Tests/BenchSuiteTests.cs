@@ -15,10 +15,12 @@ public sealed class BenchSuiteTests
         using var package = ModelPackage.Load(RepositoryPaths.DefaultModel, InferenceDevice.Cpu, NullLogger.Instance);
         var r = EncoderBench.Run(package, [1, 4], maxBatch: 8, TimeSpan.FromMilliseconds(2), TimeSpan.FromMilliseconds(300), concurrency: 16);
         Assert.Equal([1, 4], r.Batches.Select(b => b.Batch));
-        Assert.All(r.Batches, b => Assert.True(b.RawSession.P50 > 0 && b.Encoder.P50 > 0 && b.EncoderItemsPerSecond > 0));
+        Assert.All(r.Batches, b => Assert.True(b.PaddedSession.P50 > 0 && b.RawSession.P50 > 0 && b.Encoder.P50 > 0 && b.EncoderItemsPerSecond > 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => EncoderBench.Run(package, [1], maxBatch: 8, TimeSpan.Zero, TimeSpan.Zero, concurrency: 4));
+        Assert.Throws<ArgumentOutOfRangeException>(() => EncoderBench.Run(package, [1], maxBatch: 8, TimeSpan.Zero, TimeSpan.FromSeconds(1), concurrency: 0));
         Assert.Equal([1, 8], r.Saturation.Select(s => s.MaxBatch));
         Assert.Equal(1.0, r.Saturation[0].MeanBatch); // max batch 1 never batches
-        Assert.InRange(r.Saturation[1].MeanBatch, 1.0, 8.0);
+        Assert.InRange(r.Saturation[1].MeanBatch, 1.5, 8.0); // 16 callers on one worker: batches do form
         Assert.All(r.Saturation, s => Assert.True(s.Encodes > 0));
         Assert.Contains("dynamic batching", EncoderBench.ToMarkdown(r), StringComparison.Ordinal);
         string png = Path.Combine(Path.GetTempPath(), $"karma-encoder-{Guid.NewGuid():N}.png");
@@ -50,6 +52,35 @@ public sealed class BenchSuiteTests
         });
         Assert.Equal("exact", r.Index);
         Assert.Contains("| Search |", EndToEndBench.ToMarkdown(r), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task EndToEndBench_MissingPackage_FailsAtOnceNamingIt()
+    {
+        string missing = Path.Combine(Path.GetTempPath(), $"karma-no-package-{Guid.NewGuid():N}");
+        var e = await Assert.ThrowsAnyAsync<Exception>(() => EndToEndBench.RunAsync(missing, "exact", requests: 5, maxBatchDelayMs: 0));
+        Assert.Contains(Path.GetFileName(missing), e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task EndToEndBench_PackageTheServiceRefuses_FailsInsteadOfWaiting()
+    {
+        string dir = Directory.CreateTempSubdirectory("karma-bad-package-").FullName;
+        try
+        {
+            foreach (string f in Directory.GetFiles(RepositoryPaths.DefaultModel))
+            {
+                File.Copy(f, Path.Combine(dir, Path.GetFileName(f)));
+            }
+
+            File.WriteAllBytes(Path.Combine(dir, "user_tower.onnx"), [1, 2, 3]); // the manifest's hash no longer matches
+            var e = await Assert.ThrowsAsync<InvalidDataException>(() => EndToEndBench.RunAsync(dir, "exact", requests: 5, maxBatchDelayMs: 0));
+            Assert.Contains("could not load", e.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 
     [Fact]

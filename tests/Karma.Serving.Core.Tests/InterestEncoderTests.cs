@@ -63,6 +63,7 @@ public sealed class InterestEncoderTests(DefaultPackage fx) : IClassFixture<Defa
     [InlineData(new[] { 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5 }, 1)]    // equal lengths: one run
     [InlineData(new[] { 3, 30, 3, 30, 3, 30, 3, 30, 3, 30, 3, 30, 3, 30, 3, 30 }, 2)] // two clusters: two runs
     [InlineData(new[] { 4, 28, 9 }, 1)]                               // fewer rows than a minimum run
+    [InlineData(new int[0], 0)]
     public void LengthGroups_CoverEveryRowOnce_ShortestFirst(int[] lengths, int expectedGroups)
     {
         var groups = InterestEncoder.LengthGroups(lengths);

@@ -36,7 +36,8 @@ public sealed class ModelPackageTests(DefaultPackage fx) : IClassFixture<Default
             Assert.Equal(expected[i], actual[i], (a, b) => Math.Abs(a - b) < 1e-5f);
         }
 
-        Assert.Throws<ArgumentOutOfRangeException>(() => new SessionThreading(-1, false).Apply(new Microsoft.ML.OnnxRuntime.SessionOptions()));
+        using var options = new Microsoft.ML.OnnxRuntime.SessionOptions();
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SessionThreading(-1, false).Apply(options));
     }
 
     [Fact]

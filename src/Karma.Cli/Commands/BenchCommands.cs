@@ -26,10 +26,24 @@ internal static class BenchCommands
         new("--device") { Description = "auto, cuda or cpu", DefaultValueFactory = _ => InferenceDevice.Auto };
 
     private static Option<int> IntraOpOption() =>
-        new("--intra-op-threads") { Description = "ONNX Runtime threads per run (0 = one per core); the service's default is 1", DefaultValueFactory = _ => 1 };
+        new("--intra-op-threads") { Description = "ONNX Runtime threads per run (0 = ORT's default, one per physical core); the service's default is 1", DefaultValueFactory = _ => 1 }.AtLeast(0);
 
     private static Option<bool> SpinningOption() =>
         new("--ort-spinning") { Description = "Let idle ONNX Runtime threads spin (the service's default is off)" };
+
+    /// <summary>Rejects values below <paramref name="min"/> at parse time, naming the option.</summary>
+    private static Option<T> AtLeast<T>(this Option<T> option, T min)
+        where T : IComparable<T>
+    {
+        option.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<T>().CompareTo(min) < 0)
+            {
+                r.AddError($"{option.Name} must be at least {min}");
+            }
+        });
+        return option;
+    }
 
     private static int[] ParseList(string text, string option)
     {
@@ -56,10 +70,10 @@ internal static class BenchCommands
         var intraOp = IntraOpOption();
         var spinning = SpinningOption();
         var batches = new Option<string>("--batches") { Description = "Comma-separated batch sizes", DefaultValueFactory = _ => "1,2,4,8,16,32,64" };
-        var maxBatch = new Option<int>("--max-batch") { Description = "Micro-batcher max batch to compare with 1 at saturation", DefaultValueFactory = _ => 32 };
-        var seconds = new Option<double>("--seconds") { Description = "Seconds per saturation run", DefaultValueFactory = _ => 5 };
-        var callers = new Option<int>("--callers") { Description = "Concurrent callers at saturation", DefaultValueFactory = _ => 64 };
-        var delay = new Option<double>("--batch-delay-ms") { Description = "Micro-batcher wait for company (the service's MaxBatchDelayMs)", DefaultValueFactory = _ => 0 };
+        var maxBatch = new Option<int>("--max-batch") { Description = "Micro-batcher max batch to compare with 1 at saturation", DefaultValueFactory = _ => 32 }.AtLeast(1);
+        var seconds = new Option<double>("--seconds") { Description = "Seconds per saturation run", DefaultValueFactory = _ => 5 }.AtLeast(0.1);
+        var callers = new Option<int>("--callers") { Description = "Concurrent callers at saturation", DefaultValueFactory = _ => 64 }.AtLeast(1);
+        var delay = new Option<double>("--batch-delay-ms") { Description = "Micro-batcher wait for company (the service's MaxBatchDelayMs)", DefaultValueFactory = _ => 0 }.AtLeast(0.0);
         var cmd = new Command("encoder", "User tower: latency and throughput by batch size, service overhead over the bare ONNX Runtime session, dynamic batching at saturation")
         {
             package, output, device, intraOp, spinning, batches, maxBatch, delay, seconds, callers,
@@ -103,8 +117,8 @@ internal static class BenchCommands
         var package = PackageOption();
         var output = OutOption();
         var index = new Option<string>("--index") { Description = "exact, hnsw or onnx-exact", DefaultValueFactory = _ => "exact" };
-        var requests = new Option<int>("--requests") { Description = "Requests per path and method", DefaultValueFactory = _ => 500 };
-        var delay = new Option<double>("--batch-delay-ms") { Description = "Micro-batching delay of the hosted service", DefaultValueFactory = _ => 0 };
+        var requests = new Option<int>("--requests") { Description = "Requests per path and method", DefaultValueFactory = _ => 500 }.AtLeast(1);
+        var delay = new Option<double>("--batch-delay-ms") { Description = "Micro-batching delay of the hosted service", DefaultValueFactory = _ => 0 }.AtLeast(0.0);
         var cmd = new Command("e2e", "The service's pipeline called in-process against the same calls over gRPC (real Kestrel host on loopback)")
         {
             package, output, index, requests, delay,
@@ -118,7 +132,8 @@ internal static class BenchCommands
                 Write(parse.GetValue(output)!.FullName, "e2e", result, EndToEndBench.ToMarkdown(result));
                 return 0;
             }
-            catch (Exception e) when (e is IOException or InvalidDataException or OptionsValidationException or Grpc.Core.RpcException)
+            catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or OptionsValidationException
+                                          or Grpc.Core.RpcException)
             {
                 Console.Error.WriteLine($"error: {e.Message}");
                 return 1;
@@ -133,8 +148,8 @@ internal static class BenchCommands
         var package = new Option<DirectoryInfo?>("--package") { Description = "A model package whose embedding table to index" };
         var synthetic = new Option<int>("--synthetic") { Description = "Rows of clustered synthetic unit vectors (when no file or package)", DefaultValueFactory = _ => 100_000 };
         var dims = new Option<int>("--dims") { Description = "Width of synthetic vectors", DefaultValueFactory = _ => 64 };
-        var queries = new Option<int>("--queries") { Description = "Queries", DefaultValueFactory = _ => 200 };
-        var k = new Option<int>("--k") { Description = "Neighbours per query (>= 100; recall is measured on the top 10 and 100)", DefaultValueFactory = _ => 100 };
+        var queries = new Option<int>("--queries") { Description = "Queries", DefaultValueFactory = _ => 200 }.AtLeast(1);
+        var k = new Option<int>("--k") { Description = "Neighbours per query (>= 100; recall is measured on the top 10 and 100)", DefaultValueFactory = _ => 100 }.AtLeast(100);
         var efs = new Option<string>("--ef") { Description = "Comma-separated HNSW search expansions", DefaultValueFactory = _ => "16,32,64,128,256" };
         var output = new Option<DirectoryInfo>("--out") { Description = "Output directory", DefaultValueFactory = _ => new DirectoryInfo("runs/bench") };
         var cmd = new Command("recall", "Exact vs HNSW: recall@10/@100, queries/s across expansion settings, build time, memory")

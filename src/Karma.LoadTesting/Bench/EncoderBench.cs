@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using Karma.Core.Package;
 using Karma.Serving.Core.Inference;
 using Karma.Serving.Core.Model;
 using Microsoft.ML.OnnxRuntime;
@@ -8,9 +9,13 @@ using ScottPlot;
 
 namespace Karma.LoadTesting.Bench;
 
-/// <summary>One batch size: the raw ONNX Runtime session against the service's encoder on the same contexts.</summary>
-public sealed record EncoderBatchPoint(int Batch, LatencySummary RawSession, LatencySummary Encoder, double RawItemsPerSecond,
-    double EncoderItemsPerSecond, double OverheadPercent);
+/// <summary>One batch size: bare ONNX Runtime session runs against the service's encoder on the same contexts.</summary>
+/// <param name="PaddedSession">One session run over the whole batch padded to its longest sequence.</param>
+/// <param name="RawSession">Session runs over the very sub-batches the encoder runs (<see cref="InterestEncoder.LengthGroups"/>), inputs prepared.</param>
+/// <param name="Encoder"><see cref="InterestEncoder.Encode"/>: the same runs plus id lookup, tokenizing, gathering, tensors, output copy.</param>
+/// <param name="OverheadPercent">Encoder over raw session runs at p50: the service's own cost.</param>
+public sealed record EncoderBatchPoint(int Batch, LatencySummary PaddedSession, LatencySummary RawSession, LatencySummary Encoder,
+    double RawItemsPerSecond, double EncoderItemsPerSecond, double OverheadPercent);
 
 /// <summary>Closed-loop saturation through the micro-batcher at one max batch size.</summary>
 public sealed record BatchingPoint(int MaxBatch, double MaxDelayMs, int Concurrency, int Workers, double Seconds, long Encodes,
@@ -21,58 +26,75 @@ public sealed record EncoderBenchResult(string ModelVersion, string Device, IRea
     IReadOnlyList<BatchingPoint> Saturation, double BatchingSpeedup);
 
 /// <summary>
-/// The user tower: (1) latency and throughput by batch size, for the bare <see cref="InferenceSession.Run(RunOptions, IReadOnlyCollection{string}, IReadOnlyCollection{OrtValue}, IReadOnlyCollection{string})"/>
-/// on prepared tensors and for <see cref="InterestEncoder.Encode"/> (id lookup, tokenizing, gathering history
-/// tokens, tensors, output copy) on the same contexts — the difference is the service's overhead; (2) throughput at
-/// saturation through the service's <see cref="MicroBatcher{TIn, TOut}"/> with batching off (max batch 1) and on.
+/// The user tower: (1) latency and throughput by batch size — the bare <see cref="InferenceSession"/> run over the
+/// encoder's own sub-batches with prepared tensors, against <see cref="InterestEncoder.Encode"/> on the same
+/// contexts (the difference is the service's overhead), and one padded run over the whole batch (what splitting by
+/// length saves); (2) throughput at saturation through the service's <see cref="MicroBatcher{TIn, TOut}"/> with
+/// batching off (max batch 1) and on.
 /// </summary>
 public static class EncoderBench
 {
     /// <summary>Runs the suite.</summary>
     /// <param name="maxDelay">The batcher's wait for company (the service's <c>MaxBatchDelayMs</c>).</param>
+    /// <exception cref="ArgumentOutOfRangeException">A size, count or duration is not positive (the delay: negative).</exception>
     public static EncoderBenchResult Run(ModelPackage package, IReadOnlyList<int> batchSizes, int maxBatch, TimeSpan maxDelay, TimeSpan saturation,
         int concurrency, TextWriter? log = null)
     {
         ArgumentNullException.ThrowIfNull(package);
         ArgumentNullException.ThrowIfNull(batchSizes);
+        foreach (int b in batchSizes)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(b, 1, nameof(batchSizes));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxDelay, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(saturation, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(concurrency, 1);
         var encoder = new InterestEncoder(package);
-        var contexts = new ContextSampler(package.Catalog).Take(4096, seed: 11);
+        // A handful of distinct batches, cycled, so neither path profits from one repeated input.
+        const int Distinct = 8;
+        var contexts = new ContextSampler(package.Catalog).Take(Math.Max(4096, Distinct * batchSizes.Max()), seed: 11);
         var points = new List<EncoderBatchPoint>();
         foreach (int b in batchSizes)
         {
-            // A handful of distinct batches, cycled, so neither path profits from one repeated input.
-            const int Distinct = 8;
-            var slices = Enumerable.Range(0, Distinct).Select(i => contexts.Skip(i * b % contexts.Length).Take(b).ToArray()).ToArray();
-            var gathered = slices.Select(s => encoder.Gather(s.Select(c => Prepared(encoder, c)).ToList())).ToArray();
-            var inputs = gathered.Select(g => g.CreateInputs()).ToArray();
+            var slices = Enumerable.Range(0, Distinct).Select(i => Enumerable.Range(i * b, b).Select(j => contexts[j % contexts.Length]).ToArray()).ToArray();
+            var prepared = slices.Select(s => s.Select(c => Prepared(encoder, c)).ToList()).ToArray();
+            var padded = prepared.Select(p => encoder.Gather(p).CreateInputs()).ToArray();
+            var grouped = prepared.Select(p => InterestEncoder.LengthGroups(p.Select(x => InterestSequence.Length(x.Rows.Length, x.Query.Length)).ToArray())
+                .Select(g => encoder.Gather(g.Select(i => p[i]).ToList()).CreateInputs()).ToArray()).ToArray();
             try
             {
-                int repeats = Math.Clamp(4000 / b, 40, 400);
+                // At least 100 samples (p99 is then not just the maximum) and every distinct input warmed once.
+                int repeats = Math.Clamp(4000 / b, 100, 400);
                 using var runOptions = new RunOptions();
-                var raw = LatencySummary.Time(i =>
+                void RunSession(OrtInputs inputs)
                 {
-                    using var outputs = package.UserTower.Run(runOptions, UserTowerBatch.InputNames, inputs[i % Distinct].Values, UserTowerBatch.OutputNames);
-                }, repeats);
-                var full = LatencySummary.Time(i => encoder.Encode(slices[i % Distinct], out _), repeats);
-                var point = new EncoderBatchPoint(b, raw, full, b * 1000 / raw.Mean, b * 1000 / full.Mean, (full.P50 / raw.P50 - 1) * 100);
+                    using var outputs = package.UserTower.Run(runOptions, UserTowerBatch.InputNames, inputs.Values, UserTowerBatch.OutputNames);
+                }
+
+                var whole = LatencySummary.Time(i => RunSession(padded[i % Distinct]), repeats, warmup: Distinct);
+                var raw = LatencySummary.Time(i => Array.ForEach(grouped[i % Distinct], RunSession), repeats, warmup: Distinct);
+                var full = LatencySummary.Time(i => encoder.Encode(slices[i % Distinct], out _), repeats, warmup: Distinct);
+                var point = new EncoderBatchPoint(b, whole, raw, full, b * 1000 / raw.Mean, b * 1000 / full.Mean, (full.P50 / raw.P50 - 1) * 100);
                 points.Add(point);
                 log?.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"[bench encoder] batch {b,4}: session p50 {raw.P50:F3} ms, encoder p50 {full.P50:F3} ms (+{point.OverheadPercent:F0}%), {point.EncoderItemsPerSecond:F0} contexts/s"));
+                    $"[bench encoder] batch {b,4}: session p50 {raw.P50:F3} ms (one padded run {whole.P50:F3}), encoder p50 {full.P50:F3} ms (+{point.OverheadPercent:F0}%), {point.EncoderItemsPerSecond:F0} contexts/s"));
             }
             finally
             {
-                foreach (var i in inputs)
+                foreach (var i in padded.Concat(grouped.SelectMany(g => g)))
                 {
                     i.Dispose();
                 }
             }
         }
 
-        var prepared = contexts.Select(c => Prepared(encoder, c)).ToArray();
+        var all = contexts.Select(c => Prepared(encoder, c)).ToArray();
         var saturationPoints = new List<BatchingPoint>();
         foreach (int mb in new[] { 1, maxBatch }.Distinct())
         {
-            var p = Saturate(encoder, prepared, mb, maxDelay, saturation, concurrency);
+            var p = Saturate(encoder, all, mb, maxDelay, saturation, concurrency);
             saturationPoints.Add(p);
             log?.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"[bench encoder] saturation, max batch {mb,3}: {p.EncodesPerSecond:F0} encodes/s (mean batch {p.MeanBatch:F1}, {concurrency} callers)"));
@@ -149,12 +171,12 @@ public static class EncoderBench
         var sb = new StringBuilder();
         sb.AppendLine(CultureInfo.InvariantCulture, $"user tower of {r.ModelVersion} on {r.Device}");
         sb.AppendLine();
-        sb.AppendLine("| batch | session p50 (ms) | session p99 (ms) | encoder p50 (ms) | encoder p99 (ms) | service overhead (p50) | contexts/s (session) | contexts/s (encoder) |");
-        sb.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|");
+        sb.AppendLine("| batch | one padded session run p50 (ms) | session runs p50 (ms) | session runs p99 (ms) | encoder p50 (ms) | encoder p99 (ms) | service overhead (p50) | contexts/s (session runs) | contexts/s (encoder) |");
+        sb.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var p in r.Batches)
         {
             sb.AppendLine(CultureInfo.InvariantCulture,
-                $"| {p.Batch} | {p.RawSession.P50:F3} | {p.RawSession.P99:F3} | {p.Encoder.P50:F3} | {p.Encoder.P99:F3} | {p.OverheadPercent:+0;-0}% | {p.RawItemsPerSecond:F0} | {p.EncoderItemsPerSecond:F0} |");
+                $"| {p.Batch} | {p.PaddedSession.P50:F3} | {p.RawSession.P50:F3} | {p.RawSession.P99:F3} | {p.Encoder.P50:F3} | {p.Encoder.P99:F3} | {p.OverheadPercent:+0;-0}% | {p.RawItemsPerSecond:F0} | {p.EncoderItemsPerSecond:F0} |");
         }
 
         sb.AppendLine();
@@ -176,7 +198,8 @@ public static class EncoderBench
         ArgumentNullException.ThrowIfNull(r);
         var plot = new Plot();
         double[] xs = r.Batches.Select(p => Math.Log2(p.Batch)).ToArray();
-        plot.Add.ScatterLine(xs, r.Batches.Select(p => p.RawItemsPerSecond).ToArray()).LegendText = "ONNX Runtime session";
+        plot.Add.ScatterLine(xs, r.Batches.Select(p => p.Batch * 1000 / p.PaddedSession.Mean).ToArray()).LegendText = "ONNX Runtime session, one padded run";
+        plot.Add.ScatterLine(xs, r.Batches.Select(p => p.RawItemsPerSecond).ToArray()).LegendText = "ONNX Runtime session, runs split by length";
         plot.Add.ScatterLine(xs, r.Batches.Select(p => p.EncoderItemsPerSecond).ToArray()).LegendText = "encoder (service path)";
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
             r.Batches.Select(p => new Tick(Math.Log2(p.Batch), p.Batch.ToString(CultureInfo.InvariantCulture))).ToArray());

@@ -26,7 +26,10 @@ public sealed record EndToEndPoint(string Method, LatencySummary InProcess, Late
 }
 
 /// <summary>What <see cref="EndToEndBench"/> measured.</summary>
-/// <param name="SearchStages">Search's stages timed one by one on the same contexts: encode, recall (k 1000), pre-rank (1000 candidates).</param>
+/// <param name="SearchStages">
+/// Search's stages timed one by one on the same contexts: encode, recall (k 1000), pre-rank (1000 candidates), and the
+/// three chained on one thread without the service around them.
+/// </param>
 public sealed record EndToEndResult(string ModelVersion, string Index, int Items, int Requests, double MaxBatchDelayMs,
     IReadOnlyList<EndToEndPoint> Methods, IReadOnlyDictionary<string, LatencySummary> SearchStages);
 
@@ -40,16 +43,21 @@ public sealed record EndToEndResult(string ModelVersion, string Index, int Items
 public static class EndToEndBench
 {
     /// <summary>Runs the suite.</summary>
+    /// <exception cref="InvalidDataException">The package cannot be read, or the service could not load it.</exception>
     public static async Task<EndToEndResult> RunAsync(string packagePath, string index, int requests, double maxBatchDelayMs,
         TextWriter? log = null, CancellationToken cancellationToken = default)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(requests, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxBatchDelayMs);
+        Karma.Core.Package.ModelManifest.Read(packagePath); // a missing or unreadable package fails here, not in the host
+        var (grpcPort, httpPort) = FreePorts();
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Karma:ModelPath"] = Path.GetFullPath(packagePath),
             ["Karma:Index"] = index,
-            ["Karma:GrpcPort"] = FreePort().ToString(CultureInfo.InvariantCulture),
-            ["Karma:HttpPort"] = FreePort().ToString(CultureInfo.InvariantCulture),
+            ["Karma:GrpcPort"] = grpcPort.ToString(CultureInfo.InvariantCulture),
+            ["Karma:HttpPort"] = httpPort.ToString(CultureInfo.InvariantCulture),
             ["Karma:CacheTtlSeconds"] = "0",
             ["Karma:MaxBatchDelayMs"] = maxBatchDelayMs.ToString(CultureInfo.InvariantCulture),
             ["Logging:LogLevel:Default"] = "Warning",
@@ -63,12 +71,7 @@ public static class EndToEndBench
             var options = app.Services.GetRequiredService<IOptions<ServingOptions>>();
             var host = app.Services.GetRequiredService<ModelHost>();
             log?.WriteLine($"[bench e2e] waiting for {packagePath} ({index} index) to load");
-            while (host.Current is null)
-            {
-                await Task.Delay(200, cancellationToken).ConfigureAwait(false);
-            }
-
-            var model = host.Current;
+            var model = await LoadedModelAsync(app, host, cancellationToken).ConfigureAwait(false);
             var service = new RetrievalService(host, options, app.Services.GetRequiredService<KarmaTelemetry>(),
                 app.Services.GetRequiredService<UserEmbeddingCache>());
             using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{options.Value.GrpcPort}");
@@ -88,6 +91,30 @@ public static class EndToEndBench
         finally
         {
             await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Waits for the host's background load: the model, or an error once the loader has finished without one, or
+    /// cancellation (the caller's token or the host stopping on SIGTERM).
+    /// </summary>
+    private static async Task<ServingModel> LoadedModelAsync(WebApplication app, ModelHost host, CancellationToken cancellationToken)
+    {
+        var loader = app.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<ModelLoaderService>().Single();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, app.Lifetime.ApplicationStopping);
+        for (var model = host.Current; ; model = host.Current)
+        {
+            if (model is not null)
+            {
+                return model;
+            }
+
+            if (loader.ExecuteTask is { IsCompleted: true } && host.Current is null)
+            {
+                throw new InvalidDataException($"the service could not load {host.PackagePath} (see the log above)");
+            }
+
+            await Task.Delay(200, stop.Token).ConfigureAwait(false);
         }
     }
 
@@ -162,11 +189,14 @@ public static class EndToEndBench
         return context;
     }
 
-    private static int FreePort()
+    /// <summary>Two distinct free loopback ports (both listeners held while choosing, so they differ).</summary>
+    private static (int Grpc, int Http) FreePorts()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        using var a = new TcpListener(IPAddress.Loopback, 0);
+        using var b = new TcpListener(IPAddress.Loopback, 0);
+        a.Start();
+        b.Start();
+        return (((IPEndPoint)a.LocalEndpoint).Port, ((IPEndPoint)b.LocalEndpoint).Port);
     }
 
     /// <summary>A markdown table of the result.</summary>

@@ -22,6 +22,8 @@ public sealed record LatencySummary(int Samples, double Mean, double P50, double
     public static LatencySummary Time(Action<int> call, int repeats, int warmup = 3)
     {
         ArgumentNullException.ThrowIfNull(call);
+        ArgumentOutOfRangeException.ThrowIfLessThan(repeats, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(warmup);
         for (int i = 0; i < warmup; i++)
         {
             call(i);

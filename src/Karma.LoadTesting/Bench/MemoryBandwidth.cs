@@ -5,44 +5,51 @@ namespace Karma.LoadTesting.Bench;
 
 /// <summary>
 /// This machine's sustained memory read bandwidth, measured the way an exact scan reads a table: every core sums
-/// its share of a buffer far larger than the caches with SIMD (<see cref="TensorPrimitives.Sum(ReadOnlySpan{float})"/>).
-/// The best of several passes, so a noisy neighbour lowers the figure less.
+/// its own contiguous share of a buffer far larger than the caches with SIMD
+/// (<see cref="TensorPrimitives.Sum(ReadOnlySpan{float})"/>). The best of several passes, so a noisy neighbour lowers
+/// the figure less.
 /// </summary>
 public static class MemoryBandwidth
 {
     /// <summary>Read bandwidth in bytes per second over a <paramref name="bytes"/>-byte buffer.</summary>
+    /// <param name="threads">Readers; 0 means <see cref="Environment.ProcessorCount"/>.</param>
     public static double MeasureRead(long bytes = 1L << 30, int passes = 5, int threads = 0)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(bytes, 1L << 20);
         ArgumentOutOfRangeException.ThrowIfLessThan(passes, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(threads);
         int workers = threads == 0 ? Environment.ProcessorCount : threads;
-        long floats = bytes / sizeof(float);
-        const int Chunk = 1 << 24; // arrays of 64 MiB: no single array near the 2 GiB limit
-        var chunks = new float[(int)((floats + Chunk - 1) / Chunk)][];
-        for (int i = 0; i < chunks.Length; i++)
+        long share = bytes / sizeof(float) / workers;
+        const int MaxArray = 1 << 24; // arrays of at most 64 MiB: none near the 2 GiB limit
+        var parts = new float[workers][][];
+        for (int w = 0; w < workers; w++)
         {
-            chunks[i] = new float[(int)Math.Min(Chunk, floats - (long)i * Chunk)];
-            chunks[i].AsSpan().Fill(1f); // touch every page before timing
+            parts[w] = new float[(int)((share + MaxArray - 1) / MaxArray)][];
+            for (int i = 0; i < parts[w].Length; i++)
+            {
+                parts[w][i] = new float[(int)Math.Min(MaxArray, share - (long)i * MaxArray)];
+                parts[w][i].AsSpan().Fill(1f); // touch every page before timing
+            }
         }
 
         double best = double.MaxValue;
+        var sums = new float[workers];
         for (int pass = 0; pass < passes; pass++)
         {
-            var partial = new float[workers];
             long start = Stopwatch.GetTimestamp();
             Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, w =>
             {
                 float s = 0;
-                for (int c = w; c < chunks.Length; c += workers)
+                foreach (float[] part in parts[w])
                 {
-                    s += TensorPrimitives.Sum(chunks[c]);
+                    s += TensorPrimitives.Sum(part);
                 }
 
-                partial[w] = s;
+                sums[w] = s; // stored, so the reads cannot be dropped
             });
             best = Math.Min(best, Stopwatch.GetElapsedTime(start).TotalSeconds);
         }
 
-        return floats * sizeof(float) / best;
+        return share * workers * sizeof(float) / best;
     }
 }

@@ -22,6 +22,11 @@ public static class PreRankBench
     {
         ArgumentNullException.ThrowIfNull(package);
         ArgumentNullException.ThrowIfNull(candidateCounts);
+        foreach (int c in candidateCounts)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(c, 1, nameof(candidateCounts));
+        }
+
         var encoder = new InterestEncoder(package);
         var scorer = new PreRankScorer(package);
         var interests = encoder.Encode(new ContextSampler(package.Catalog).Take(16, seed: 5), out _);
@@ -30,7 +35,8 @@ public static class PreRankBench
         foreach (int c in candidateCounts)
         {
             var sets = Enumerable.Range(0, 16).Select(_ => Enumerable.Range(0, c).Select(_ => rng.Next(package.Catalog.Count)).ToList()).ToArray();
-            var latency = LatencySummary.Time(i => scorer.Score(interests[i % interests.Length], sets[i % sets.Length]), Math.Clamp(100_000 / c, 50, 500));
+            var latency = LatencySummary.Time(i => scorer.Score(interests[i % interests.Length], sets[i % sets.Length]), Math.Clamp(100_000 / c, 100, 500),
+                warmup: sets.Length);
             var point = new PreRankPoint(c, latency, c * 1000 / latency.Mean);
             points.Add(point);
             log?.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -69,6 +69,7 @@ public static class RecallBench
         long bandwidthBytes = 1L << 30, int k = 100)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 100);
+        ArgumentOutOfRangeException.ThrowIfLessThan(queries, 1);
         ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(expansions);
         var rng = new Random(7);

@@ -43,7 +43,8 @@ public sealed class OnnxExactIndex : IVectorIndex
     public string Device { get; }
 
     /// <summary>Builds the graph over the table's rows and opens it on <paramref name="device"/>.</summary>
-    public static OnnxExactIndex Build(VectorTable embeddings, InferenceDevice device, ILogger logger)
+    /// <param name="threading">CPU threading of the scan's session; null keeps ONNX Runtime's defaults.</param>
+    public static OnnxExactIndex Build(VectorTable embeddings, InferenceDevice device, ILogger logger, SessionThreading? threading = null)
     {
         ArgumentNullException.ThrowIfNull(embeddings);
         int n = embeddings.Rows, d = embeddings.Cols;
@@ -67,7 +68,7 @@ public sealed class OnnxExactIndex : IVectorIndex
         g.Output(topScores, "scores", DataType.Float, "batch", "k");
         g.Output(topRows, "rows", DataType.Int64, "batch", "k");
         var model = g.Build("exact inner-product search: TopK(MatMul(query, table^T) + mask)");
-        var session = SessionFactory.Create(model.ToByteArray(), "exact_search", device, logger, out string actual);
+        var session = SessionFactory.Create(model.ToByteArray(), "exact_search", device, logger, out string actual, threading);
         return new OnnxExactIndex(session, n, d, actual);
     }
 

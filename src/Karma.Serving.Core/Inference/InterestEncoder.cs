@@ -35,8 +35,8 @@ public sealed class InvalidContextException : Exception
 /// <summary>
 /// Turns user contexts into interest embeddings with the package's user tower: maps history ids to table rows
 /// (unknown ids skipped and counted, the oldest dropped beyond the model's limit), tokenizes the query, lays
-/// out <see cref="InterestSequence"/>, gathers history tokens from the memory-mapped table and runs one
-/// batched ONNX Runtime call with the OrtValue API. Thread-safe.
+/// out <see cref="InterestSequence"/>, gathers history tokens from the memory-mapped table and runs the batch with
+/// the OrtValue API, as one call or a few calls over rows of similar length. Thread-safe.
 /// </summary>
 public sealed class InterestEncoder
 {
@@ -147,6 +147,13 @@ public sealed class InterestEncoder
     public static IReadOnlyList<int[]> LengthGroups(IReadOnlyList<int> lengths, int minGroup = 8, double slack = 0.2)
     {
         ArgumentNullException.ThrowIfNull(lengths);
+        ArgumentOutOfRangeException.ThrowIfLessThan(minGroup, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(slack);
+        if (lengths.Count == 0)
+        {
+            return [];
+        }
+
         int[] order = Enumerable.Range(0, lengths.Count).OrderBy(i => lengths[i]).ToArray();
         var groups = new List<int[]>();
         int start = 0;
@@ -200,6 +207,11 @@ public sealed class InterestEncoder
     public float[][] Run(UserTowerBatch batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
+        if (batch.DModel != _dModel)
+        {
+            throw new ArgumentException($"batch token width {batch.DModel}, the model's {_dModel}", nameof(batch));
+        }
+
         using var inputs = batch.CreateInputs();
         using var runOptions = new RunOptions();
         using var outputs = _package.UserTower.Run(runOptions, UserTowerBatch.InputNames, inputs.Values, UserTowerBatch.OutputNames);

@@ -15,12 +15,29 @@ public sealed record UserTowerBatch(long[] InputIds, float[] HistoryTokens, long
     public static IReadOnlyCollection<string> OutputNames { get; } = ["interest"];
 
     /// <summary>OrtValues over this batch's arrays (no copy); dispose after the run.</summary>
-    public OrtInputs CreateInputs() => new(
-    [
-        OrtValue.CreateTensorValueFromMemory(InputIds, [Batch, Length]),
-        OrtValue.CreateTensorValueFromMemory(HistoryTokens, [Batch, Length, DModel]),
-        OrtValue.CreateTensorValueFromMemory(InterestPositions, [Batch]),
-    ]);
+    /// <exception cref="InvalidOperationException">An array's length does not match the batch's shape.</exception>
+    public OrtInputs CreateInputs()
+    {
+        if (InputIds.Length != Batch * Length || HistoryTokens.Length != Batch * Length * DModel || InterestPositions.Length != Batch)
+        {
+            throw new InvalidOperationException(
+                $"user-tower batch arrays ({InputIds.Length}, {HistoryTokens.Length}, {InterestPositions.Length}) do not match [{Batch}, {Length}, {DModel}]");
+        }
+
+        var values = new List<OrtValue>(3);
+        try
+        {
+            values.Add(OrtValue.CreateTensorValueFromMemory(InputIds, [Batch, Length]));
+            values.Add(OrtValue.CreateTensorValueFromMemory(HistoryTokens, [Batch, Length, DModel]));
+            values.Add(OrtValue.CreateTensorValueFromMemory(InterestPositions, [Batch]));
+            return new OrtInputs(values);
+        }
+        catch
+        {
+            values.ForEach(v => v.Dispose());
+            throw;
+        }
+    }
 }
 
 /// <summary>A set of input OrtValues disposed together.</summary>

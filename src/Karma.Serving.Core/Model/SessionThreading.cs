@@ -8,7 +8,7 @@ namespace Karma.Serving.Core.Model;
 /// spinning: ORT's defaults (a spinning intra-op pool as wide as the machine per session) make concurrent runs fight
 /// for the same cores. Measured on the 1M-item Search load test: see README, "Performance".
 /// </summary>
-/// <param name="IntraOpThreads">Threads per run; 0 leaves ONNX Runtime's default (one per core).</param>
+/// <param name="IntraOpThreads">Threads per run; 0 leaves ONNX Runtime's default (one per physical core).</param>
 /// <param name="AllowSpinning">Let idle intra-op threads spin-wait for work (lower latency alone, wasted cores under load).</param>
 public sealed record SessionThreading(int IntraOpThreads, bool AllowSpinning)
 {

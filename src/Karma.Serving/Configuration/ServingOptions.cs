@@ -25,7 +25,7 @@ public sealed class ServingOptions
     public int HnswExpansionSearch { get; set; } = 128;
 
     /// <summary>
-    /// ONNX Runtime threads per graph run on CPU; 0 = one per core (ORT's default). Concurrent requests already keep
+    /// ONNX Runtime threads per graph run on CPU; 0 = ORT's default (one per physical core). Concurrent requests already keep
     /// the cores busy, so 1 avoids runs fighting over them (see README, "Performance").
     /// </summary>
     [Range(0, 1024)]

@@ -7,13 +7,13 @@ using OpenTelemetry.Trace;
 namespace Karma.Serving.Hosting;
 
 /// <summary>
-/// OpenTelemetry: a span per RPC (ASP.NET Core instrumentation) with child spans per stage, the service's
-/// metrics plus runtime ones, Prometheus on <c>/metrics</c>, OTLP export when the standard
-/// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> variable is set, and trace/span ids in every log scope.
+/// OpenTelemetry: the service's metrics plus ASP.NET Core and runtime ones on Prometheus <c>/metrics</c>; with the
+/// standard <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> variable set, OTLP export of metrics and traces (a span per RPC with
+/// child spans per stage). Trace/span ids go into every log scope.
 /// </summary>
 public static class TelemetryExtensions
 {
-    /// <summary>Registers tracing, metrics and log correlation.</summary>
+    /// <summary>Registers metrics, tracing when a collector is configured, and log correlation.</summary>
     public static WebApplicationBuilder AddKarmaTelemetry(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);

@@ -60,7 +60,8 @@ public sealed class ServingModel : IAsyncDisposable
             index = options.Index switch
             {
                 "hnsw" => OpenHnsw(package, options, logger),
-                "onnx-exact" => OnnxExactIndex.Build(package.Embeddings, options.Device, logger),
+                // One scan is one large MatMul: all cores for it (like the exact index), spinning as configured.
+                "onnx-exact" => OnnxExactIndex.Build(package.Embeddings, options.Device, logger, new SessionThreading(0, options.OrtSpinning)),
                 _ => new ExactIndex(package.Embeddings),
             };
             var encoder = new InterestEncoder(package);
