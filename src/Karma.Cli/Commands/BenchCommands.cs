@@ -26,7 +26,7 @@ internal static class BenchCommands
         new("--device") { Description = "auto, cuda or cpu", DefaultValueFactory = _ => InferenceDevice.Auto };
 
     private static Option<int> IntraOpOption() =>
-        new("--intra-op-threads") { Description = "ONNX Runtime threads per run (0 = ORT's default, one per physical core); the service's default is 1", DefaultValueFactory = _ => 1 }.AtLeast(0);
+        new Option<int>("--intra-op-threads") { Description = "ONNX Runtime threads per run (0 = ORT's default, one per physical core); the service's default is 1", DefaultValueFactory = _ => 1 }.AtLeast(0);
 
     private static Option<bool> SpinningOption() =>
         new("--ort-spinning") { Description = "Let idle ONNX Runtime threads spin (the service's default is off)" };
