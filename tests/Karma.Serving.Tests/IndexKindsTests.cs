@@ -1,4 +1,5 @@
 using Karma.Serving.Configuration;
+using Karma.Serving.Core.Indexing;
 using Karma.Serving.Core.Inference;
 using Karma.Serving.Model;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -20,9 +21,10 @@ public sealed class IndexKindsTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private async Task<List<int>[]> TopRowsAsync(string kind)
+    private async Task<List<int>[]> TopRowsAsync(string kind, HnswQuantization quantization = HnswQuantization.Float32)
     {
-        var model = ServingModel.Load(_dir, new ServingOptions { Index = kind, Device = Karma.Serving.Core.Model.InferenceDevice.Cpu }, NullLogger.Instance);
+        var options = new ServingOptions { Index = kind, Device = Karma.Serving.Core.Model.InferenceDevice.Cpu, HnswQuantization = quantization };
+        var model = ServingModel.Load(_dir, options, NullLogger.Instance);
         await using (model)
         {
             Assert.Equal(kind, model.Index.Kind);
@@ -55,5 +57,17 @@ public sealed class IndexKindsTests : IDisposable
         Assert.True(File.Exists(Path.Combine(_dir, "index.hnsw-M16.usearch")), "the HNSW graph is persisted beside the package");
         var again = await TopRowsAsync("hnsw"); // loads the persisted graph
         Assert.Equal(hnsw, again);
+    }
+
+    [Fact]
+    public async Task HnswFloat16_RecallsAtLeast95Percent_AndIsPersistedUnderItsOwnName()
+    {
+        var exact = await TopRowsAsync("exact");
+        var half = await TopRowsAsync("hnsw", HnswQuantization.Float16);
+        double recall = exact.Zip(half).Average(p => p.First.Intersect(p.Second).Count() / 100.0);
+        Assert.True(recall >= 0.95, $"float16 HNSW recall@100 {recall:F3}");
+        Assert.True(File.Exists(Path.Combine(_dir, "index.hnsw-M16-f16.usearch")));
+        Assert.False(File.Exists(Path.Combine(_dir, "index.hnsw-M16.usearch")), "a float32 graph was not asked for");
+        Assert.Equal(half, await TopRowsAsync("hnsw", HnswQuantization.Float16));
     }
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Karma.Core.Package;
 using Karma.LoadTesting.Bench;
+using Karma.Serving.Core.Indexing;
 using Karma.Serving.Core.Model;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -149,12 +150,13 @@ internal static class BenchCommands
         var synthetic = new Option<int>("--synthetic") { Description = "Rows of clustered synthetic unit vectors (when no file or package)", DefaultValueFactory = _ => 100_000 };
         var dims = new Option<int>("--dims") { Description = "Width of synthetic vectors", DefaultValueFactory = _ => 64 };
         var queries = new Option<int>("--queries") { Description = "Queries", DefaultValueFactory = _ => 200 }.AtLeast(1);
+        var quantization = new Option<HnswQuantization>("--quantization") { Description = "How HNSW stores vectors: Float32 or Float16", DefaultValueFactory = _ => HnswQuantization.Float32 };
         var k = new Option<int>("--k") { Description = "Neighbours per query (>= 100; recall is measured on the top 10 and 100)", DefaultValueFactory = _ => 100 }.AtLeast(100);
         var efs = new Option<string>("--ef") { Description = "Comma-separated HNSW search expansions", DefaultValueFactory = _ => "16,32,64,128,256" };
         var output = new Option<DirectoryInfo>("--out") { Description = "Output directory", DefaultValueFactory = _ => new DirectoryInfo("runs/bench") };
         var cmd = new Command("recall", "Exact vs HNSW: recall@10/@100, queries/s across expansion settings, build time, memory")
         {
-            vectors, package, synthetic, dims, queries, k, efs, output,
+            vectors, package, synthetic, dims, queries, k, quantization, efs, output,
         };
         cmd.SetAction(parse => CliErrors.Run(() =>
         {
@@ -196,7 +198,7 @@ internal static class BenchCommands
                 using var table = VectorTable.Open(tablePath);
                 int[] expansions = parse.GetValue(efs)!.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToArray();
                 var result = RecallBench.Run(source, table, parse.GetValue(queries), expansions, Console.Error,
-                    k: parse.GetValue(k));
+                    k: parse.GetValue(k), quantization: parse.GetValue(quantization));
                 File.WriteAllText(Path.Combine(outDir, "recall.json"), JsonSerializer.Serialize(result, Indented));
                 string md = RecallBench.ToMarkdown(result);
                 File.WriteAllText(Path.Combine(outDir, "recall.md"), md);

@@ -11,7 +11,8 @@ public sealed record HnswPoint(int ExpansionSearch, double RecallAt10, double Re
 
 /// <summary>Exact versus HNSW on one table.</summary>
 public sealed record RecallBenchResult(string Source, int Rows, int Dims, int Queries, double ExactQueriesPerSecond,
-    double HnswBuildSeconds, long HnswMemoryBytes, IReadOnlyList<HnswPoint> Hnsw, ExactScanSpeed? Scan = null, int K = 100);
+    double HnswBuildSeconds, long HnswMemoryBytes, IReadOnlyList<HnswPoint> Hnsw, ExactScanSpeed? Scan = null, int K = 100,
+    HnswQuantization Quantization = HnswQuantization.Float32);
 
 /// <summary>The exact scan's read rate against the machine's measured memory read bandwidth.</summary>
 /// <param name="TableBytes">Bytes one exact query reads (the whole table).</param>
@@ -65,8 +66,9 @@ public static class RecallBench
     /// <summary>Runs the benchmark on <paramref name="table"/>; queries are table rows with noise (seeded).</summary>
     /// <param name="bandwidthBytes">Buffer size of the memory-bandwidth measurement; keep it far above the last-level cache.</param>
     /// <param name="k">Neighbours per query (at least 100); USearch searches with max(k, ef).</param>
+    /// <param name="quantization">How the HNSW index stores its vectors.</param>
     public static RecallBenchResult Run(string source, VectorTable table, int queries, int[] expansions, TextWriter? log = null,
-        long bandwidthBytes = 1L << 30, int k = 100)
+        long bandwidthBytes = 1L << 30, int k = 100, HnswQuantization quantization = HnswQuantization.Float32)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 100);
         ArgumentOutOfRangeException.ThrowIfLessThan(queries, 1);
@@ -96,7 +98,7 @@ public static class RecallBench
         var scan = new ExactScanSpeed(tableBytes, tableBytes * exactQps, MemoryBandwidth.MeasureRead(bandwidthBytes));
         log?.WriteLine($"[bench recall] exact scan reads {scan.ScanBytesPerSecond / 1e9:F1} GB/s; memory read bandwidth {scan.MemoryBytesPerSecond / 1e9:F1} GB/s ({scan.ShareOfBandwidth:P0})");
         clock.Restart();
-        using var hnsw = HnswIndex.Build(table, new HnswOptions());
+        using var hnsw = HnswIndex.Build(table, new HnswOptions { Quantization = quantization });
         double build = clock.Elapsed.TotalSeconds;
         log?.WriteLine($"[bench recall] HNSW built in {build:F1} s, {hnsw.MemoryUsage / 1048576.0:F0} MiB");
         var points = new List<HnswPoint>();
@@ -117,7 +119,7 @@ public static class RecallBench
             log?.WriteLine($"[bench recall] HNSW ef={ef}: recall@10 {r10:F4}, recall@100 {r100:F4}, {qps:F0} queries/s ({qps / exactQps:F1}x exact)");
         }
 
-        return new RecallBenchResult(source, table.Rows, dims, queries, exactQps, build, hnsw.MemoryUsage, points, scan, k);
+        return new RecallBenchResult(source, table.Rows, dims, queries, exactQps, build, hnsw.MemoryUsage, points, scan, k, quantization);
     }
 
     /// <summary>A markdown table of the result.</summary>
@@ -125,7 +127,7 @@ public static class RecallBench
     {
         ArgumentNullException.ThrowIfNull(r);
         var sb = new StringBuilder();
-        sb.AppendLine(CultureInfo.InvariantCulture, $"{r.Source}: {r.Rows:N0} x {r.Dims}, {r.Queries} queries of top-{r.K}; exact {r.ExactQueriesPerSecond:F1} queries/s; HNSW (M=16) built in {r.HnswBuildSeconds:F1} s, {r.HnswMemoryBytes / 1048576.0:F0} MiB");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"{r.Source}: {r.Rows:N0} x {r.Dims}, {r.Queries} queries of top-{r.K}; exact {r.ExactQueriesPerSecond:F1} queries/s; HNSW (M=16, {r.Quantization}) built in {r.HnswBuildSeconds:F1} s, {r.HnswMemoryBytes / 1048576.0:F0} MiB");
         if (r.Scan is { } scan)
         {
             sb.AppendLine();

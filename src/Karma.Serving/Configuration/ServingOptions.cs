@@ -25,6 +25,12 @@ public sealed class ServingOptions
     public int HnswExpansionSearch { get; set; } = 128;
 
     /// <summary>
+    /// How the HNSW index stores its vectors: <c>Float32</c> (scores exact up to float rounding) or <c>Float16</c>
+    /// (1.35x faster at k = 1000 on 1M × 64, recall@10 0.9975 against 0.9995; README, "Performance").
+    /// </summary>
+    public Karma.Serving.Core.Indexing.HnswQuantization HnswQuantization { get; set; }
+
+    /// <summary>
     /// ONNX Runtime threads per graph run on CPU; 0 = ORT's default (one per physical core). Concurrent requests already keep
     /// the cores busy, so 1 avoids runs fighting over them (see README, "Performance").
     /// </summary>
