@@ -1,4 +1,5 @@
 using Karma.Core.Package;
+using Karma.Serving.Contracts.V1;
 using Karma.Serving.Core.Inference;
 
 namespace Karma.LoadTesting;
@@ -34,6 +35,15 @@ public sealed class ContextSampler(ItemCatalog catalog)
     {
         var rng = new Random(seed);
         return Enumerable.Range(0, count).Select(_ => Next(rng)).ToArray();
+    }
+
+    /// <summary>The wire form of a sampled context.</summary>
+    public static UserContext ToProto(UserContextInput input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var context = new UserContext { Query = input.Query ?? string.Empty };
+        context.HistoryItemIds.AddRange(input.HistoryItemIds);
+        return context;
     }
 
     /// <summary>A random item id of the catalog.</summary>

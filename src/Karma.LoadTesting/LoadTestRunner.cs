@@ -146,9 +146,7 @@ public sealed class LoadTestRunner(ItemCatalog catalog)
 
     private Func<Task> MakeCall(Retrieval.RetrievalClient client, string kind, Random rng, TimeSpan deadline)
     {
-        var sampled = _contexts.Next(rng);
-        var context = new UserContext { Query = sampled.Query ?? string.Empty };
-        context.HistoryItemIds.AddRange(sampled.HistoryItemIds);
+        var context = ContextSampler.ToProto(_contexts.Next(rng));
 
         DateTime Deadline() => DateTime.UtcNow + deadline;
         switch (kind)

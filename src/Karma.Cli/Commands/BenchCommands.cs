@@ -153,7 +153,7 @@ internal static class BenchCommands
         var quantization = new Option<HnswQuantization>("--quantization") { Description = "How HNSW stores vectors: Float32 or Float16", DefaultValueFactory = _ => HnswQuantization.Float32 };
         var k = new Option<int>("--k") { Description = "Neighbours per query (>= 100; recall is measured on the top 10 and 100)", DefaultValueFactory = _ => 100 }.AtLeast(100);
         var efs = new Option<string>("--ef") { Description = "Comma-separated HNSW search expansions", DefaultValueFactory = _ => "16,32,64,128,256" };
-        var output = new Option<DirectoryInfo>("--out") { Description = "Output directory", DefaultValueFactory = _ => new DirectoryInfo("runs/bench") };
+        var output = OutOption();
         var cmd = new Command("recall", "Exact vs HNSW: recall@10/@100, queries/s across expansion settings, build time, memory")
         {
             vectors, package, synthetic, dims, queries, k, quantization, efs, output,
@@ -196,13 +196,10 @@ internal static class BenchCommands
             try
             {
                 using var table = VectorTable.Open(tablePath);
-                int[] expansions = parse.GetValue(efs)!.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToArray();
+                int[] expansions = ParseList(parse.GetValue(efs)!, "--ef");
                 var result = RecallBench.Run(source, table, parse.GetValue(queries), expansions, Console.Error,
                     k: parse.GetValue(k), quantization: parse.GetValue(quantization));
-                File.WriteAllText(Path.Combine(outDir, "recall.json"), JsonSerializer.Serialize(result, Indented));
-                string md = RecallBench.ToMarkdown(result);
-                File.WriteAllText(Path.Combine(outDir, "recall.md"), md);
-                Console.WriteLine(md);
+                Write(outDir, "recall", result, RecallBench.ToMarkdown(result));
                 return 0;
             }
             finally

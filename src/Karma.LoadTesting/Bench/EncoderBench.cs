@@ -125,23 +125,24 @@ public static class EncoderBench
             maxDelay, maxQueue: Math.Max(1024, concurrency * 2), workers, sizes);
         try
         {
-            using var stop = new CancellationTokenSource();
+            // The first second warms up threads and pools; completions count from then until the deadline.
+            var warm = TimeSpan.FromSeconds(1);
+            var end = warm + duration;
             var clock = Stopwatch.StartNew();
             var callers = Enumerable.Range(0, concurrency).Select(c => Task.Run(async () =>
             {
-                for (int i = c; !stop.IsCancellationRequested; i += concurrency)
+                for (int i = c; clock.Elapsed < end; i += concurrency)
                 {
                     await batcher.EnqueueAsync(prepared[i % prepared.Length]).ConfigureAwait(false);
-                    if (clock.Elapsed >= TimeSpan.FromSeconds(1))
+                    var done = clock.Elapsed;
+                    if (done >= warm && done < end)
                     {
-                        Interlocked.Increment(ref encodes); // the first second warms up threads and pools
+                        Interlocked.Increment(ref encodes);
                     }
                 }
             })).ToArray();
-            Thread.Sleep(duration + TimeSpan.FromSeconds(1));
-            stop.Cancel();
-            seconds = clock.Elapsed.TotalSeconds - 1;
             Task.WaitAll(callers);
+            seconds = duration.TotalSeconds;
         }
         finally
         {

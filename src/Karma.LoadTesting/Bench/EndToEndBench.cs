@@ -76,7 +76,8 @@ public static class EndToEndBench
                 app.Services.GetRequiredService<UserEmbeddingCache>());
             using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{options.Value.GrpcPort}");
             var client = new Retrieval.RetrievalClient(channel);
-            var contexts = new ContextSampler(model.Package.Catalog).Take(requests, seed: 21).Select(ToProto).ToArray();
+            var sampled = new ContextSampler(model.Package.Catalog).Take(requests, seed: 21);
+            var contexts = sampled.Select(ContextSampler.ToProto).ToArray();
             var methods = new List<EndToEndPoint>
             {
                 await MeasureAsync("Encode", contexts.Select(c => new EncodeRequest { Context = c }).ToArray(),
@@ -84,7 +85,7 @@ public static class EndToEndBench
                 await MeasureAsync("Search", contexts.Select(c => new SearchRequest { Context = c, RecallK = 1000, TopN = 100 }).ToArray(),
                     r => service.Search(r, new InProcessCallContext("Search")), r => client.SearchAsync(r).ResponseAsync, log).ConfigureAwait(false),
             };
-            var stages = Stages(model, new ContextSampler(model.Package.Catalog).Take(requests, seed: 21));
+            var stages = Stages(model, sampled);
             log?.WriteLine("[bench e2e] Search stages (p50): " + string.Join(", ", stages.Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key} {kv.Value.P50:F3} ms"))));
             return new EndToEndResult(model.Package.Version, model.Index.Kind, model.Package.Catalog.Count, requests, maxBatchDelayMs, methods, stages);
         }
@@ -180,13 +181,6 @@ public static class EndToEndBench
         long start = Stopwatch.GetTimestamp();
         var response = await call(request).ConfigureAwait(false);
         return (response, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
-    }
-
-    private static UserContext ToProto(Serving.Core.Inference.UserContextInput input)
-    {
-        var context = new UserContext { Query = input.Query ?? string.Empty };
-        context.HistoryItemIds.AddRange(input.HistoryItemIds);
-        return context;
     }
 
     /// <summary>Two distinct free loopback ports (both listeners held while choosing, so they differ).</summary>
