@@ -51,15 +51,17 @@ internal static class ClientCommands
                 Console.WriteLine($"model {r.ModelVersion}; {Report(r.ContextReport)}");
                 Console.WriteLine(string.Join(' ', r.Embedding.Values.Select(v => v.ToString("F4", CultureInfo.InvariantCulture))));
             }),
-            Make("recall", "Top-k items by inner product", async (c, ctx, kk, _, d) =>
+            Make("recall", "Top-k items of the embedding channel (inner product with the interest embedding)", async (c, ctx, kk, _, d) =>
             {
                 var r = await c.RecallAsync(new RecallRequest { Context = ctx, K = kk }, deadline: d);
-                Print($"recall k={kk} ({r.Index}), model {r.ModelVersion}; {Report(r.ContextReport)}", r.Items.Take(50));
+                Print($"recall k={kk} ({r.Index}), model {r.ModelVersion}; {Report(r.ContextReport)}", r.Items.Take(50), "inner product");
             }),
-            Make("search", "Recall then pre-rank", async (c, ctx, kk, n, d) =>
+            Make("search", "Hybrid recall (embedding + BM25) then pre-rank; --k is recall_k", async (c, ctx, kk, n, d) =>
             {
                 var r = await c.SearchAsync(new SearchRequest { Context = ctx, RecallK = kk, TopN = n }, deadline: d);
-                Print($"search: recalled {r.Recalled} ({r.Index}), top {r.Items.Count}, model {r.ModelVersion}; {Report(r.ContextReport)}", r.Items);
+                string channels = string.Join(", ", r.RecalledByChannel.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key} {kv.Value}"));
+                Print($"search: recalled {r.Recalled} ({channels}; {r.Index} index), top {r.Items.Count}, model {r.ModelVersion}; {Report(r.ContextReport)}",
+                    r.Items, "pre-rank score");
             }),
         };
     }
@@ -67,16 +69,25 @@ internal static class ClientCommands
     private static string Report(ContextReport r) =>
         $"history unknown {r.UnknownHistoryItems}, truncated {r.TruncatedHistoryItems}; query tokens {r.QueryTokens}{(r.QueryTruncated ? " (cut)" : string.Empty)}";
 
-    private static void Print(string title, IEnumerable<ScoredItem> items)
+    private static void Print(string title, IEnumerable<ScoredItem> items, string scoreLabel)
     {
-        var table = new Table().Title(Markup.Escape(title)).AddColumn("#").AddColumn("item").AddColumn("category").AddColumn(new TableColumn("score").RightAligned());
+        var table = new Table().Title(Markup.Escape(title)).AddColumn("#").AddColumn("item").AddColumn("title").AddColumn("category")
+            .AddColumn("recalled by").AddColumn(new TableColumn(Markup.Escape(scoreLabel)).RightAligned());
         int i = 1;
         foreach (var item in items)
         {
-            table.AddRow((i++).ToString(CultureInfo.InvariantCulture), Markup.Escape(item.ItemId), Markup.Escape(item.Category),
+            table.AddRow((i++).ToString(CultureInfo.InvariantCulture), Markup.Escape(item.ItemId), Markup.Escape(item.Title),
+                Markup.Escape(item.Category), Markup.Escape(string.Join("+", item.Channels.Select(ChannelName))),
                 item.Score.ToString("F4", CultureInfo.InvariantCulture));
         }
 
         AnsiConsole.Write(table);
     }
+
+    private static string ChannelName(RecallChannel channel) => channel switch
+    {
+        RecallChannel.Karma => "karma",
+        RecallChannel.Lexical => "lexical",
+        _ => ((int)channel).ToString(CultureInfo.InvariantCulture),
+    };
 }

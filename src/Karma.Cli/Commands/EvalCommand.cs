@@ -1,29 +1,57 @@
 using System.CommandLine;
+using Karma.Evaluation;
 using Karma.Training.Evaluation;
 
 namespace Karma.Cli.Commands;
 
-/// <summary><c>karma eval</c>: offline metrics of an align checkpoint.</summary>
+/// <summary>
+/// <c>karma eval</c>: the Search path of a package against the lexical and popularity baselines
+/// (<c>--package</c>), or the embedding-level diagnostics of an align checkpoint (<c>--checkpoint</c>).
+/// </summary>
 internal static class EvalCommand
 {
     public static Command Create()
     {
-        var checkpoint = new Option<DirectoryInfo>("--checkpoint") { Description = "Align checkpoint to evaluate", Required = true };
-        var data = new Option<DirectoryInfo>("--data") { Description = "Data directory it was trained on", Required = true };
-        var output = new Option<DirectoryInfo?>("--out") { Description = "Where to write metrics.json and metrics.md (default: the checkpoint)" };
-        var noPreRank = new Option<bool>("--no-prerank") { Description = "Skip training and scoring the pre-rankers" };
-        var seed = new Option<int>("--seed") { Description = "Seed of the probe and pre-rankers", DefaultValueFactory = _ => 1 };
-        var cmd = new Command("eval", "HR@50/200/1000 and NDCG@10 (warm/cold), semantic fidelity, attention sinks, pre-ranker gAUC")
+        var package = new Option<DirectoryInfo?>("--package") { Description = "Model package: evaluate the Search path against the baselines" };
+        var checkpoint = new Option<DirectoryInfo?>("--checkpoint") { Description = "Align checkpoint: embedding recall (h_t·e), semantic fidelity, attention sinks" };
+        var data = new Option<DirectoryInfo>("--data") { Description = "Data directory in the documented format", Required = true };
+        var output = new Option<DirectoryInfo?>("--out") { Description = "Where to write the report (default: the package's quality/ or the checkpoint)" };
+        var validation = new Option<bool>("--validation") { Description = "Evaluate on the validation requests instead of the test requests" };
+        var seed = new Option<int>("--seed") { Description = "Seed of the bootstrap (package) or of the semantic probe (checkpoint)", DefaultValueFactory = _ => 1 };
+        var cmd = new Command("eval",
+            "Search-path quality vs BM25, BM25+history, category popularity and popularity with paired bootstrap intervals (--package); " +
+            "embedding-level metrics of a checkpoint (--checkpoint)")
         {
-            checkpoint, data, output, noPreRank, seed,
+            package, checkpoint, data, output, validation, seed,
         };
+        cmd.Validators.Add(result =>
+        {
+            if ((result.GetValue(package) is null) == (result.GetValue(checkpoint) is null))
+            {
+                result.AddError("give exactly one of --package and --checkpoint");
+            }
+        });
         cmd.SetAction(parse => CliErrors.Run(() =>
         {
+            string dataDir = parse.GetValue(data)!.FullName;
+            if (parse.GetValue(package) is { } pkg)
+            {
+                var result = QualityEvaluator.Run(new QualityOptions
+                {
+                    PackageDir = pkg.FullName, DataDir = dataDir, Validation = parse.GetValue(validation), Seed = parse.GetValue(seed),
+                });
+                string dir = parse.GetValue(output)?.FullName ?? Path.Combine(pkg.FullName, "quality");
+                string command = "karma " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1));
+                QualityReportWriter.WriteFiles(dir, result, command);
+                Console.WriteLine(QualityReportWriter.ToMarkdown(result.Report, command));
+                Console.WriteLine($"wrote {Path.Combine(dir, QualityReportWriter.MarkdownFile)}, {QualityReportWriter.JsonFile}, {QualityReportWriter.PngFile} and {QualityReportWriter.ExamplesFile}");
+                return 0;
+            }
+
             string ckpt = parse.GetValue(checkpoint)!.FullName;
-            var report = Evaluator.Run(ckpt, parse.GetValue(data)!.FullName,
-                new EvaluationOptions { PreRank = !parse.GetValue(noPreRank), Seed = parse.GetValue(seed) });
-            string dir = parse.GetValue(output)?.FullName ?? ckpt;
-            ReportWriter.WriteFiles(dir, report);
+            var report = Evaluator.Run(ckpt, dataDir, new EvaluationOptions { Seed = parse.GetValue(seed) });
+            string outDir = parse.GetValue(output)?.FullName ?? ckpt;
+            ReportWriter.WriteFiles(outDir, report);
             Console.WriteLine(ReportWriter.ToMarkdown(report));
             return 0;
         }));

@@ -1,9 +1,12 @@
 using System.CommandLine;
 using System.Text.Json;
 using Karma.Core.Data.Synthetic;
+using Karma.Evaluation;
+using Karma.Export.Packaging;
 using Karma.Training.Configuration;
 using Karma.Training.Experiments;
 using Karma.Training.Objectives;
+using Karma.Training.Training;
 
 namespace Karma.Cli.Commands;
 
@@ -20,9 +23,12 @@ internal static class ExperimentCommands
         var output = new Option<DirectoryInfo>("--out") { Description = "Output directory", DefaultValueFactory = _ => new DirectoryInfo("runs/ablation") };
         var config = new Option<FileInfo?>("--config") { Description = "Training config JSON (default: configs/<preset>.json when present, else built-in)" };
         var objectives = new Option<string>("--objectives") { Description = "Comma-separated objectives", DefaultValueFactory = _ => "action,gen,rec,karma,karma-img" };
-        var cmd = new Command("ablation", "Train every objective from one stage-1 checkpoint over several seeds; write a table and a PNG")
+        var embeddingOnly = new Option<bool>("--embedding-only") { Description = "Skip exporting each run and evaluating its Search path (faster; embedding metrics only)" };
+        var cmd = new Command("ablation",
+            "Train every objective from one stage-1 checkpoint over several seeds; evaluate each run's Search path against the baselines; " +
+            "write tables with paired intervals and a PNG")
         {
-            preset, data, seeds, output, config, objectives,
+            preset, data, seeds, output, config, objectives, embeddingOnly,
         };
         cmd.SetAction(parse => CliErrors.Run(() =>
         {
@@ -42,7 +48,8 @@ internal static class ExperimentCommands
             trainingConfig.Validate();
             var list = parse.GetValue(objectives)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                 .Select(ObjectiveExtensions.Parse).ToList();
-            var result = AblationRunner.Run(dataDir, outDir, trainingConfig, parse.GetValue(seeds), list);
+            var result = AblationRunner.Run(dataDir, outDir, trainingConfig, parse.GetValue(seeds), list,
+                parse.GetValue(embeddingOnly) ? null : SearchPath);
             string command = "karma " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1));
             File.WriteAllText(Path.Combine(outDir, "ablation.json"), JsonSerializer.Serialize(result, Json.Options) + "\n");
             string md = AblationReport.ToMarkdown(result, command);
@@ -53,5 +60,35 @@ internal static class ExperimentCommands
             return 0;
         }));
         return cmd;
+    }
+
+    /// <summary>
+    /// Exports a run's checkpoint to <c>package/</c> beside it (training its pre-ranker) and evaluates the package's Search
+    /// path against the baselines into <c>quality/</c>; a run whose <c>quality/search-path.json</c> is newer than its
+    /// checkpoint is reused.
+    /// </summary>
+    private static SearchPathRun SearchPath(string checkpointDir, string dataDir, int seed)
+    {
+        string package = Path.Combine(checkpointDir, "package");
+        string qualityDir = Path.Combine(checkpointDir, "quality");
+        string cached = Path.Combine(qualityDir, "search-path.json");
+        if (File.Exists(cached) && File.GetLastWriteTimeUtc(cached) > File.GetLastWriteTimeUtc(Path.Combine(checkpointDir, Checkpoint.ConfigFile)))
+        {
+            return Json.Read<SearchPathRun>(cached);
+        }
+
+        ModelExporter.Export(new ExportOptions { CheckpointDir = checkpointDir, OutDir = package, DataDir = dataDir, Force = true });
+        var quality = QualityEvaluator.Run(new QualityOptions { PackageDir = package, DataDir = dataDir, Seed = seed });
+        QualityReportWriter.WriteFiles(qualityDir, quality, $"karma eval --package {package} --data {dataDir} --seed {seed}");
+        IReadOnlyDictionary<string, double[]> PerExample(string system) => AblationMetrics.SearchMetrics.ToDictionary(m => m,
+            m => QualityEvaluator.PerExample(quality.Examples, quality.Outcomes[system], m));
+        var baselines = quality.Report.Systems.Where(x => x.Kind == "baseline").ToList();
+        var run = new SearchPathRun(
+            quality.Report.Systems.Single(x => x.Name == "search").Metrics,
+            PerExample("search"),
+            baselines.ToDictionary(b => b.Name, b => b.Metrics),
+            baselines.ToDictionary(b => b.Name, b => PerExample(b.Name)));
+        Json.Write(cached, run);
+        return run;
     }
 }

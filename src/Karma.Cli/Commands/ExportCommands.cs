@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Karma.Core.Data.Synthetic;
 using Karma.Core.Package;
+using Karma.Evaluation;
 using Karma.Export.Packaging;
 using Karma.Training.Configuration;
 using Karma.Training.Evaluation;
@@ -97,28 +98,54 @@ internal static class ExportCommands
 
     public static Command Pipeline()
     {
-        var preset = new Option<string>("--preset") { Description = "Data preset", DefaultValueFactory = _ => "small" };
-        var output = new Option<DirectoryInfo>("--out") { Description = "Model package directory", Required = true };
-        var work = new Option<DirectoryInfo?>("--work") { Description = "Where data and checkpoints go (default runs/pipeline-<preset>)" };
-        var objective = new Option<string>("--objective") { Description = "Stage-2 objective", DefaultValueFactory = _ => "karma-img" };
-        var config = new Option<FileInfo?>("--config") { Description = "Training config (default configs/<preset>.json)" };
+        var preset = new Option<string?>("--preset") { Description = "Generate synthetic data with this preset: " + string.Join(", ", SyntheticPreset.Names) };
+        var data = new Option<DirectoryInfo?>("--data") { Description = "Train on this data directory (items.jsonl + events.csv, the documented format)" };
+        var output = new Option<DirectoryInfo>("--out") { Description = "Model package directory to write", Required = true };
+        var work = new Option<DirectoryInfo?>("--work") { Description = "Where data, checkpoints and reports go (default runs/pipeline-<preset or data directory name>)" };
+        var objective = new Option<string>("--objective") { Description = "Stage-2 objective", DefaultValueFactory = _ => "karma" };
+        var config = new Option<FileInfo?>("--config") { Description = "Training config (default: configs/<preset>.json when it exists, else built-in defaults)" };
         var seed = new Option<int>("--seed") { Description = "Training seed", DefaultValueFactory = _ => 1 };
-        var cmd = new Command("pipeline", "generate -> pretrain -> align -> pre-ranker/eval -> export, in one command")
+        var dataSeed = new Option<int>("--data-seed") { Description = "Seed of the generated data (with --preset)", DefaultValueFactory = _ => 42 };
+        var force = new Option<bool>("--force") { Description = "Replace an existing package at --out" };
+        var cmd = new Command("pipeline",
+            "data -> pretrain -> align -> export (with the pre-ranker) -> Search-path evaluation against the baselines, in one command")
         {
-            preset, output, work, objective, config, seed,
+            preset, data, output, work, objective, config, seed, dataSeed, force,
         };
+        cmd.Validators.Add(result =>
+        {
+            if ((result.GetValue(preset) is null) == (result.GetValue(data) is null))
+            {
+                result.AddError("give exactly one of --preset (generate data) and --data (use a data directory)");
+            }
+        });
         cmd.SetAction(parse => CliErrors.Run(() =>
         {
-            string name = parse.GetValue(preset)!;
-            string workDir = parse.GetValue(work)?.FullName ?? Path.GetFullPath(Path.Combine("runs", "pipeline-" + name));
-            string dataDir = Path.Combine(workDir, "data");
-            var configFile = parse.GetValue(config) ?? new FileInfo(Path.Combine("configs", name + ".json"));
-            var trainingConfig = configFile.Exists ? Json.Read<TrainingConfig>(configFile.FullName) : new TrainingConfig();
-            int s = parse.GetValue(seed);
-            if (!File.Exists(Path.Combine(dataDir, "events.csv")))
+            string? name = parse.GetValue(preset);
+            var given = parse.GetValue(data);
+            string label = name ?? given!.Name;
+            string workDir = parse.GetValue(work)?.FullName ?? Path.GetFullPath(Path.Combine("runs", "pipeline-" + label));
+            string dataDir = given?.FullName ?? Path.Combine(workDir, "data");
+            string outDir = parse.GetValue(output)!.FullName;
+            if (!parse.GetValue(force) && Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any())
             {
-                Console.Error.WriteLine($"[pipeline] generating {name} data");
-                SyntheticLogGenerator.Generate(SyntheticPreset.Get(name), 42, dataDir);
+                throw new IOException($"{outDir} exists and is not empty; pass --force to replace the package there");
+            }
+
+            var configFile = parse.GetValue(config) ?? (name is null ? null : new FileInfo(Path.Combine("configs", name + ".json")));
+            var trainingConfig = configFile is { Exists: true } ? Json.Read<TrainingConfig>(configFile.FullName) : new TrainingConfig();
+            if (parse.GetValue(config) is { Exists: false } missing)
+            {
+                throw new FileNotFoundException($"{missing.FullName}: config file not found");
+            }
+
+            trainingConfig.Validate();
+            int s = parse.GetValue(seed);
+            if (name is not null && !File.Exists(Path.Combine(dataDir, "events.csv")))
+            {
+                Console.Error.WriteLine($"[pipeline] generating {name} data (seed {parse.GetValue(dataSeed)}) into {dataDir}");
+                SyntheticLogGenerator.Generate(SyntheticPreset.Get(name), parse.GetValue(dataSeed), dataDir,
+                    new Progress<string>(m => Console.Error.WriteLine($"[data] {m}")));
             }
 
             string pretrain = Path.Combine(workDir, $"pretrain-seed{s}");
@@ -128,16 +155,16 @@ internal static class ExportCommands
             Aligner.Run(new RunOptions { DataDir = dataDir, OutDir = align, Config = trainingConfig, Seed = s, Resume = true }, pretrain, obj);
             var report = Evaluator.Run(align, dataDir, new EvaluationOptions { Seed = s });
             ReportWriter.WriteFiles(align, report);
-            var result = ModelExporter.Export(new ExportOptions
-            {
-                CheckpointDir = align,
-                OutDir = parse.GetValue(output)!.FullName,
-                DataDir = dataDir,
-                Force = true,
-            });
-            File.WriteAllText(Path.Combine(result.OutDir, "README.md"), PackageReadme(result, report, name, obj, configFile, s));
-            Console.WriteLine(ReportWriter.ToMarkdown(report));
+            var result = ModelExporter.Export(new ExportOptions { CheckpointDir = align, OutDir = outDir, DataDir = dataDir, Force = true });
+            var quality = QualityEvaluator.Run(new QualityOptions { PackageDir = outDir, DataDir = dataDir, Seed = s });
+            string qualityDir = Path.Combine(workDir, $"quality-{obj.ToArgument()}-seed{s}");
+            string command = "karma " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1));
+            QualityReportWriter.WriteFiles(qualityDir, quality, command);
+            File.WriteAllText(Path.Combine(result.OutDir, "README.md"),
+                PackageReadme(result, report, quality.Report, command, dataDir, configFile, obj, s));
+            Console.WriteLine(QualityReportWriter.ToMarkdown(quality.Report, command));
             Print(result);
+            Console.WriteLine($"quality report: {Path.Combine(qualityDir, QualityReportWriter.MarkdownFile)}");
             return 0;
         }));
         return cmd;
@@ -154,21 +181,34 @@ internal static class ExportCommands
         Console.WriteLine($"wrote {result.OutDir} ({result.Bytes / 1024.0 / 1024.0:F2} MiB), model version {result.Manifest.ModelVersion}");
     }
 
-    private static string PackageReadme(ExportResult result, EvaluationReport report, string preset, Objective objective,
-        FileInfo config, int seed)
+    private static string PackageReadme(ExportResult result, EvaluationReport report, QualityReport quality, string command, string dataDir,
+        FileInfo? config, Objective objective, int seed)
     {
         var m = report.Model;
+        var search = quality.Systems.Single(x => x.Name == "search").Metrics;
+        string qualityTable = QualityReportWriter.ToMarkdown(quality, command);
+        qualityTable = qualityTable[(qualityTable.IndexOf('\n', StringComparison.Ordinal) + 1)..].Trim();
         return $"""
             # Model package `{result.Manifest.ModelVersion}`
 
             Produced by
 
             ```bash
-            dotnet run --project src/Karma.Cli -c Release -- pipeline --preset {preset} --objective {objective.ToArgument()} --seed {seed} --out models/default
+            {command}
             ```
 
-            i.e. synthetic `{preset}` data (seed 42) -> stage-1 pretraining -> stage-2 alignment with `{objective.ToArgument()}` ->
-            pre-ranker and evaluation -> export, with `{Path.GetFileName(config.FullName)}`. Verify with `karma package verify models/default`.
+            from the data in `{dataDir}`: stage-1 pretraining -> stage-2 alignment with `{objective.ToArgument()}` (seed {seed},
+            {(config is { Exists: true } ? $"config `{Path.GetFileName(config.FullName)}`" : "built-in config")}) -> export, which trains the query-aware
+            pre-ranker on the Search path's candidates for the validation requests -> evaluation of the Search path. Verify with
+            `karma package verify <this directory>`.
+
+            ## Search path on the test requests
+
+            Search HR@50 {search["HR@50"]:F4}, HR@200 {search["HR@200"]:F4}, category precision@10 {search["CatP@10"]:F4}.
+
+            {qualityTable}
+
+            ## The embedding alone (h_t · e over all items)
 
             | metric (test split, {m.All.Count} users, {report.Items} items) | value |
             |---|---:|
@@ -177,7 +217,11 @@ internal static class ExportCommands
             | HR@200 warm / cold | {m.Warm.Hr200:F4} / {m.Cold.Hr200:F4} |
             | semantic fidelity SF@50 | {report.SemanticFidelity50:F4} |
             | attention-sink max-key mass (uniform: {report.AttentionSinks.UniformReference:F4}) | {report.AttentionSinks.MaxKeyMass:F4} |
-            | pre-ranker gAUC with h_t / history-mean baseline | {report.PreRank?.GaucWithInterest:F4} / {report.PreRank?.GaucWithoutInterest:F4} |
+
+            ## Pre-ranker
+
+            Trained on {result.PreRank.TrainExamples:N0} requests, selected on {result.PreRank.HoldoutExamples:N0} held-out ones (step {result.PreRank.BestStep});
+            the fused candidates held the clicked item for {result.PreRank.CandidateRecall:P1} of them.
 
             Parity (trainer vs ONNX Runtime, checked before writing):
 

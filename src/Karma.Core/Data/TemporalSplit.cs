@@ -23,13 +23,16 @@ public sealed record InteractionExample(
 public sealed class TemporalSplit
 {
     private TemporalSplit(List<InteractionExample> train, List<InteractionExample> validation,
-        List<InteractionExample> test, int[] trainClicks)
+        List<InteractionExample> test, int[] trainClicks, bool[] trainingPeriod)
     {
         Train = train;
         Validation = validation;
         Test = test;
         TrainClicks = trainClicks;
+        _trainingPeriod = trainingPeriod;
     }
+
+    private readonly bool[] _trainingPeriod;
 
     /// <summary>Training examples in user, then time order.</summary>
     public IReadOnlyList<InteractionExample> Train { get; }
@@ -46,6 +49,45 @@ public sealed class TemporalSplit
     /// <summary>True when the item was never a training target.</summary>
     public bool IsCold(int item) => TrainClicks[item] == 0;
 
+    /// <summary>
+    /// True when request <paramref name="request"/> (an index into <see cref="SearchLog.Requests"/>) happened before its
+    /// user's first held-out request: what a model trained at that time could have seen. Tokenizers and language-model
+    /// corpora are built from these requests only, so test-period queries and new items stay unseen.
+    /// </summary>
+    public bool InTrainingPeriod(int request) => _trainingPeriod[request];
+
+    /// <summary>The queries of the training-period requests, in log order (repeats kept: their frequency is real).</summary>
+    public IEnumerable<string> TrainingQueries(SearchLog log)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        for (int r = 0; r < log.Requests.Count; r++)
+        {
+            if (_trainingPeriod[r] && !string.IsNullOrWhiteSpace(log.Requests[r].Query))
+            {
+                yield return log.Requests[r].Query!;
+            }
+        }
+    }
+
+    /// <summary>Items shown in at least one training-period request (items that arrived later are not).</summary>
+    public bool[] TrainingPeriodItems(SearchLog log)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        var seen = new bool[log.Items.Count];
+        for (int r = 0; r < log.Requests.Count; r++)
+        {
+            if (_trainingPeriod[r])
+            {
+                foreach (int item in log.Requests[r].Impressed)
+                {
+                    seen[item] = true;
+                }
+            }
+        }
+
+        return seen;
+    }
+
     /// <summary>Builds the split. Histories keep at most <paramref name="maxHistory"/> most recent engagements.</summary>
     public static TemporalSplit Build(SearchLog log, int maxHistory)
     {
@@ -55,6 +97,7 @@ public sealed class TemporalSplit
         var validation = new List<InteractionExample>();
         var test = new List<InteractionExample>();
         var trainClicks = new int[log.Items.Count];
+        var trainingPeriod = new bool[log.Requests.Count];
         var perUser = new List<InteractionExample>();
         var history = new List<int>();
         int r = 0;
@@ -62,6 +105,7 @@ public sealed class TemporalSplit
         while (r < requests.Count)
         {
             int user = requests[r].User;
+            int userStart = r;
             perUser.Clear();
             history.Clear();
             for (; r < requests.Count && requests[r].User == user; r++)
@@ -127,8 +171,15 @@ public sealed class TemporalSplit
             {
                 test.Add(perUser[n - 1]);
             }
+
+            // The training period ends at the user's first held-out request (requests are in time order per user).
+            int firstHeldOut = engagedRequests switch { 0 or 1 => r, 2 => perUser[lastStart].Request, _ => perUser[previousStart].Request };
+            for (int q = userStart; q < firstHeldOut; q++)
+            {
+                trainingPeriod[q] = true;
+            }
         }
 
-        return new TemporalSplit(train, validation, test, trainClicks);
+        return new TemporalSplit(train, validation, test, trainClicks, trainingPeriod);
     }
 }

@@ -18,7 +18,7 @@ public sealed record ModelManifest
     public const string FormatId = "karma-model-package";
 
     /// <summary>Expected <see cref="FormatVersion"/>.</summary>
-    public const int CurrentVersion = 1;
+    public const int CurrentVersion = 2;
 
     /// <summary>Format marker.</summary>
     public string Format { get; init; } = FormatId;
@@ -44,14 +44,20 @@ public sealed record ModelManifest
     /// <summary>The tokenizer file.</summary>
     public required ManifestFile Tokenizer { get; init; }
 
-    /// <summary>The graphs by role: <c>user_tower</c>, <c>item_tower</c>, <c>prerank</c>.</summary>
+    /// <summary>The graphs by role (<see cref="PackageRoles.Graphs"/>).</summary>
     public required IReadOnlyDictionary<string, ManifestGraph> Graphs { get; init; }
 
-    /// <summary>The item tables by role: <c>embeddings</c>, <c>history_tokens</c>, <c>prerank_features</c>, <c>catalog</c>.</summary>
+    /// <summary>The item tables by role (<see cref="PackageRoles.Tables"/>).</summary>
     public required IReadOnlyDictionary<string, ManifestTable> Tables { get; init; }
 
-    /// <summary>Pre-ranker feature definitions in input order.</summary>
+    /// <summary>Column definitions of the item-statistics table, in order.</summary>
+    public IReadOnlyList<string> ItemStatistics { get; init; } = [];
+
+    /// <summary>The pre-ranker's request–candidate features by name, in input order (the service computes them by name).</summary>
     public IReadOnlyList<string> PrerankFeatures { get; init; } = [];
+
+    /// <summary>How the pre-ranker's training candidates were recalled: the Search defaults it was fitted to.</summary>
+    public ManifestSearch? Search { get; init; }
 
     /// <summary>What the model was trained with (objective, steps, seed, data).</summary>
     public IReadOnlyDictionary<string, string> Training { get; init; } = new Dictionary<string, string>();
@@ -95,7 +101,8 @@ public sealed record ModelManifest
 
         if (m.FormatVersion != CurrentVersion)
         {
-            throw new InvalidDataException($"{path}: format version {m.FormatVersion} is not supported (expected {CurrentVersion})");
+            throw new InvalidDataException($"{path}: format version {m.FormatVersion} is not supported (expected {CurrentVersion}; " +
+                "version 1 packages have no lexical index and a pre-ranker without query features: export the checkpoint again)");
         }
 
         return m;
@@ -137,3 +144,9 @@ public sealed record ManifestGraph(string File, string Sha256, long Bytes, int O
 
 /// <summary>An item table (a VectorTable file, or the catalog with Cols 0).</summary>
 public sealed record ManifestTable(string File, string Sha256, long Bytes, int Rows, int Cols, string ElementType);
+
+/// <summary>The recall budget and channel shares the pre-ranker's training candidates were drawn with.</summary>
+/// <param name="RecallK">Candidates recalled per request.</param>
+/// <param name="KarmaShare">Share of the budget for the KARMA embedding channel.</param>
+/// <param name="LexicalShare">Share of the budget for the BM25 channel.</param>
+public sealed record ManifestSearch(int RecallK, double KarmaShare, double LexicalShare);

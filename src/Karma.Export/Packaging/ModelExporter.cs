@@ -18,7 +18,7 @@ namespace Karma.Export.Packaging;
 /// <summary>Settings of <see cref="ModelExporter.Export"/>.</summary>
 public sealed record ExportOptions
 {
-    /// <summary>Align checkpoint (with a pre-ranker from <c>karma eval</c>).</summary>
+    /// <summary>Align checkpoint.</summary>
     public required string CheckpointDir { get; init; }
 
     /// <summary>Package directory to write.</summary>
@@ -44,13 +44,14 @@ public sealed record ExportOptions
 }
 
 /// <summary>What an export wrote.</summary>
-public sealed record ExportResult(string OutDir, ModelManifest Manifest, IReadOnlyList<ParityResult> Parity, long Bytes);
+public sealed record ExportResult(string OutDir, ModelManifest Manifest, IReadOnlyList<ParityResult> Parity, long Bytes, PreRankFit PreRank);
 
 /// <summary>
-/// Turns an align checkpoint into a model package: builds the three ONNX graphs from the trained weights,
-/// computes the item tables with the exported item tower, checks parity against the trainer, and only then
-/// writes the package (into a temporary directory that is renamed into place, so a failed export leaves
-/// nothing behind).
+/// Turns an align checkpoint into a model package: builds the user and item tower graphs from the trained weights,
+/// computes the item tables with the exported item tower and the BM25 index over the items' text, trains the
+/// query-aware pre-ranker on the candidates those tables recall for held-out requests, checks every graph against
+/// the trainer, and only then completes the package (written in a staging directory renamed into place, so a failed
+/// export leaves nothing behind).
 /// </summary>
 public static class ModelExporter
 {
@@ -81,23 +82,7 @@ public static class ModelExporter
             throw new InvalidDataException($"{options.CheckpointDir} is a '{info.Stage}' checkpoint; export needs an align checkpoint");
         }
 
-        string prerankWeights = Path.Combine(options.CheckpointDir, Checkpoint.PreRankWeightsFile);
-        if (!File.Exists(prerankWeights))
-        {
-            throw new InvalidDataException($"{options.CheckpointDir} has no {Checkpoint.PreRankWeightsFile}; run `karma eval` on it first (it trains the pre-ranker)");
-        }
-
         model.eval();
-        var preInfo = Json.Read<PreRankInfo>(Path.Combine(options.CheckpointDir, Checkpoint.PreRankInfoFile));
-        if (preInfo.WeightsSha256 != info.WeightsSha256)
-        {
-            throw new InvalidDataException($"{options.CheckpointDir}: the pre-ranker was trained on other weights than the checkpoint's; run `karma eval` again");
-        }
-
-        using var ranker = new PreRanker(info.Model.EmbedDim, preInfo.Hidden);
-        ranker.load_safetensors(prerankWeights);
-        ranker.eval();
-
         string dataDir = options.DataDir ?? info.Data ?? throw new InvalidDataException("no data directory given and the checkpoint names none");
         var data = SearchLog.Load(dataDir);
         var split = TemporalSplit.Build(data, info.Model.MaxHistory);
@@ -107,24 +92,41 @@ public static class ModelExporter
         log.WriteLine($"[export] building graphs for {options.CheckpointDir} ({info.Objective}, {data.Items.Count} items)");
         byte[] userBytes = TowerGraphs.UserTower(model).ToByteArray();
         byte[] itemBytes = TowerGraphs.ItemTower(model).ToByteArray();
-        byte[] prerankBytes = TowerGraphs.PreRank(ranker, info.Model.EmbedDim).ToByteArray();
         using var userGraph = new OrtGraph(userBytes);
         using var itemGraph = new OrtGraph(itemBytes);
-        using var prerankGraph = new OrtGraph(prerankBytes);
 
         var parity = new List<ParityResult>();
         var (ortHistory, ortEmbeddings, itemParity) = ItemTables(model, items, itemGraph, info.Model, log);
         parity.Add(itemParity);
-        var samples = ParitySamples(split, options.ParitySamples);
-        parity.AddRange(UserAndPreRankParity(model, ranker, items, builder, samples, data, split, ortHistory, ortEmbeddings,
-            userGraph, prerankGraph, info.Model, options.EmbeddingType));
-        foreach (var p in parity)
+        parity.AddRange(UserParity(model, items, builder, ParitySamples(split, options.ParitySamples), ortHistory, ortEmbeddings,
+            userGraph, info.Model, options.EmbeddingType));
+        Refuse(parity, options, log);
+
+        using var stage = PackageStage.Create(options.OutDir);
+        stage.WriteTowersAndTables(userBytes, itemBytes, tokenizer, data, split, ortHistory, info.Model.DModel, ortEmbeddings,
+            info.Model.EmbedDim, options.EmbeddingType, log);
+        var preRank = PreRankStage.Train(stage, model, items, builder, data, split, info.Training.PreRank, info.Seed, log);
+        parity.Add(preRank.Parity);
+        Refuse([preRank.Parity], options, log);
+        stage.WritePreRank(preRank.Graph);
+
+        var manifest = PackageManifestBuilder.Build(stage, info, data, options, preRank, parity);
+        long bytes = stage.Commit(manifest);
+        log.WriteLine($"[export] wrote {options.OutDir}: {bytes / 1024.0 / 1024.0:F2} MiB, model version {manifest.ModelVersion}");
+        return new ExportResult(Path.GetFullPath(options.OutDir), manifest, parity, bytes, preRank.Fit);
+    }
+
+    /// <summary>Logs each parity figure and throws when one is out of bounds: nothing is written then.</summary>
+    private static void Refuse(IEnumerable<ParityResult> parity, ExportOptions options, TextWriter log)
+    {
+        var results = parity.ToList();
+        foreach (var p in results)
         {
             log.WriteLine($"[export] parity {p.Graph}: {p.Samples} samples, max |diff| {p.MaxAbsDiff:E2}" +
                 (p.Top10Agreement is { } a ? $", top-10 agreement {a:P2}" : string.Empty));
         }
 
-        var failures = parity.Where(p => !p.Informational).Where(p => p.MaxAbsDiff > options.MaxAbsDiff || double.IsNaN(p.MaxAbsDiff)
+        var failures = results.Where(p => !p.Informational).Where(p => p.MaxAbsDiff > options.MaxAbsDiff || double.IsNaN(p.MaxAbsDiff)
             || (p.Top10Agreement is { } a && a < options.MinTop10Agreement)).ToList();
         if (failures.Count > 0)
         {
@@ -132,9 +134,6 @@ public static class ModelExporter
                 $"{f.Graph} max |diff| {f.MaxAbsDiff:E2} (limit {options.MaxAbsDiff:E0})" +
                 (f.Top10Agreement is { } a ? $", top-10 agreement {a:P2} (minimum {options.MinTop10Agreement:P0})" : string.Empty))));
         }
-
-        return PackageWriter.Write(options, info, tokenizer, data, split, userBytes, itemBytes, prerankBytes,
-            ortHistory, ortEmbeddings, parity, log);
     }
 
     private static List<InteractionExample> ParitySamples(TemporalSplit split, int count)
@@ -194,9 +193,10 @@ public static class ModelExporter
         return (history, embeddings, new ParityResult("item_tower", n, maxDiff, null));
     }
 
-    private static List<ParityResult> UserAndPreRankParity(KarmaModel model, PreRanker ranker, ItemFeatures items,
-        AlignBatchBuilder builder, List<InteractionExample> samples, SearchLog data, TemporalSplit split, float[] ortHistory, float[] ortEmbeddings,
-        OrtGraph userGraph, OrtGraph prerankGraph, ModelConfig config, VectorElementType storedType)
+    /// <summary>User tower with ONNX Runtime (history tokens from the exported table) against the trainer, and the top-10 agreement of both.</summary>
+    private static List<ParityResult> UserParity(KarmaModel model, ItemFeatures items, AlignBatchBuilder builder,
+        List<InteractionExample> samples, float[] ortHistory, float[] ortEmbeddings, OrtGraph userGraph, ModelConfig config,
+        VectorElementType storedType)
     {
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
@@ -257,32 +257,6 @@ public static class ModelExporter
             results.Add(new ParityResult("user_tower_f16_table", b, MaxAbsDiff(torchInterestData, ortInterest), agreeHalf / (double)b, Informational: true));
         }
 
-        // Pre-ranker on each sample's impressions (up to 16 candidates, padded by repeating the first).
-        const int c = PreRankTrainer.Candidates;
-        using var features = PreRankTrainer.ItemFeatureTable(data, split);
-        var cand = new long[b * c];
-        for (int i = 0; i < b; i++)
-        {
-            var shown = data.Requests[samples[i].Request].Impressed;
-            for (int j = 0; j < c; j++)
-            {
-                cand[i * c + j] = shown[j % shown.Length];
-            }
-        }
-
-        var candIdx = tensor(cand);
-        var candEmb = torchCatalog.index_select(0, candIdx).view(b, c, dim);
-        var candFeat = features.index_select(0, candIdx).view(b, c, PreRanker.FeatureCount);
-        var torchScores = ranker.forward(torchInterest, candEmb, candFeat).data<float>().ToArray();
-        float[] ortScores;
-        using (var u = OrtGraph.Tensor(torchInterestData, b, dim))
-        using (var e = OrtGraph.Tensor(candEmb.contiguous().data<float>().ToArray(), b, c, dim))
-        using (var f = OrtGraph.Tensor(candFeat.contiguous().data<float>().ToArray(), b, c, PreRanker.FeatureCount))
-        {
-            ortScores = prerankGraph.Run([(TowerNames.User, u), (TowerNames.Candidates, e), (TowerNames.Features, f)], TowerNames.Scores)[0];
-        }
-
-        results.Add(new ParityResult("prerank", b, MaxAbsDiff(torchScores, ortScores), null));
         return results;
     }
 

@@ -23,10 +23,10 @@ public static class TowerNames
     /// <summary>Item tower outputs: history token [N, d] and unit retrieval embedding [N, D].</summary>
     public const string HistoryToken = "history_token", Embedding = "embedding";
 
-    /// <summary>Pre-ranker inputs: user vector [B, D], candidate embeddings [B, C, D], candidate features [B, C, F].</summary>
+    /// <summary>Pre-ranker inputs: interest embedding [B, D], candidate embeddings [B, C, D], request–candidate features [B, C, F].</summary>
     public const string User = "user", Candidates = "candidates", Features = "features";
 
-    /// <summary>Pre-ranker output: click logits [B, C].</summary>
+    /// <summary>Pre-ranker output: logits [B, C] (higher = more likely the engaged item).</summary>
     public const string Scores = "scores";
 }
 
@@ -91,20 +91,27 @@ public static class TowerGraphs
         return g.Build("KARMA item tower: title tokens, image feature, id bucket -> history token and unit retrieval embedding");
     }
 
-    /// <summary>Pre-ranker: user vector, candidates and features → click logits.</summary>
-    public static ModelProto PreRank(PreRanker ranker, int embedDim)
+    /// <summary>Pre-ranker: interest, candidate embeddings and request–candidate features → logits.</summary>
+    public static ModelProto PreRank(PreRanker ranker)
     {
         ArgumentNullException.ThrowIfNull(ranker);
         var w = new Weights(ranker);
         var g = new GraphBuilder("prerank");
-        var user = g.Input(TowerNames.User, DataType.Float, "batch", embedDim);
-        var cand = g.Input(TowerNames.Candidates, DataType.Float, "batch", "candidates", embedDim);
-        var feats = g.Input(TowerNames.Features, DataType.Float, "batch", "candidates", PreRanker.FeatureCount);
-        var u = g.Node("Expand", [g.Unsqueeze(user, 1), g.Node("Shape", [cand])]);
-        var x = g.Concat(-1, u, cand, g.Mul(u, cand), feats);
+        int dim = ranker.EmbedDim;
+        var user = g.Input(TowerNames.User, DataType.Float, "batch", dim);
+        var cand = g.Input(TowerNames.Candidates, DataType.Float, "batch", "candidates", dim);
+        var feats = g.Input(TowerNames.Features, DataType.Float, "batch", "candidates", ranker.Features);
+        var (mean, ms) = w["feature_mean"];
+        var (std, ss) = w["feature_std"];
+        var x = g.Div(g.Sub(feats, g.Constant("feature_mean", mean, ms)), g.Constant("feature_std", std, ss));
+        if (ranker.Interaction)
+        {
+            x = g.Concat(-1, x, g.Mul(g.Unsqueeze(user, 1), cand));
+        }
+
         var h = Layers.Gelu(g, Layers.Linear(g, w, x, "fc1"));
         h = Layers.Gelu(g, Layers.Linear(g, w, h, "fc2"));
         g.Output(g.Squeeze(Layers.Linear(g, w, h, "fc3"), -1), TowerNames.Scores, DataType.Float, "batch", "candidates");
-        return g.Build("KARMA pre-ranker: MLP over [u, e, u*e, features] -> click logit per candidate");
+        return g.Build("KARMA pre-ranker: MLP over [standardised request-candidate features" + (ranker.Interaction ? ", u*e" : string.Empty) + "] -> logit per candidate");
     }
 }

@@ -1,20 +1,23 @@
 using Karma.Core.Package;
 using Karma.Core.Text;
+using Karma.Search.Hybrid;
+using Karma.Search.Lexical;
 using Microsoft.Extensions.Logging;
 using Microsoft.ML.OnnxRuntime;
 
 namespace Karma.Serving.Core.Model;
 
 /// <summary>
-/// A model package loaded for serving: manifest, tokenizer, memory-mapped item tables, catalog and one ONNX
-/// Runtime session per graph. Loading verifies every file's size and SHA-256 and the table shapes against
-/// the manifest, and refuses the package with an <see cref="InvalidDataException"/> naming each problem.
+/// A model package loaded for serving: manifest, tokenizer, memory-mapped item tables, catalog, item attributes,
+/// the BM25 index, the pre-ranker's feature list and one ONNX Runtime session per graph. Loading verifies every
+/// file's size and SHA-256, the table shapes and the pre-ranker's signature against the manifest, and refuses the
+/// package with an <see cref="InvalidDataException"/> naming each problem.
 /// </summary>
 public sealed class ModelPackage : IDisposable
 {
     private ModelPackage(string directory, ModelManifest manifest, BpeTokenizer tokenizer, ItemCatalog catalog,
-        VectorTable embeddings, VectorTable historyTokens, VectorTable preRankFeatures, InferenceSession userTower,
-        InferenceSession itemTower, InferenceSession preRank, string device)
+        VectorTable embeddings, VectorTable historyTokens, ItemAttributes attributes, LexicalIndex lexical, FeatureSet features,
+        InferenceSession userTower, InferenceSession itemTower, InferenceSession preRank, string device)
     {
         Directory = directory;
         Manifest = manifest;
@@ -22,7 +25,9 @@ public sealed class ModelPackage : IDisposable
         Catalog = catalog;
         Embeddings = embeddings;
         HistoryTokens = historyTokens;
-        PreRankFeatures = preRankFeatures;
+        Attributes = attributes;
+        Lexical = lexical;
+        PreRankFeatures = features;
         UserTower = userTower;
         ItemTower = itemTower;
         PreRank = preRank;
@@ -50,8 +55,17 @@ public sealed class ModelPackage : IDisposable
     /// <summary>History tokens [N, d] for the user tower's [ITEM] slots.</summary>
     public VectorTable HistoryTokens { get; }
 
-    /// <summary>Pre-ranker candidate features [N, F].</summary>
-    public VectorTable PreRankFeatures { get; }
+    /// <summary>Per-item categories, popularity and price (from the item-statistics table).</summary>
+    public ItemAttributes Attributes { get; }
+
+    /// <summary>BM25 index over the items' text (the lexical recall channel and the BM25 features).</summary>
+    public LexicalIndex Lexical { get; }
+
+    /// <summary>The features the pre-ranker was trained on, in input order.</summary>
+    public FeatureSet PreRankFeatures { get; }
+
+    /// <summary>Recall budget and channel shares the pre-ranker was trained with.</summary>
+    public ManifestSearch SearchDefaults => Manifest.Search!;
 
     /// <summary>Sessions, one per graph.</summary>
     public InferenceSession UserTower { get; }
@@ -81,7 +95,7 @@ public sealed class ModelPackage : IDisposable
         }
 
         Check(manifest.Tokenizer?.File, manifest.Tokenizer?.Sha256, manifest.Tokenizer?.Bytes ?? -1);
-        foreach (string role in new[] { "user_tower", "item_tower", "prerank" })
+        foreach (string role in PackageRoles.Graphs)
         {
             if (manifest.Graphs?.GetValueOrDefault(role) is { } g)
             {
@@ -93,7 +107,7 @@ public sealed class ModelPackage : IDisposable
             }
         }
 
-        foreach (string role in new[] { "embeddings", "history_tokens", "prerank_features", "catalog" })
+        foreach (string role in PackageRoles.Tables)
         {
             if (manifest.Tables?.GetValueOrDefault(role) is { } t)
             {
@@ -110,13 +124,33 @@ public sealed class ModelPackage : IDisposable
             problems.Add("manifest: dimensions or limits missing");
         }
 
+        if (manifest.Search is not { RecallK: > 0 } search || !(search.KarmaShare is >= 0 and <= 1) || !(search.LexicalShare is >= 0 and <= 1))
+        {
+            problems.Add("manifest: search defaults missing or out of range (recall_k > 0, shares in [0, 1])");
+        }
+
+        if (!manifest.ItemStatistics.SequenceEqual(ItemStatistics.Columns))
+        {
+            problems.Add($"manifest: item statistics [{string.Join(", ", manifest.ItemStatistics)}], this version computes [{string.Join(", ", ItemStatistics.Columns)}]");
+        }
+
+        FeatureSet? features = null;
+        try
+        {
+            features = FeatureSet.Parse(manifest.PrerankFeatures);
+        }
+        catch (InvalidDataException e)
+        {
+            problems.Add("manifest: " + e.Message);
+        }
+
         Refuse(directory, problems);
         var disposables = new List<IDisposable>();
         try
         {
             var dims = manifest.Dimensions!;
             var tokenizer = BpeTokenizer.Load(Path.Combine(directory, manifest.Tokenizer!.File));
-            var catalog = ItemCatalogFile.Read(Path.Combine(directory, manifest.Tables!["catalog"].File));
+            var catalog = ItemCatalogFile.Read(Path.Combine(directory, manifest.Tables![PackageRoles.Catalog].File));
             VectorTable Open(string role, int cols)
             {
                 var table = VectorTable.Open(Path.Combine(directory, manifest.Tables[role].File));
@@ -129,12 +163,12 @@ public sealed class ModelPackage : IDisposable
                 return table;
             }
 
-            var embeddings = Open("embeddings", dims.EmbedDim);
-            var history = Open("history_tokens", dims.DModel);
-            var features = Open("prerank_features", manifest.PrerankFeatures.Count);
+            var embeddings = Open(PackageRoles.Embeddings, dims.EmbedDim);
+            var history = Open(PackageRoles.HistoryTokens, dims.DModel);
+            var statistics = Open(PackageRoles.ItemStatistics, ItemStatistics.Count);
             if (catalog.Count != dims.Items)
             {
-                problems.Add($"{manifest.Tables["catalog"].File}: {catalog.Count} items, manifest says {dims.Items}");
+                problems.Add($"{manifest.Tables[PackageRoles.Catalog].File}: {catalog.Count} items, manifest says {dims.Items}");
             }
 
             if (tokenizer.VocabSize != dims.VocabSize)
@@ -143,6 +177,9 @@ public sealed class ModelPackage : IDisposable
             }
 
             Refuse(directory, problems);
+            var attributes = new ItemAttributes(catalog.Categories, statistics.AsSpan());
+            var lexical = LexicalIndexFile.Open(Path.Combine(directory, manifest.Tables[PackageRoles.Lexical].File), dims.Items);
+            disposables.Add(lexical);
             InferenceSession Session(string role, out string actual)
             {
                 var s = SessionFactory.Create(Path.Combine(directory, manifest.Graphs![role].File), device, logger, out actual, threading);
@@ -150,11 +187,16 @@ public sealed class ModelPackage : IDisposable
                 return s;
             }
 
-            var user = Session("user_tower", out string actualDevice);
-            var item = Session("item_tower", out _);
-            var prerank = Session("prerank", out _);
+            var user = Session(PackageRoles.UserTower, out string actualDevice);
+            var item = Session(PackageRoles.ItemTower, out _);
+            var prerank = Session(PackageRoles.PreRank, out _);
+            CheckPreRankSignature(prerank, dims.EmbedDim, features!.Count, problems);
+            Refuse(directory, problems);
+            disposables.Remove(statistics);
+            statistics.Dispose(); // copied into the attributes
             ModelLog.Loaded(logger, manifest.ModelVersion, directory, dims.Items, dims.EmbedDim, actualDevice);
-            return new ModelPackage(directory, manifest, tokenizer, catalog, embeddings, history, features, user, item, prerank, actualDevice);
+            return new ModelPackage(directory, manifest, tokenizer, catalog, embeddings, history, attributes, lexical, features,
+                user, item, prerank, actualDevice);
         }
         catch
         {
@@ -164,6 +206,18 @@ public sealed class ModelPackage : IDisposable
             }
 
             throw;
+        }
+    }
+
+    /// <summary>The pre-ranker graph must take [B, D] interests, [B, C, D] candidates and [B, C, F] features.</summary>
+    private static void CheckPreRankSignature(InferenceSession session, int dim, int features, List<string> problems)
+    {
+        var inputs = session.InputMetadata;
+        long Last(string name) => inputs.TryGetValue(name, out var m) && m.Dimensions.Length > 0 ? m.Dimensions[^1] : -2;
+        if (Last("user") != dim || Last("candidates") != dim || Last("features") != features)
+        {
+            problems.Add($"prerank graph: inputs user/candidates/features end in [{Last("user")}, {Last("candidates")}, {Last("features")}], " +
+                $"the manifest needs [{dim}, {dim}, {features}]");
         }
     }
 
@@ -183,6 +237,6 @@ public sealed class ModelPackage : IDisposable
         PreRank.Dispose();
         Embeddings.Dispose();
         HistoryTokens.Dispose();
-        PreRankFeatures.Dispose();
+        Lexical.Dispose();
     }
 }

@@ -76,6 +76,17 @@ public sealed class ServingOptions
     [Range(1, 100_000)]
     public int DefaultRecallK { get; set; } = 1000;
 
+    /// <summary>
+    /// Share of a Search's recall_k taken from the KARMA embedding channel, in [0, 1]; unset: the share the package's
+    /// pre-ranker was trained with (manifest <c>search.karma_share</c>).
+    /// </summary>
+    [Range(0.0, 1.0)]
+    public double? KarmaShare { get; set; }
+
+    /// <summary>Share of a Search's recall_k taken from the BM25 channel, in [0, 1]; unset: the package's (<c>search.lexical_share</c>).</summary>
+    [Range(0.0, 1.0)]
+    public double? LexicalShare { get; set; }
+
     /// <summary>Most history ids, candidates or filter entries accepted in one request.</summary>
     [Range(1, 1_000_000)]
     public int MaxListLength { get; set; } = 5000;

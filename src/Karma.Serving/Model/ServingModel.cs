@@ -2,13 +2,14 @@ using Karma.Serving.Configuration;
 using Karma.Serving.Core.Indexing;
 using Karma.Serving.Core.Inference;
 using Karma.Serving.Core.Model;
+using Karma.Serving.Core.Search;
 using Microsoft.Extensions.Logging;
 
 namespace Karma.Serving.Model;
 
 /// <summary>
-/// One loaded model version with everything that serves it: package, encoder with its micro-batcher, index,
-/// category table and pre-ranker. Reference-counted by <see cref="ModelHost"/> so that a swapped-out version
+/// One loaded model version with everything that serves it: package, encoder with its micro-batcher, the hybrid
+/// Search pipeline (vector index, lexical index, pre-ranker) and the category table. Reference-counted by <see cref="ModelHost"/> so that a swapped-out version
 /// is disposed only after its last in-flight call.
 /// </summary>
 public sealed class ServingModel : IAsyncDisposable
@@ -17,13 +18,13 @@ public sealed class ServingModel : IAsyncDisposable
     private int _retired;
 
     private ServingModel(ModelPackage package, IVectorIndex index, InterestEncoder encoder,
-        MicroBatcher<(int[] Rows, int[] Query), float[]> batcher)
+        MicroBatcher<(int[] Rows, int[] Query), float[]> batcher, Karma.Search.Hybrid.ChannelQuotas quotas)
     {
         Package = package;
         Index = index;
         Batcher = batcher;
         Encoder = encoder;
-        Scorer = new PreRankScorer(package);
+        Pipeline = new SearchPipeline(package, index, quotas);
         Categories = new CatalogCategories(package.Catalog);
         LoadedAt = DateTimeOffset.UtcNow;
     }
@@ -40,8 +41,8 @@ public sealed class ServingModel : IAsyncDisposable
     /// <summary>Recall index.</summary>
     public IVectorIndex Index { get; }
 
-    /// <summary>Pre-ranker.</summary>
-    public PreRankScorer Scorer { get; }
+    /// <summary>Hybrid recall and pre-ranking.</summary>
+    public SearchPipeline Pipeline { get; }
 
     /// <summary>Category numbers for filters.</summary>
     public CatalogCategories Categories { get; }
@@ -68,7 +69,9 @@ public sealed class ServingModel : IAsyncDisposable
             var batcher = new MicroBatcher<(int[] Rows, int[] Query), float[]>(items => encoder.Run(items), options.MaxBatch,
                 TimeSpan.FromMilliseconds(options.MaxBatchDelayMs), options.MaxQueue, workers: Math.Max(1, Environment.ProcessorCount / 2),
                 observer: batchObserver);
-            var model = new ServingModel(package, index, encoder, batcher);
+            var defaults = package.SearchDefaults;
+            var quotas = new Karma.Search.Hybrid.ChannelQuotas(options.KarmaShare ?? defaults.KarmaShare, options.LexicalShare ?? defaults.LexicalShare);
+            var model = new ServingModel(package, index, encoder, batcher, quotas);
             model.WarmUp();
             return model;
         }
@@ -120,8 +123,8 @@ public sealed class ServingModel : IAsyncDisposable
         string first = Package.Catalog.Ids[0];
         var (rows, query, _) = Encoder.Prepare(new UserContextInput([first], "warm up"));
         var interest = Encoder.Run([(rows, query)])[0];
-        var hits = Index.Search(interest, 10);
-        Scorer.Score(interest, hits.Select(h => h.Row).ToList());
+        using var matches = Pipeline.Match("warm up");
+        Pipeline.Rank(interest, rows, "warm up", matches, Pipeline.Recall(interest, matches, 10), 10);
     }
 
     /// <summary>Takes a lease; false when the version is already retired (the caller then takes the new one).</summary>

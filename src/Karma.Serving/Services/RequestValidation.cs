@@ -1,4 +1,5 @@
 using Grpc.Core;
+using Karma.Search.Hybrid;
 using Karma.Serving.Configuration;
 using Karma.Serving.Contracts.V1;
 
@@ -88,5 +89,23 @@ public sealed class RequestValidation(ServingOptions options)
         List(filter.IncludeCategories, "filter.include_categories");
         List(filter.ExcludeCategories, "filter.exclude_categories");
         List(filter.ExcludeItemIds, "filter.exclude_item_ids");
+    }
+
+    /// <summary>The recall channels of a Recall request: none means the embedding channel; unknown values are refused.</summary>
+    public static RecallChannels Channels(IReadOnlyList<RecallChannel> channels, string field)
+    {
+        ArgumentNullException.ThrowIfNull(channels);
+        var result = RecallChannels.None;
+        for (int i = 0; i < channels.Count; i++)
+        {
+            result |= channels[i] switch
+            {
+                RecallChannel.Karma => RecallChannels.Karma,
+                RecallChannel.Lexical => RecallChannels.Lexical,
+                _ => throw Invalid($"{field}[{i}] is {(int)channels[i]}; expected RECALL_CHANNEL_KARMA (1) or RECALL_CHANNEL_LEXICAL (2)"),
+            };
+        }
+
+        return result == RecallChannels.None ? RecallChannels.Karma : result;
     }
 }

@@ -2,14 +2,20 @@ using Grpc.Core;
 using Karma.Serving.Configuration;
 using Karma.Serving.Contracts.V1;
 using Karma.Serving.Core.Indexing;
+using Karma.Search.Hybrid;
 using Karma.Serving.Core.Inference;
+using Karma.Serving.Core.Search;
 using Karma.Serving.Core.Telemetry;
 using Karma.Serving.Model;
 using Microsoft.Extensions.Options;
 
 namespace Karma.Serving.Services;
 
-/// <summary>The <c>karma.v1.Retrieval</c> service: Encode, Recall, PreRank, Search over the leased model version.</summary>
+/// <summary>
+/// The <c>karma.v1.Retrieval</c> service: Encode, Recall, PreRank, Search over the leased model version. Validation,
+/// encoding (cache, micro-batching) and response mapping live here; recall, fusion and pre-ranking are the
+/// transport-free <see cref="SearchPipeline"/>.
+/// </summary>
 public sealed class RetrievalService : Retrieval.RetrievalBase
 {
     private readonly ModelHost _host;
@@ -36,8 +42,8 @@ public sealed class RetrievalService : Retrieval.RetrievalBase
         ArgumentNullException.ThrowIfNull(context);
         _validate.Context(request.Context, "context");
         using var lease = _host.Acquire();
-        var (interest, report) = await EncodeAsync(lease.Model, request.Context, context.CancellationToken).ConfigureAwait(false);
-        return new EncodeResponse { Embedding = ToEmbedding(interest), ModelVersion = lease.Model.Package.Version, ContextReport = report };
+        var user = await EncodeAsync(lease.Model, request.Context, context.CancellationToken).ConfigureAwait(false);
+        return new EncodeResponse { Embedding = ToEmbedding(user.Interest), ModelVersion = lease.Model.Package.Version, ContextReport = user.Report };
     }
 
     /// <inheritdoc />
@@ -47,13 +53,34 @@ public sealed class RetrievalService : Retrieval.RetrievalBase
         ArgumentNullException.ThrowIfNull(context);
         RequestValidation.Range(request.K, 1, _options.MaxRecallK, "k");
         _validate.Filter(request.Filter);
+        var channels = RequestValidation.Channels(request.Channels, "channels");
         using var lease = _host.Acquire();
         var model = lease.Model;
-        var (interest, report) = await UserVectorAsync(model, request.UserCase == RecallRequest.UserOneofCase.Context ? request.Context : null,
+        var user = await UserAsync(model, request.UserCase == RecallRequest.UserOneofCase.Context ? request.Context : null,
             request.UserCase == RecallRequest.UserOneofCase.Embedding ? request.Embedding : null, context.CancellationToken).ConfigureAwait(false);
-        var hits = Stage("recall", model, () => model.Index.Search(interest, request.K, MakeFilter(model, request.Filter)));
-        var response = new RecallResponse { ModelVersion = model.Package.Version, ContextReport = report, Index = model.Index.Kind };
-        response.Items.AddRange(hits.Select(h => Item(model, h.Row, h.Score)));
+        if (channels.HasFlag(RecallChannels.Lexical) && string.IsNullOrWhiteSpace(user.Query))
+        {
+            throw RequestValidation.Invalid("channels: the lexical channel needs a context with a query");
+        }
+
+        var filter = MakeFilter(model, request.Filter);
+        var candidates = Stage("recall", model, () =>
+        {
+            var karma = channels.HasFlag(RecallChannels.Karma) ? model.Pipeline.KarmaChannel(user.Interest, request.K, filter) : [];
+            List<ChannelHit> lexical = [];
+            if (channels.HasFlag(RecallChannels.Lexical))
+            {
+                using var matches = model.Pipeline.Match(user.Query);
+                lexical = SearchPipeline.LexicalChannel(matches, request.K, filter);
+            }
+
+            // One channel keeps its own scores; several are fused and scored by reciprocal-rank fusion.
+            return channels == RecallChannels.Karma ? karma.Select(h => (h.Row, h.Score, RecallChannels.Karma)).ToList()
+                : channels == RecallChannels.Lexical ? lexical.Select(h => (h.Row, h.Score, RecallChannels.Lexical)).ToList()
+                : Fused(HybridFusion.Fuse(karma, lexical), request.K);
+        });
+        var response = new RecallResponse { ModelVersion = model.Package.Version, ContextReport = user.Report, Index = model.Index.Kind };
+        response.Items.AddRange(candidates.Select(c => Item(model, c.Row, c.Score, c.Channels)));
         return response;
     }
 
@@ -71,7 +98,7 @@ public sealed class RetrievalService : Retrieval.RetrievalBase
         RequestValidation.Range(request.TopN, 0, request.ItemIds.Count, "top_n");
         using var lease = _host.Acquire();
         var model = lease.Model;
-        var (interest, report) = await UserVectorAsync(model, request.UserCase == PreRankRequest.UserOneofCase.Context ? request.Context : null,
+        var user = await UserAsync(model, request.UserCase == PreRankRequest.UserOneofCase.Context ? request.Context : null,
             request.UserCase == PreRankRequest.UserOneofCase.Embedding ? request.Embedding : null, context.CancellationToken).ConfigureAwait(false);
         var rows = new List<int>(request.ItemIds.Count);
         int unknown = 0;
@@ -87,8 +114,15 @@ public sealed class RetrievalService : Retrieval.RetrievalBase
             }
         }
 
-        var response = new PreRankResponse { ModelVersion = model.Package.Version, ContextReport = report, UnknownCandidates = unknown };
-        response.Items.AddRange(Stage("prerank", model, () => Ranked(model, interest, rows, request.TopN == 0 ? rows.Count : request.TopN)));
+        var response = new PreRankResponse { ModelVersion = model.Package.Version, ContextReport = user.Report, UnknownCandidates = unknown };
+        int topN = request.TopN == 0 ? rows.Count : request.TopN;
+        response.Items.AddRange(Stage("prerank", model, () =>
+        {
+            using var matches = model.Pipeline.Match(user.Query);
+            float[] scores = model.Pipeline.Score(user.Interest, user.HistoryRows, user.Query, matches, rows.ToArray());
+            return Enumerable.Range(0, rows.Count).OrderByDescending(i => scores[i]).ThenBy(i => rows[i]).Take(topN)
+                .Select(i => Item(model, rows[i], scores[i], RecallChannels.None)).ToList();
+        }));
         return response;
     }
 
@@ -104,21 +138,31 @@ public sealed class RetrievalService : Retrieval.RetrievalBase
         RequestValidation.Range(request.TopN, 1, recallK, "top_n");
         using var lease = _host.Acquire();
         var model = lease.Model;
-        var (interest, report) = await EncodeAsync(model, request.Context, context.CancellationToken).ConfigureAwait(false);
+        var user = await EncodeAsync(model, request.Context, context.CancellationToken).ConfigureAwait(false);
         context.CancellationToken.ThrowIfCancellationRequested();
-        var hits = Stage("recall", model, () => model.Index.Search(interest, recallK, MakeFilter(model, request.Filter)));
+        using var matches = model.Pipeline.Match(user.Query);
+        var candidates = Stage("recall", model, () => model.Pipeline.Recall(user.Interest, matches, recallK, MakeFilter(model, request.Filter)));
         context.CancellationToken.ThrowIfCancellationRequested();
-        var response = new SearchResponse { ModelVersion = model.Package.Version, ContextReport = report, Recalled = hits.Count, Index = model.Index.Kind };
-        response.Items.AddRange(Stage("prerank", model, () => Ranked(model, interest, hits.Select(h => h.Row).ToList(), request.TopN)));
+        var response = new SearchResponse
+        {
+            ModelVersion = model.Package.Version, ContextReport = user.Report, Recalled = candidates.Count, Index = model.Index.Kind,
+        };
+        response.RecalledByChannel[RecallChannelNames.Karma] = candidates.Channels.Count(c => c.HasFlag(RecallChannels.Karma));
+        response.RecalledByChannel[RecallChannelNames.Lexical] = candidates.Channels.Count(c => c.HasFlag(RecallChannels.Lexical));
+        var ranked = Stage("prerank", model, () => model.Pipeline.Rank(user.Interest, user.HistoryRows, user.Query, matches, candidates, request.TopN));
+        response.Items.AddRange(ranked.Select(r => Item(model, r.Row, r.Score, r.Channels)));
         return response;
     }
 
-    private async Task<(float[] Interest, ContextReport Report)> UserVectorAsync(ServingModel model, UserContext? userContext, Embedding? embedding,
+    /// <summary>A request's user: interest embedding, the known history rows, the query and how the context was read.</summary>
+    private sealed record RequestUser(float[] Interest, int[] HistoryRows, string? Query, ContextReport Report);
+
+    private async Task<RequestUser> UserAsync(ServingModel model, UserContext? userContext, Embedding? embedding,
         CancellationToken cancellationToken)
     {
         if (embedding is not null)
         {
-            return (RequestValidation.Embedding(embedding, model.Encoder.Dimensions, "embedding"), new ContextReport());
+            return new RequestUser(RequestValidation.Embedding(embedding, model.Encoder.Dimensions, "embedding"), [], null, new ContextReport());
         }
 
         if (userContext is null)
@@ -130,8 +174,7 @@ public sealed class RetrievalService : Retrieval.RetrievalBase
         return await EncodeAsync(model, userContext, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<(float[] Interest, ContextReport Report)> EncodeAsync(ServingModel model, UserContext userContext,
-        CancellationToken cancellationToken)
+    private async Task<RequestUser> EncodeAsync(ServingModel model, UserContext userContext, CancellationToken cancellationToken)
     {
         var (rows, query, stats) = model.Encoder.Prepare(new UserContextInput(userContext.HistoryItemIds, userContext.Query));
         var report = new ContextReport
@@ -154,7 +197,7 @@ public sealed class RetrievalService : Retrieval.RetrievalBase
         if (cached is not null)
         {
             report.CacheHit = true;
-            return (cached, report);
+            return new RequestUser(cached, rows, userContext.Query, report);
         }
 
         using var span = _telemetry.StartStage("encode");
@@ -162,7 +205,7 @@ public sealed class RetrievalService : Retrieval.RetrievalBase
         var interest = await model.Batcher.EnqueueAsync((rows, query), cancellationToken).ConfigureAwait(false);
         _telemetry.StageDone("encode", System.Diagnostics.Stopwatch.GetElapsedTime(start), model.Index.Kind);
         _cache.Store(key, interest);
-        return (interest, report);
+        return new RequestUser(interest, rows, userContext.Query, report);
     }
 
     /// <summary>Runs a synchronous stage inside its span and records its duration.</summary>
@@ -179,18 +222,31 @@ public sealed class RetrievalService : Retrieval.RetrievalBase
         => filter is null ? null : CatalogRowFilter.Create(model.Categories, filter.IncludeCategories, filter.ExcludeCategories,
             filter.ExcludeItemIds, model.Package.Catalog);
 
-    private static List<ScoredItem> Ranked(ServingModel model, float[] interest, List<int> rows, int topN)
-    {
-        var scores = model.Scorer.Score(interest, rows);
-        return Enumerable.Range(0, rows.Count)
-            .OrderByDescending(i => scores[i]).ThenBy(i => rows[i])
-            .Take(topN)
-            .Select(i => Item(model, rows[i], scores[i]))
-            .ToList();
-    }
+    /// <summary>The first <paramref name="k"/> fused candidates with their reciprocal-rank-fusion scores.</summary>
+    private static List<(int Row, float Score, RecallChannels Channels)> Fused(CandidateSet set, int k)
+        => Enumerable.Range(0, Math.Min(k, set.Count)).Select(i => (set.Rows[i], set.FusedScores[i], set.Channels[i])).ToList();
 
-    private static ScoredItem Item(ServingModel model, int row, float score)
-        => new() { ItemId = model.Package.Catalog.Ids[row], Score = score, Category = model.Package.Catalog.Categories[row] };
+    private static ScoredItem Item(ServingModel model, int row, float score, RecallChannels channels)
+    {
+        var item = new ScoredItem
+        {
+            ItemId = model.Package.Catalog.Ids[row],
+            Score = score,
+            Category = model.Package.Catalog.Categories[row],
+            Title = model.Package.Catalog.Titles[row] ?? string.Empty,
+        };
+        if (channels.HasFlag(RecallChannels.Karma))
+        {
+            item.Channels.Add(RecallChannel.Karma);
+        }
+
+        if (channels.HasFlag(RecallChannels.Lexical))
+        {
+            item.Channels.Add(RecallChannel.Lexical);
+        }
+
+        return item;
+    }
 
     private static Embedding ToEmbedding(float[] values)
     {

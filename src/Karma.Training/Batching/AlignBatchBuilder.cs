@@ -20,15 +20,27 @@ public sealed class AlignBatchBuilder
     private readonly BpeTokenizer _tokenizer;
     private readonly ModelConfig _config;
     private readonly int _hardNegatives;
+    private readonly double _historyDropout;
     private readonly ConcurrentDictionary<string, int[]> _queryCache = new(StringComparer.Ordinal);
 
     /// <summary>Creates the builder.</summary>
-    public AlignBatchBuilder(ItemFeatures items, BpeTokenizer tokenizer, ModelConfig config, int hardNegatives)
+    /// <param name="items">The catalog as tensors.</param>
+    /// <param name="tokenizer">Query tokenizer.</param>
+    /// <param name="config">Model sizes and limits.</param>
+    /// <param name="hardNegatives">Hard negatives per example.</param>
+    /// <param name="historyDropout">
+    /// Training only (batches built with an RNG): probability that an example with a query is shown without its
+    /// history, so the tower must read the query by itself and a history pointing elsewhere cannot drown it.
+    /// </param>
+    public AlignBatchBuilder(ItemFeatures items, BpeTokenizer tokenizer, ModelConfig config, int hardNegatives, double historyDropout = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(historyDropout);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(historyDropout, 1.0);
         _items = items;
         _tokenizer = tokenizer;
         _config = config;
         _hardNegatives = hardNegatives;
+        _historyDropout = historyDropout;
     }
 
     /// <summary>Query tokens, truncated to the model's limit (cached: queries repeat a lot).</summary>
@@ -80,6 +92,10 @@ public sealed class AlignBatchBuilder
             int start = Math.Max(0, ex.History.Length - _config.MaxHistory);
             int historyCount = ex.History.Length - start;
             int[] query = QueryTokens(ex.Query);
+            if (rng is not null && _historyDropout > 0 && query.Length > 0 && rng.NextDouble() < _historyDropout)
+            {
+                historyCount = 0;
+            }
             var layout = new long[InterestSequence.Length(historyCount, query.Length)];
             interestPos[e] = InterestSequence.Layout(historyCount, query, layout);
             var seq = new List<int>(layout.Length + _config.MaxItemTokens + 1);

@@ -50,22 +50,55 @@ public sealed record AlignConfig
 
     /// <summary>λ_img: weight of regressing the target's image feature from h_t.</summary>
     [Range(0.0, 100.0)] public double LambdaImg { get; init; } = 0.5;
+
+    /// <summary>
+    /// Probability that a training example with a query is shown without its history (query-only), so that the
+    /// tower learns to read the query alone and a history pointing elsewhere does not swamp it.
+    /// </summary>
+    [Range(0.0, 1.0)] public double HistoryDropout { get; init; }
 }
 
-/// <summary>Pre-ranking model settings.</summary>
+/// <summary>
+/// Settings of the query-aware pre-ranker, trained at export on the Search path's own candidates for the
+/// validation requests (which the user tower never trained on).
+/// </summary>
 public sealed record PreRankConfig
 {
     /// <summary>Optimizer steps.</summary>
-    [Range(1, 10_000_000)] public int Steps { get; init; } = 800;
+    [Range(1, 10_000_000)] public int Steps { get; init; } = 1500;
 
     /// <summary>Requests per step.</summary>
-    [Range(1, 4096)] public int BatchSize { get; init; } = 128;
+    [Range(1, 4096)] public int BatchSize { get; init; } = 64;
 
     /// <summary>AdamW learning rate.</summary>
-    [Range(1e-6, 1.0)] public double LearningRate { get; init; } = 2e-3;
+    [Range(1e-6, 1.0)] public double LearningRate { get; init; } = 3e-3;
+
+    /// <summary>AdamW weight decay.</summary>
+    [Range(0.0, 1.0)] public double WeightDecay { get; init; } = 1e-4;
 
     /// <summary>Hidden width of the scoring MLP.</summary>
     [Range(4, 4096)] public int Hidden { get; init; } = 64;
+
+    /// <summary>Also feed u∘e (the element-wise product of interest and candidate embeddings) to the MLP.</summary>
+    public bool Interaction { get; init; } = true;
+
+    /// <summary>Recalled candidates sampled per training request besides the clicked one.</summary>
+    [Range(1, 100_000)] public int Negatives { get; init; } = 127;
+
+    /// <summary>Recall budget per request (Search's recall_k) the candidates are drawn with.</summary>
+    [Range(1, 100_000)] public int RecallK { get; init; } = 1000;
+
+    /// <summary>Share of the recall budget for the KARMA embedding channel.</summary>
+    [Range(0.0, 1.0)] public double KarmaShare { get; init; } = 0.5;
+
+    /// <summary>Share of the recall budget for the BM25 channel.</summary>
+    [Range(0.0, 1.0)] public double LexicalShare { get; init; } = 0.5;
+
+    /// <summary>Share of the validation requests held out for model selection.</summary>
+    [Range(0.0, 0.9)] public double HoldoutShare { get; init; } = 0.15;
+
+    /// <summary>Most validation requests used (a 1M-item catalog makes each one costly to recall exactly).</summary>
+    [Range(10, 10_000_000)] public int MaxExamples { get; init; } = 20_000;
 }
 
 /// <summary>Everything a training run reads from its config file.</summary>

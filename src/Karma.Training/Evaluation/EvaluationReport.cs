@@ -24,9 +24,6 @@ public sealed record EvaluationReport
     /// <summary>Attention-sink diagnostics of the backbone on test sequences.</summary>
     public required AttentionSinkReport AttentionSinks { get; init; }
 
-    /// <summary>Pre-ranker gAUC with and without the interest embedding (null when no pre-ranker was trained).</summary>
-    public PreRankReport? PreRank { get; init; }
-
     /// <summary>SHA-256 of the evaluated weights (ties the report to them).</summary>
     public string? WeightsSha256 { get; init; }
 
@@ -40,9 +37,3 @@ public sealed record EvaluationReport
 /// <param name="UniformReference">What <paramref name="MaxKeyMass"/> would be under uniform causal attention.</param>
 /// <param name="PerLayerMaxKeyMass">Per-layer means of the largest attention weight.</param>
 public sealed record AttentionSinkReport(double MaxKeyMass, double FirstPositionMass, double UniformReference, double[] PerLayerMaxKeyMass);
-
-/// <summary>Pre-ranking quality on the test requests.</summary>
-/// <param name="GaucWithInterest">gAUC of the pre-ranker fed the KARMA interest embedding.</param>
-/// <param name="GaucWithoutInterest">gAUC of the same architecture fed the mean history embedding instead.</param>
-/// <param name="Requests">Test requests with both clicked and unclicked impressions.</param>
-public sealed record PreRankReport(double GaucWithInterest, double GaucWithoutInterest, int Requests);

@@ -16,19 +16,14 @@ public sealed record EvaluationOptions
     /// <summary>Test sequences whose attention maps feed the sink diagnostic.</summary>
     public int AttentionExamples { get; init; } = 256;
 
-    /// <summary>Also train the pre-rankers (with and without h_t) and report gAUC.</summary>
-    public bool PreRank { get; init; } = true;
-
-    /// <summary>Save the interest pre-ranker beside the checkpoint.</summary>
-    public bool SavePreRanker { get; init; } = true;
-
-    /// <summary>Seed of the probe and pre-rankers.</summary>
+    /// <summary>Seed of the semantic probe.</summary>
     public int Seed { get; init; } = 1;
 }
 
 /// <summary>
-/// Offline evaluation of an align checkpoint on the leave-last-out test split: recall over the full item
-/// table (warm and cold targets), semantic fidelity, attention sinks and pre-ranker gAUC.
+/// Offline evaluation of an align checkpoint on the leave-last-out test split, by the embedding alone: recall of
+/// h_t · e over the full item table (warm and cold targets), semantic fidelity and attention sinks. The Search path
+/// (hybrid recall and the pre-ranker) is evaluated on an exported package, against the lexical baselines.
 /// </summary>
 public static class Evaluator
 {
@@ -72,12 +67,6 @@ public static class Evaluator
             testInterest, split.Test.Select(e => items.TextTokens[e.Target]).ToList(), info.Model.VocabSize, options.Seed);
 
         log.WriteLine($"[eval] recall, sinks and semantic probe done ({clock.Elapsed.TotalSeconds:F1} s)");
-        PreRankReport? preRank = null;
-        if (options.PreRank)
-        {
-            preRank = PreRank(checkpointDir, info, model, items, builder, data, split, catalog, testInterest, options, log);
-        }
-
         return new EvaluationReport
         {
             Checkpoint = checkpointDir,
@@ -87,54 +76,9 @@ public static class Evaluator
             Popularity = popMetrics,
             SemanticFidelity50 = fidelity,
             AttentionSinks = sinks,
-            PreRank = preRank,
             WeightsSha256 = info.WeightsSha256,
             Seconds = clock.Elapsed.TotalSeconds,
         };
-    }
-
-    private static PreRankReport PreRank(string checkpointDir, CheckpointInfo info, Modeling.KarmaModel model,
-        ItemFeatures items, AlignBatchBuilder builder, SearchLog data, TemporalSplit split, Tensor catalog, Tensor testInterest,
-        EvaluationOptions options, TextWriter log)
-    {
-        var config = info.Training.PreRank;
-        using var features = PreRankTrainer.ItemFeatureTable(data, split);
-        Modeling.PreRanker? kept = null;
-        using var trainInterest = Encoding.EncodeUsers(model, items, builder, split.Train);
-        double[] gauc = new double[2];
-        int requests = 0;
-        foreach (var kind in new[] { UserVector.Interest, UserVector.HistoryMean })
-        {
-            using var trainUsers = PreRankTrainer.UserVectors(kind, trainInterest, catalog, split.Train);
-            using var testUsers = PreRankTrainer.UserVectors(kind, testInterest, catalog, split.Test);
-            var ranker = PreRankTrainer.Train(config, trainUsers, catalog, features, split.Train, options.Seed, log,
-                kind == UserVector.Interest ? "prerank +h_t" : "prerank history-mean");
-            var (g, n) = PreRankTrainer.GroupAuc(ranker, testUsers, catalog, features, data, split.Test);
-            gauc[(int)kind] = g;
-            requests = n;
-            if (kind == UserVector.Interest)
-            {
-                kept = ranker;
-            }
-            else
-            {
-                ranker.Dispose();
-            }
-        }
-
-        using (kept)
-        {
-            if (options.SavePreRanker && kept is not null)
-            {
-                PreRankTrainer.Save(checkpointDir, kept, new PreRankInfo
-                {
-                    UserVector = UserVector.Interest, Hidden = config.Hidden, Gauc = gauc[0], BaselineGauc = gauc[1],
-                    WeightsSha256 = info.WeightsSha256,
-                });
-            }
-        }
-
-        return new PreRankReport(gauc[0], gauc[1], requests);
     }
 
     private static int[] Ranks(Tensor interest, Tensor catalog, IReadOnlyList<InteractionExample> examples)

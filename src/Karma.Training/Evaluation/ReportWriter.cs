@@ -42,12 +42,6 @@ public static class ReportWriter
         var s = r.AttentionSinks;
         sb.AppendLine(CultureInfo.InvariantCulture,
             $"- Attention sinks: max-key mass {s.MaxKeyMass:F4} (uniform causal attention would give {s.UniformReference:F4}), mass on position 0 {s.FirstPositionMass:F4}; per layer {string.Join(", ", s.PerLayerMaxKeyMass.Select(v => v.ToString("F3", CultureInfo.InvariantCulture)))}");
-        if (r.PreRank is { } p)
-        {
-            sb.AppendLine(CultureInfo.InvariantCulture,
-                $"- Pre-ranker gAUC over {p.Requests} test requests: {p.GaucWithInterest:F4} with h_t, {p.GaucWithoutInterest:F4} with the history-mean vector instead");
-        }
-
         sb.AppendLine(CultureInfo.InvariantCulture, $"- Took {r.Seconds:F1} s");
         return sb.ToString();
     }

@@ -1,38 +1,30 @@
-using Karma.Training.Evaluation;
-
 namespace Karma.Training.Experiments;
 
-/// <summary>The columns of the ablation table, read from an evaluation report.</summary>
+/// <summary>The columns of the ablation tables, read from a run.</summary>
 public static class AblationMetrics
 {
-    /// <summary>Column name and how to read it.</summary>
-    public static readonly (string Name, Func<EvaluationReport, double> Read)[] Columns =
+    /// <summary>The Search path's metrics (from the exported package, against the baselines).</summary>
+    public static readonly string[] SearchMetrics = ["HR@10", "HR@50", "HR@200", "CatP@10", "OOI HR@200", "cold HR@200"];
+
+    /// <summary>The metrics whose differences between objectives get paired intervals.</summary>
+    public static readonly string[] ComparedMetrics = ["HR@50", "HR@200", "CatP@10", "OOI HR@200"];
+
+    /// <summary>Search-path column name and how to read it (NaN when the run has no Search-path evaluation).</summary>
+    public static readonly (string Name, Func<AblationRun, double> Read)[] SearchColumns =
+        SearchMetrics.Select(m => ("Search " + m, (Func<AblationRun, double>)(r => r.Search?.Metrics.GetValueOrDefault(m, double.NaN) ?? double.NaN)))
+            .ToArray();
+
+    /// <summary>Embedding-level column name and how to read it (h_t · e over all items, and the diagnostics).</summary>
+    public static readonly (string Name, Func<AblationRun, double> Read)[] EmbeddingColumns =
     [
-        ("HR@50", r => r.Model.All.Hr50),
-        ("HR@200", r => r.Model.All.Hr200),
-        ("HR@1000", r => r.Model.All.Hr1000),
-        ("NDCG@10", r => r.Model.All.Ndcg10),
-        ("HR@200 warm", r => r.Model.Warm.Hr200),
-        ("HR@200 cold", r => r.Model.Cold.Hr200),
-        ("SF@50", r => r.SemanticFidelity50),
-        ("sink max-mass", r => r.AttentionSinks.MaxKeyMass),
-        ("gAUC +h_t", r => r.PreRank?.GaucWithInterest ?? double.NaN),
-        ("gAUC history-mean", r => r.PreRank?.GaucWithoutInterest ?? double.NaN),
+        ("emb HR@50", r => r.Report.Model.All.Hr50),
+        ("emb HR@200", r => r.Report.Model.All.Hr200),
+        ("emb HR@1000", r => r.Report.Model.All.Hr1000),
+        ("emb HR@200 cold", r => r.Report.Model.Cold.Hr200),
+        ("SF@50", r => r.Report.SemanticFidelity50),
+        ("sink max-mass", r => r.Report.AttentionSinks.MaxKeyMass),
     ];
 
-    /// <summary>The popularity baseline's values for the retrieval columns (NaN elsewhere).</summary>
-    public static double Popularity(EvaluationReport r, string column)
-    {
-        ArgumentNullException.ThrowIfNull(r);
-        return column switch
-        {
-            "HR@50" => r.Popularity.All.Hr50,
-            "HR@200" => r.Popularity.All.Hr200,
-            "HR@1000" => r.Popularity.All.Hr1000,
-            "NDCG@10" => r.Popularity.All.Ndcg10,
-            "HR@200 warm" => r.Popularity.Warm.Hr200,
-            "HR@200 cold" => r.Popularity.Cold.Hr200,
-            _ => double.NaN,
-        };
-    }
+    /// <summary>Every column.</summary>
+    public static IEnumerable<(string Name, Func<AblationRun, double> Read)> Columns => SearchColumns.Concat(EmbeddingColumns);
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Karma.Core.Evaluation;
 using Karma.Training.Configuration;
 using Karma.Training.Evaluation;
 using Karma.Training.Objectives;
@@ -7,15 +8,17 @@ using Karma.Training.Training;
 namespace Karma.Training.Experiments;
 
 /// <summary>
-/// Trains every objective from one shared stage-1 checkpoint for several seeds, evaluates each run, and
-/// aggregates mean and spread. Finished runs (a checkpoint plus metrics.json) are reused, so an interrupted
+/// Trains every objective from one shared stage-1 checkpoint for several seeds, evaluates each run by its embedding
+/// and, when a <see cref="SearchPathEvaluation"/> is given, by its Search path (exported package against the
+/// baselines); aggregates mean and spread, and every objective's Search-path difference to action-only and to the
+/// baselines with paired bootstrap intervals over seeds and examples. Finished runs are reused, so an interrupted
 /// ablation continues where it stopped.
 /// </summary>
 public static class AblationRunner
 {
     /// <summary>Runs the ablation on <paramref name="dataDir"/> into <paramref name="outDir"/>.</summary>
     public static AblationResult Run(string dataDir, string outDir, TrainingConfig config, int seeds,
-        IReadOnlyList<Objective> objectives, TextWriter? log = null)
+        IReadOnlyList<Objective> objectives, SearchPathEvaluation? searchPath = null, TextWriter? log = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(objectives);
@@ -56,8 +59,10 @@ public static class AblationRunner
                     ReportWriter.WriteFiles(dir, report);
                 }
 
-                runs.Add(new AblationRun(objective.ToArgument(), seed, trainSeconds, report));
-                log.WriteLine($"[ablation] {objective.ToArgument()} seed {seed}: HR@200 {report.Model.All.Hr200:F4} (cold {report.Model.Cold.Hr200:F4}), SF@50 {report.SemanticFidelity50:F4}");
+                var search = searchPath?.Invoke(dir, dataDir, seed);
+                runs.Add(new AblationRun(objective.ToArgument(), seed, trainSeconds, report, search));
+                log.WriteLine($"[ablation] {objective.ToArgument()} seed {seed}: embedding HR@200 {report.Model.All.Hr200:F4}, SF@50 {report.SemanticFidelity50:F4}" +
+                    (search is null ? string.Empty : $"; Search HR@50 {search.Metrics["HR@50"]:F4}, HR@200 {search.Metrics["HR@200"]:F4}"));
             }
         }
 
@@ -65,11 +70,60 @@ public static class AblationRunner
         {
             var mine = runs.Where(r => r.Objective == o.ToArgument()).ToList();
             return new AblationRow(o.ToArgument(), mine.Count,
-                AblationMetrics.Columns.ToDictionary(c => c.Name, c => Stat.Of(mine.Select(r => c.Read(r.Report)).ToList())));
+                AblationMetrics.Columns.ToDictionary(c => c.Name, c => Stat.Of(mine.Select(c.Read).ToList())));
         }).ToList();
         var first = runs[0].Report;
-        var popularity = new AblationRow("popularity", 1,
-            AblationMetrics.Columns.ToDictionary(c => c.Name, c => new Stat(AblationMetrics.Popularity(first, c.Name), 0)));
-        return new AblationResult(dataDir, pretrainDir, pretrainSeconds, runs, rows, popularity, clock.Elapsed.TotalSeconds);
+        var popularity = new AblationRow("popularity (embedding table)", 1, AblationMetrics.Columns.ToDictionary(c => c.Name, c => new Stat(c.Name switch
+        {
+            "emb HR@50" => first.Popularity.All.Hr50,
+            "emb HR@200" => first.Popularity.All.Hr200,
+            "emb HR@1000" => first.Popularity.All.Hr1000,
+            "emb HR@200 cold" => first.Popularity.Cold.Hr200,
+            _ => double.NaN,
+        }, 0)));
+        var baselines = runs[0].Search is { } s0
+            ? s0.Baselines.Select(b => new AblationRow(b.Key, 1, AblationMetrics.Columns.ToDictionary(c => c.Name,
+                c => new Stat(c.Name.StartsWith("Search ", StringComparison.Ordinal) ? b.Value.GetValueOrDefault(c.Name["Search ".Length..], double.NaN) : double.NaN, 0))))
+                .ToList()
+            : [];
+        return new AblationResult(dataDir, pretrainDir, pretrainSeconds, runs, rows, popularity, baselines, Differences(runs, objectives),
+            clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>Every objective against action-only and against each baseline, on the Search path, paired over seeds and examples.</summary>
+    private static List<ObjectiveDifference> Differences(List<AblationRun> runs, IReadOnlyList<Objective> objectives)
+    {
+        var result = new List<ObjectiveDifference>();
+        if (runs.Any(r => r.Search is null))
+        {
+            return result;
+        }
+
+        double[][] Seeds(string objective, string metric) =>
+            runs.Where(r => r.Objective == objective).Select(r => r.Search!.PerExample[metric]).ToArray();
+        var names = objectives.Select(o => o.ToArgument()).ToList();
+        foreach (string name in names)
+        {
+            foreach (string metric in AblationMetrics.ComparedMetrics)
+            {
+                if (name != "action" && names.Contains("action"))
+                {
+                    Add(name, "action", metric, Seeds(name, metric), Seeds("action", metric));
+                }
+
+                foreach (var (baseline, values) in runs[0].Search!.BaselinePerExample)
+                {
+                    Add(name, baseline, metric, Seeds(name, metric), [values[metric]]);
+                }
+            }
+        }
+
+        return result;
+
+        void Add(string objective, string other, string metric, double[][] a, double[][] b)
+        {
+            var d = PairedBootstrap.DifferenceOverSeeds(a, b);
+            result.Add(new ObjectiveDifference(objective, other, metric, d.Mean, d.Low, d.High, d.Significant));
+        }
     }
 }

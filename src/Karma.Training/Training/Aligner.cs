@@ -69,7 +69,7 @@ public static class Aligner
         }
 
         using var items = ItemFeatures.Build(data.Items, tokenizer, info.Model);
-        var builder = new AlignBatchBuilder(items, tokenizer, info.Model, config.Align.HardNegatives);
+        var builder = new AlignBatchBuilder(items, tokenizer, info.Model, config.Align.HardNegatives, config.Align.HistoryDropout);
         var parameters = model.parameters().Where(p => p.requires_grad).ToList();
         using var optimizer = optim.AdamW(parameters, config.Align.LearningRate, weight_decay: 0.01);
         if (resuming && File.Exists(Path.Combine(options.OutDir, Checkpoint.OptimizerFile)))

@@ -14,13 +14,12 @@ public static class Checkpoint
 {
     /// <summary>File names inside a checkpoint directory.</summary>
     public const string ConfigFile = "config.json", WeightsFile = "model.safetensors", TokenizerFile = "tokenizer.json",
-        OptimizerFile = "optimizer.pt", StateFile = "trainer_state.json", PreRankWeightsFile = "prerank.safetensors",
-        PreRankInfoFile = "prerank.json";
+        OptimizerFile = "optimizer.pt", StateFile = "trainer_state.json";
 
     /// <summary>
     /// Writes weights, tokenizer, optimizer and state, then the config with the weights' SHA-256 last, so a save
-    /// interrupted half-way is detected on load. Files derived from older weights (a pre-ranker, metrics) are
-    /// removed: they no longer describe this model.
+    /// interrupted half-way is detected on load. Metrics of older weights are removed: they no longer describe
+    /// this model.
     /// </summary>
     public static void Save(string dir, CheckpointInfo info, KarmaModel model, BpeTokenizer tokenizer,
         TorchSharp.Modules.OptimizerHelper? optimizer = null, TrainerState? state = null)
@@ -45,7 +44,7 @@ public static class Checkpoint
             Json.Write(Path.Combine(dir, StateFile), state);
         }
 
-        foreach (string stale in new[] { PreRankWeightsFile, PreRankInfoFile, "metrics.json", "metrics.md" })
+        foreach (string stale in new[] { "metrics.json", "metrics.md" })
         {
             File.Delete(Path.Combine(dir, stale));
         }

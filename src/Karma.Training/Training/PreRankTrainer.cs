@@ -1,203 +1,258 @@
-using Karma.Core.Data;
-using Karma.Core.Evaluation;
+using Karma.Core.Package;
 using Karma.Training.Configuration;
-using Karma.Training.Evaluation;
 using Karma.Training.Modeling;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 
 namespace Karma.Training.Training;
 
-/// <summary>Which user vector a pre-ranker is fed.</summary>
-public enum UserVector
-{
-    /// <summary>The KARMA next-interest embedding h_t.</summary>
-    Interest,
-    /// <summary>The mean retrieval embedding of the history items (the no-KARMA baseline).</summary>
-    HistoryMean,
-}
+/// <summary>What a pre-ranker training run did.</summary>
+/// <param name="TrainExamples">Examples trained on (target recalled).</param>
+/// <param name="HoldoutExamples">Held-out examples used for model selection (target recalled).</param>
+/// <param name="CandidateRecall">Share of all offered examples whose target the fused recall found.</param>
+/// <param name="BestStep">Step whose weights were kept (lowest held-out loss).</param>
+/// <param name="HoldoutLoss">Held-out listwise loss at that step.</param>
+/// <param name="HoldoutHr10">Held-out share of recalled targets ranked in the top 10 of their candidate set.</param>
+/// <param name="HoldoutHr50">The same for the top 50.</param>
+public sealed record PreRankFit(int TrainExamples, int HoldoutExamples, double CandidateRecall, int BestStep, double HoldoutLoss,
+    double HoldoutHr10, double HoldoutHr50);
 
 /// <summary>
-/// Trains the pre-ranking MLP on impressions and clicks of training requests (clicked = 1, shown and not
-/// clicked = 0) over frozen embeddings, and measures gAUC on the test requests.
+/// Trains the query-aware pre-ranker on the Search path's own candidates (<see cref="PreRankExamples"/>) with a
+/// listwise softmax loss: the clicked item against the other recalled candidates of its request, which is the
+/// ranking Search asks of it. Requests are held out from the user tower's training (the validation split), so the
+/// pre-ranker learns how far to trust h_t on requests the tower never saw. Model selection: the step with the lowest
+/// loss on a held-out share of those requests, each ranked against its whole candidate set.
 /// </summary>
 public static class PreRankTrainer
 {
-    /// <summary>Candidates scored per request during training (target plus hard negatives).</summary>
-    public const int Candidates = 16;
-
-    /// <summary>Per-item candidate features: log popularity and log price, scaled to about [0, 2].</summary>
-    public static Tensor ItemFeatureTable(SearchLog log, TemporalSplit split)
-    {
-        ArgumentNullException.ThrowIfNull(log);
-        ArgumentNullException.ThrowIfNull(split);
-        var f = new float[log.Items.Count * PreRanker.FeatureCount];
-        for (int i = 0; i < log.Items.Count; i++)
-        {
-            f[i * 2] = (float)(Math.Log(1 + split.TrainClicks[i]) / 5);
-            f[i * 2 + 1] = (float)(Math.Log(1 + (log.Items[i].Price ?? 0)) / 5);
-        }
-
-        return tensor(f, [log.Items.Count, PreRanker.FeatureCount]);
-    }
-
-    /// <summary>User vectors of examples: h_t, or the normalised mean of history item embeddings.</summary>
-    public static Tensor UserVectors(UserVector kind, Tensor interest, Tensor catalog, IReadOnlyList<InteractionExample> examples)
-    {
-        ArgumentNullException.ThrowIfNull(interest);
-        ArgumentNullException.ThrowIfNull(catalog);
-        ArgumentNullException.ThrowIfNull(examples);
-        if (kind == UserVector.Interest)
-        {
-            return interest.alias();
-        }
-
-        // Averaged on the host: one small loop instead of one tensor op per example (measured 40x faster on small).
-        int d = (int)catalog.shape[1];
-        float[] table = catalog.data<float>().ToArray();
-        var result = new float[examples.Count * d];
-        for (int e = 0; e < examples.Count; e++)
-        {
-            var history = examples[e].History;
-            var row = result.AsSpan(e * d, d);
-            foreach (int item in history)
-            {
-                System.Numerics.Tensors.TensorPrimitives.Add(row, table.AsSpan(item * d, d), row);
-            }
-
-            float norm = System.Numerics.Tensors.TensorPrimitives.Norm(row);
-            if (norm > 0)
-            {
-                System.Numerics.Tensors.TensorPrimitives.Divide(row, norm, row);
-            }
-        }
-
-        return tensor(result, [examples.Count, d]);
-    }
-
-    /// <summary>Trains one pre-ranker; returns it in eval mode.</summary>
-    public static PreRanker Train(PreRankConfig config, Tensor users, Tensor catalog, Tensor features,
-        IReadOnlyList<InteractionExample> train, int seed, TextWriter? log = null, string label = "prerank")
+    /// <summary>Trains; returns the selected model (eval mode) and what happened.</summary>
+    public static (PreRanker Model, PreRankFit Fit) Train(PreRankConfig config, PreRankExamples train, PreRankExamples holdout,
+        VectorTable embeddings, int seed, TextWriter? log = null)
     {
         ArgumentNullException.ThrowIfNull(config);
-        ArgumentNullException.ThrowIfNull(users);
         ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(holdout);
+        ArgumentNullException.ThrowIfNull(embeddings);
+        if (train.Rows.Count == 0)
+        {
+            throw new InvalidDataException("pre-ranker: no training request had its clicked item among the recalled candidates");
+        }
+
+        log ??= Console.Error;
         manual_seed(seed);
-        var model = new PreRanker((int)catalog.shape[1], config.Hidden);
-        using var opt = optim.AdamW(model.parameters(), config.LearningRate, weight_decay: 0.01);
-        var progress = new ProgressReporter(label, config.Steps, "req", log);
-        int b = Math.Min(config.BatchSize, train.Count);
+        int d = train.Dimensions, f = train.FeatureCount, w = train.Width;
+        using var table = TableTensor(embeddings);
+        var (mean, std) = Standardisation(train);
+        var model = new PreRanker(f, d, config.Hidden, config.Interaction, mean, std);
+        using var users = tensor(train.Rows.SelectMany(r => r.Interest).ToArray(), [train.Rows.Count, d]);
+        var (rows, valid) = Padded(train, w);
+        using var rowTensor = tensor(rows, [train.Rows.Count, w]);
+        using var validTensor = tensor(valid, [train.Rows.Count, w]);
+        using var featureTensor = tensor(PaddedFeatures(train, w), [train.Rows.Count, w, f]);
+        using var opt = optim.AdamW(model.parameters(), config.LearningRate, weight_decay: config.WeightDecay);
+        var progress = new ProgressReporter("prerank", config.Steps, "req", log);
+        int b = Math.Min(config.BatchSize, train.Rows.Count);
+        Dictionary<string, Tensor>? best = null;
+        var bestFit = (Step: 0, Loss: double.PositiveInfinity, Hr10: double.NaN, Hr50: double.NaN);
+        int evalEvery = Math.Max(1, config.Steps / 20);
         for (int step = 0; step < config.Steps; step++)
         {
             var rng = TorchRuntime.StepRandom(seed, step);
-            var picks = new int[b];
+            long[] picks = new long[b];
             for (int i = 0; i < b; i++)
             {
-                picks[i] = rng.Next(train.Count);
+                picks[i] = rng.Next(train.Rows.Count);
             }
 
+            model.train();
             float lossValue;
             using (var scope = NewDisposeScope())
             {
-                var (cand, labels, valid) = CandidateBatch(picks.Select(i => train[i]).ToList(), rng);
-                var u = users.index_select(0, tensor(picks.Select(i => (long)i).ToArray()));
-                var logits = model.forward(u, catalog.index_select(0, cand.flatten()).view(b, Candidates, -1),
-                    features.index_select(0, cand.flatten()).view(b, Candidates, -1));
-                var m = valid.to_type(float32);
-                var loss = (nn.functional.binary_cross_entropy_with_logits(logits, labels, reduction: nn.Reduction.None) * m).sum()
-                    / m.sum().clamp_min(1);
+                var index = tensor(picks);
+                var r = rowTensor.index_select(0, index);
+                var cand = table.index_select(0, r.clamp_min(0).flatten()).view(b, w, d);
+                var logits = model.forward(users.index_select(0, index), cand, featureTensor.index_select(0, index));
+                var loss = ListwiseLoss(logits, validTensor.index_select(0, index));
                 opt.zero_grad();
                 loss.backward();
                 opt.step();
                 lossValue = loss.item<float>();
             }
 
-            progress.Report(step + 1, (long)(step + 1) * b, () => $"bce {lossValue:F3}");
+            if ((step + 1) % evalEvery == 0 || step + 1 == config.Steps)
+            {
+                var (loss, hr10, hr50) = Evaluate(model, holdout, table);
+                if (holdout.Rows.Count == 0 || loss < bestFit.Loss)
+                {
+                    bestFit = (step + 1, loss, hr10, hr50);
+                    DisposeAll(best);
+                    best = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
+                }
+            }
+
+            progress.Report(step + 1, (long)(step + 1) * b, () => $"loss {lossValue:F3}  best held-out {bestFit.Loss:F3} @ {bestFit.Step}");
+        }
+
+        if (best is not null)
+        {
+            model.load_state_dict(best);
+            DisposeAll(best);
         }
 
         model.eval();
-        return model;
+        log.WriteLine($"[prerank] kept step {bestFit.Step}: held-out loss {bestFit.Loss:F4}, HR@10 {bestFit.Hr10:F4}, HR@50 {bestFit.Hr50:F4} " +
+            $"within the candidate set ({holdout.Rows.Count} requests); candidate recall {train.CandidateRecall:P1}");
+        int total = train.Total + holdout.Total;
+        double recall = total == 0 ? double.NaN : (train.Recalled + holdout.Recalled) / (double)total;
+        return (model, new PreRankFit(train.Rows.Count, holdout.Rows.Count, recall, bestFit.Step, bestFit.Loss, bestFit.Hr10, bestFit.Hr50));
     }
 
-    /// <summary>gAUC over test requests: each request's impressions scored, clicked vs not.</summary>
-    public static (double Gauc, int Requests) GroupAuc(PreRanker model, Tensor users, Tensor catalog, Tensor features,
-        SearchLog log, IReadOnlyList<InteractionExample> test)
+    /// <summary>Logits of one request's candidates (rows and features as the service computes them).</summary>
+    public static float[] Score(PreRanker model, float[] interest, int[] rows, float[] features, Tensor table)
     {
         ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(log);
-        ArgumentNullException.ThrowIfNull(test);
+        ArgumentNullException.ThrowIfNull(interest);
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(features);
+        ArgumentNullException.ThrowIfNull(table);
         using var noGrad = no_grad();
-        var groups = new List<(float[], bool[])>(test.Count);
-        for (int i = 0; i < test.Count; i++)
-        {
-            using var scope = NewDisposeScope();
-            var req = log.Requests[test[i].Request];
-            var idx = tensor(req.Impressed.Select(x => (long)x).ToArray());
-            var scores = model.forward(users[i].unsqueeze(0), catalog.index_select(0, idx).unsqueeze(0),
-                features.index_select(0, idx).unsqueeze(0)).squeeze(0);
-            var labels = req.Impressed.Select(x => Array.IndexOf(req.Engaged, x) >= 0).ToArray();
-            groups.Add((scores.data<float>().ToArray(), labels));
-        }
-
-        return AucMetrics.GroupAuc(groups);
+        using var scope = NewDisposeScope();
+        int c = rows.Length, d = interest.Length;
+        var cand = table.index_select(0, tensor(rows.Select(r => (long)r).ToArray())).view(1, c, d);
+        var logits = model.forward(tensor(interest, [1, d]), cand, tensor(features, [1, c, model.Features]));
+        return logits.data<float>().ToArray();
     }
 
-    /// <summary>Saves the interest pre-ranker beside an align checkpoint.</summary>
-    public static void Save(string checkpointDir, PreRanker model, PreRankInfo info)
+    /// <summary>The embedding table as a [N, D] tensor.</summary>
+    public static Tensor TableTensor(VectorTable embeddings)
+    {
+        ArgumentNullException.ThrowIfNull(embeddings);
+        int d = embeddings.Cols;
+        var values = new float[(long)embeddings.Rows * d];
+        for (int r = 0; r < embeddings.Rows; r++)
+        {
+            embeddings.CopyRow(r, values.AsSpan(r * d, d));
+        }
+
+        return tensor(values, [embeddings.Rows, d]);
+    }
+
+    /// <summary>Saves a pre-ranker's weights.</summary>
+    public static void Save(string path, PreRanker model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        model.save_safetensors(Path.Combine(checkpointDir, Checkpoint.PreRankWeightsFile));
-        Json.Write(Path.Combine(checkpointDir, Checkpoint.PreRankInfoFile), info);
+        model.save_safetensors(path);
     }
 
-    private static (Tensor Candidates, Tensor Labels, Tensor Valid) CandidateBatch(List<InteractionExample> examples, Random rng)
+    /// <summary>−log softmax of the target (candidate 0) among the valid candidates, averaged over requests.</summary>
+    private static Tensor ListwiseLoss(Tensor logits, Tensor valid)
     {
-        int b = examples.Count;
-        var cand = new long[b * Candidates];
-        var labels = new float[b * Candidates];
-        var valid = new bool[b * Candidates];
-        for (int e = 0; e < b; e++)
-        {
-            var ex = examples[e];
-            cand[e * Candidates] = ex.Target;
-            labels[e * Candidates] = 1;
-            valid[e * Candidates] = true;
-            var negs = ex.HardNegatives;
-            if (negs.Length > Candidates - 1)
-            {
-                negs = [.. negs];
-                rng.Shuffle(negs);
-            }
+        var masked = logits.masked_fill(valid.logical_not(), float.NegativeInfinity);
+        return (-nn.functional.log_softmax(masked, 1).select(1, 0)).mean();
+    }
 
-            for (int j = 0; j < Candidates - 1 && j < negs.Length; j++)
+    /// <summary>Held-out loss and hit rates, each request ranked against its whole candidate set.</summary>
+    private static (double Loss, double Hr10, double Hr50) Evaluate(PreRanker model, PreRankExamples holdout, Tensor table)
+    {
+        if (holdout.Rows.Count == 0)
+        {
+            return (double.NaN, double.NaN, double.NaN);
+        }
+
+        model.eval();
+        double loss = 0, hr10 = 0, hr50 = 0;
+        foreach (var row in holdout.Rows)
+        {
+            float[] logits = Score(model, row.Interest, row.Candidates, row.Features, table);
+            float target = logits[0];
+            int rank = logits.Count(l => l > target);
+            double max = logits.Max();
+            double logSum = max + Math.Log(logits.Sum(l => Math.Exp(l - max)));
+            loss += logSum - target;
+            hr10 += rank < 10 ? 1 : 0;
+            hr50 += rank < 50 ? 1 : 0;
+        }
+
+        int n = holdout.Rows.Count;
+        return (loss / n, hr10 / n, hr50 / n);
+    }
+
+    private static (float[] Mean, float[] Std) Standardisation(PreRankExamples data)
+    {
+        int f = data.FeatureCount;
+        var sum = new double[f];
+        var sq = new double[f];
+        long n = 0;
+        foreach (var row in data.Rows)
+        {
+            for (int c = 0; c < row.Candidates.Length; c++)
             {
-                cand[e * Candidates + 1 + j] = negs[j];
-                valid[e * Candidates + 1 + j] = true;
+                for (int j = 0; j < f; j++)
+                {
+                    double x = row.Features[(c * f) + j];
+                    sum[j] += x;
+                    sq[j] += x * x;
+                }
+
+                n++;
             }
         }
 
-        return (tensor(cand, [b, Candidates]), tensor(labels, [b, Candidates]), tensor(valid, [b, Candidates]));
+        var mean = new float[f];
+        var std = new float[f];
+        for (int j = 0; j < f; j++)
+        {
+            double m = sum[j] / n;
+            mean[j] = (float)m;
+            std[j] = (float)Math.Sqrt(Math.Max(0, (sq[j] / n) - (m * m)));
+        }
+
+        return (mean, std);
     }
-}
 
-/// <summary>The <c>prerank.json</c> beside a pre-ranker's weights.</summary>
-public sealed record PreRankInfo
-{
-    /// <summary>Which user vector it was trained with.</summary>
-    public UserVector UserVector { get; init; }
+    private static (long[] Rows, bool[] Valid) Padded(PreRankExamples data, int width)
+    {
+        var rows = new long[data.Rows.Count * width];
+        var valid = new bool[rows.Length];
+        Array.Fill(rows, -1);
+        for (int e = 0; e < data.Rows.Count; e++)
+        {
+            var candidates = data.Rows[e].Candidates;
+            for (int c = 0; c < candidates.Length && c < width; c++)
+            {
+                rows[(e * width) + c] = candidates[c];
+                valid[(e * width) + c] = true;
+            }
+        }
 
-    /// <summary>Feature definitions, in input order.</summary>
-    public string[] Features { get; init; } = ["log1p(train_clicks)/5", "log1p(price)/5"];
+        return (rows, valid);
+    }
 
-    /// <summary>MLP hidden width.</summary>
-    public int Hidden { get; init; }
+    private static float[] PaddedFeatures(PreRankExamples data, int width)
+    {
+        int f = data.FeatureCount;
+        var features = new float[data.Rows.Count * width * f];
+        for (int e = 0; e < data.Rows.Count; e++)
+        {
+            var source = data.Rows[e].Features;
+            int count = Math.Min(source.Length, width * f);
+            Array.Copy(source, 0, features, e * width * f, count);
+        }
 
-    /// <summary>gAUC on the test requests.</summary>
-    public double Gauc { get; init; }
+        return features;
+    }
 
-    /// <summary>gAUC of the history-mean baseline trained the same way.</summary>
-    public double BaselineGauc { get; init; }
+    private static void DisposeAll(Dictionary<string, Tensor>? tensors)
+    {
+        if (tensors is null)
+        {
+            return;
+        }
 
-    /// <summary>SHA-256 of the checkpoint weights the pre-ranker was trained on (the exporter refuses a mismatch).</summary>
-    public string? WeightsSha256 { get; init; }
+        foreach (var t in tensors.Values)
+        {
+            t.Dispose();
+        }
+    }
 }

@@ -23,6 +23,7 @@ public static class Pretrainer
         config.Validate();
         var log = options.Log ?? Console.Error;
         var data = SearchLog.Load(options.DataDir);
+        var split = TemporalSplit.Build(data, config.Model.MaxHistory);
         TorchRuntime.Seed(options.Seed);
 
         KarmaModel model;
@@ -48,8 +49,8 @@ public static class Pretrainer
         }
         else
         {
-            log.WriteLine($"[pretrain] building a {config.Pretrain.VocabSize}-token BPE vocabulary from {data.Items.Count} items");
-            tokenizer = TokenizerBuilder.Build(data, config.Pretrain.VocabSize);
+            log.WriteLine($"[pretrain] building a {config.Pretrain.VocabSize}-token BPE vocabulary from the training period's items and queries");
+            tokenizer = TokenizerBuilder.Build(data, split, config.Pretrain.VocabSize);
             var modelConfig = config.Model with { VocabSize = tokenizer.VocabSize, ImageDim = data.ImageDim };
             using var features = ItemFeatures.Build(data.Items, tokenizer, modelConfig);
             model = new KarmaModel(modelConfig, features.ImageMean, features.ImageStd);
@@ -72,7 +73,9 @@ public static class Pretrainer
                 $"pretrain.seq_len {config.Pretrain.SeqLen} needs model.max_seq_len of at least {config.Pretrain.SeqLen - 1} (it is {info.Model.MaxSeqLen})");
         }
 
-        var corpus = data.Items.Select(i => Encode(tokenizer, i, config.Pretrain.SeqLen)).ToArray();
+        // The language model reads what existed in the training period: items first shown later are new to it.
+        bool[] known = split.TrainingPeriodItems(data);
+        var corpus = data.Items.Where((_, i) => known[i]).Select(i => Encode(tokenizer, i, config.Pretrain.SeqLen)).ToArray();
         var parameters = model.backbone.parameters().ToList();
         using var modelScope = model;
         using var optimizer = optim.AdamW(parameters, config.Pretrain.LearningRate, weight_decay: 0.01);

@@ -1,41 +1,22 @@
 using Karma.Core.Data;
 using Karma.Core.Text;
-using Karma.Training.Batching;
 
 namespace Karma.Training.Training;
 
-/// <summary>Builds the tokenizer of a run from the catalog's text and the log's queries.</summary>
+/// <summary>Builds the tokenizer of a run from the training period's text only.</summary>
 public static class TokenizerBuilder
 {
-    /// <summary>Trains BPE on item texts, descriptions and queries.</summary>
-    public static BpeTokenizer Build(SearchLog log, int vocabSize)
+    /// <summary>
+    /// Trains BPE on the catalog text (<see cref="TokenizerCorpus"/>) of the items shown in training-period requests
+    /// and on the training-period queries (<see cref="TemporalSplit.InTrainingPeriod"/>): held-out queries and items
+    /// that arrived after the training period never shape the vocabulary.
+    /// </summary>
+    public static BpeTokenizer Build(SearchLog log, TemporalSplit split, int vocabSize)
     {
         ArgumentNullException.ThrowIfNull(log);
-        IEnumerable<string> Texts()
-        {
-            foreach (var item in log.Items)
-            {
-                yield return ItemFeatures.ItemText(item);
-                if (item.Description is not null)
-                {
-                    yield return item.Description;
-                }
-
-                if (item.Brand is not null)
-                {
-                    yield return item.Brand;
-                }
-            }
-
-            foreach (var r in log.Requests)
-            {
-                if (r.Query is not null)
-                {
-                    yield return r.Query;
-                }
-            }
-        }
-
-        return BpeTokenizer.Train(Texts(), new BpeTrainingOptions { VocabSize = vocabSize });
+        ArgumentNullException.ThrowIfNull(split);
+        bool[] known = split.TrainingPeriodItems(log);
+        var items = log.Items.Where((_, i) => known[i]);
+        return BpeTokenizer.Train(TokenizerCorpus.FromCatalog(items, split.TrainingQueries(log)), new BpeTrainingOptions { VocabSize = vocabSize });
     }
 }

@@ -58,4 +58,23 @@ public sealed class TemporalSplitTests : IDisposable
         var split = TemporalSplit.Build(log, maxHistory: 2);
         Assert.Equal(["i3", "i4"], Assert.Single(split.Test).History.Select(i => log.Items[i].ItemId));
     }
+
+    [Fact]
+    public void TrainingPeriod_EndsAtTheFirstHeldOutRequest()
+    {
+        // Requests r1 (click), r2 (no click), r3 (validation), r4 (no click), r5 (test); user v has one request.
+        var log = Write("""
+            u,i0,1,click,alpha,r1
+            u,i1,2,impression,beta,r2
+            u,i2,3,click,gamma,r3
+            u,i3,4,impression,delta,r4
+            u,i4,5,click,epsilon,r5
+            v,i5,1,click,zeta,r6
+            """.Replace("    ", "", StringComparison.Ordinal));
+        var split = TemporalSplit.Build(log, maxHistory: 10);
+        Assert.Equal(["alpha", "beta", "zeta"], split.TrainingQueries(log));
+        bool[] items = split.TrainingPeriodItems(log);
+        Assert.Equal(["i0", "i1", "i5"], Enumerable.Range(0, log.Items.Count).Where(i => items[i]).Select(i => log.Items[i].ItemId));
+        Assert.Equal(3, Enumerable.Range(0, log.Requests.Count).Count(split.InTrainingPeriod));
+    }
 }

@@ -1,0 +1,75 @@
+namespace Karma.Search.Hybrid;
+
+/// <summary>
+/// What the pre-ranker's features need to know about every item, held in memory by row: leaf category (the full
+/// category path) and top category (its first segment) as small integers, and the item-statistics columns
+/// (<see cref="ItemStatistics"/>). Immutable; safe to share between threads.
+/// </summary>
+public sealed class ItemAttributes
+{
+    /// <summary>Builds the attributes from each row's category path and its statistics row (<see cref="ItemStatistics.Columns"/>).</summary>
+    /// <param name="categories">Category path per row, e.g. <c>footwear/athletic/sneaker</c>.</param>
+    /// <param name="statistics">Row-major [rows, <see cref="ItemStatistics.Count"/>] values.</param>
+    public ItemAttributes(IReadOnlyList<string> categories, ReadOnlySpan<float> statistics)
+    {
+        ArgumentNullException.ThrowIfNull(categories);
+        int n = categories.Count;
+        if (statistics.Length != (long)n * ItemStatistics.Count)
+        {
+            throw new ArgumentException(
+                $"statistics has {statistics.Length} values; {n} rows need {(long)n * ItemStatistics.Count}", nameof(statistics));
+        }
+
+        Leaf = new int[n];
+        Top = new int[n];
+        Popularity = new float[n];
+        Price = new float[n];
+        var leaves = new Dictionary<string, int>(StringComparer.Ordinal);
+        var tops = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int r = 0; r < n; r++)
+        {
+            string path = categories[r] ?? string.Empty;
+            int slash = path.IndexOf('/', StringComparison.Ordinal);
+            string top = slash < 0 ? path : path[..slash];
+            Leaf[r] = Id(leaves, path);
+            Top[r] = Id(tops, top);
+            Popularity[r] = statistics[(r * ItemStatistics.Count) + ItemStatistics.PopularityColumn];
+            Price[r] = statistics[(r * ItemStatistics.Count) + ItemStatistics.PriceColumn];
+        }
+
+        LeafCount = leaves.Count;
+        TopCount = tops.Count;
+    }
+
+    /// <summary>Rows.</summary>
+    public int Count => Leaf.Length;
+
+    /// <summary>Leaf category number of each row. Do not modify.</summary>
+    public int[] Leaf { get; }
+
+    /// <summary>Top category number of each row. Do not modify.</summary>
+    public int[] Top { get; }
+
+    /// <summary>Popularity column of each row. Do not modify.</summary>
+    public float[] Popularity { get; }
+
+    /// <summary>Price column of each row. Do not modify.</summary>
+    public float[] Price { get; }
+
+    /// <summary>Distinct leaf categories.</summary>
+    public int LeafCount { get; }
+
+    /// <summary>Distinct top categories.</summary>
+    public int TopCount { get; }
+
+    private static int Id(Dictionary<string, int> ids, string key)
+    {
+        if (!ids.TryGetValue(key, out int id))
+        {
+            id = ids.Count;
+            ids[key] = id;
+        }
+
+        return id;
+    }
+}
