@@ -18,6 +18,21 @@ public sealed class DataCommandTests : IDisposable
     }
 
     [Fact]
+    public void Generate_RealisticTiny_ShowsWhatTheMechanismsProduced_ThenValidates()
+    {
+        string data = Path.Combine(_dir, "realistic");
+        var gen = KarmaProcess.Run("data", "generate", "--preset", "realistic-tiny", "--seed", "3", "--out", data);
+        Assert.True(gen.ExitCode == 0, gen.Error);
+        foreach (string row in new[] { "out-of-interest requests", "reformulated requests", "items arriving late", "CTR @1 / @5 / @10" })
+        {
+            Assert.Contains(row, gen.Output, StringComparison.Ordinal);
+        }
+
+        var val = KarmaProcess.Run("data", "validate", data);
+        Assert.True(val.ExitCode == 0, val.Error);
+    }
+
+    [Fact]
     public void Validate_BadRow_ExitsOneNamingFileLineAndReason()
     {
         File.WriteAllText(Path.Combine(_dir, "items.jsonl"), """{"item_id":"a","title":"red shoe","category":"x/y"}""" + "\n");

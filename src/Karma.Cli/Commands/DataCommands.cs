@@ -11,6 +11,9 @@ internal static class DataCommands
 {
     private const int ShownBadRows = 5;
 
+    /// <summary>Result-page positions (1 = top) whose click-through rate the generate table shows.</summary>
+    private static readonly int[] CtrPositions = [1, 5, 10];
+
     public static Command Create() => new("data", "Generate and validate search-log data")
     {
         CreateGenerate(),
@@ -21,7 +24,7 @@ internal static class DataCommands
     {
         var preset = new Option<string>("--preset")
         {
-            Description = "Size preset: " + string.Join(", ", SyntheticPreset.Names),
+            Description = "Preset (docs/synthetic-data.md): " + string.Join(", ", SyntheticPreset.Names),
             DefaultValueFactory = _ => "tiny",
         };
         var seed = new Option<int>("--seed") { Description = "Random seed", DefaultValueFactory = _ => 42 };
@@ -59,6 +62,15 @@ internal static class DataCommands
             Row(table, "  clicks", summary.Clicks);
             Row(table, "  carts", summary.Carts);
             Row(table, "  purchases", summary.Purchases);
+            if (summary.Realism is { } r)
+            {
+                Row(table, "out-of-interest requests", $"{r.OutOfInterestRequests:N0} ({Percent(r.OutOfInterestRequests, summary.Requests)})");
+                Row(table, "  among final requests", $"{r.FinalOutOfInterest:N0} ({Percent(r.FinalOutOfInterest, summary.Users)})");
+                Row(table, "reformulated requests", $"{r.ReformulatedRequests:N0} ({Percent(r.ReformulatedRequests, summary.Requests)})");
+                Row(table, "items arriving late", $"{r.LateItems:N0} ({Percent(r.LateItems, summary.Items)})");
+                Row(table, "CTR @1 / @5 / @10", string.Join(" / ", CtrPositions.Select(p => Rate(r.ClickThroughAt(p)))));
+            }
+
             Row(table, "items.jsonl", FileSize(Path.Combine(dir, ItemsJsonl.FileName)));
             Row(table, "events.csv", FileSize(Path.Combine(dir, EventsCsv.FileName)));
             Row(table, "seconds", summary.Seconds.ToString("F2", CultureInfo.InvariantCulture));
@@ -145,6 +157,9 @@ internal static class DataCommands
 
     private static string Percent(long part, long whole) =>
         whole == 0 ? "-" : (100.0 * part / whole).ToString("F1", CultureInfo.InvariantCulture) + "%";
+
+    private static string Rate(double rate) =>
+        double.IsNaN(rate) ? "-" : (100.0 * rate).ToString("F1", CultureInfo.InvariantCulture) + "%";
 
     private static string FileSize(string path)
     {

@@ -56,6 +56,21 @@ public sealed class SyntheticLogGeneratorTests(TinySyntheticData data) : IClassF
         }
     }
 
+    /// <summary>
+    /// The original presets are frozen: tiny with seed 7 must give exactly the files the generator wrote before
+    /// the realistic presets were added (SHA-256 of items.jsonl and events.csv).
+    /// </summary>
+    [Fact]
+    public void Tiny_Seed7_FilesMatchThePinnedHashes()
+    {
+        Assert.Equal("ec4df9cf4a26235580032777543a36f071e41100e5af684c89b7d77d3fd2a42a", Sha256(ItemsJsonl.FileName));
+        Assert.Equal("92ffc97bccd3588b5c20c18c23d52f069c99ecf6c9571f6ceb5ffe3fdd326dac", Sha256(EventsCsv.FileName));
+        Assert.Null(data.Summary.Realism);
+    }
+
+    private string Sha256(string file) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(Path.Combine(data.Dir, file))));
+
     [Fact]
     public void Preset_UnknownName_Throws()
     {

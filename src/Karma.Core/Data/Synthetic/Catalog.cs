@@ -20,6 +20,9 @@ internal sealed class Catalog
         PopularityScore = new float[count];
         Cold = new bool[count];
         Ids = new string[count];
+        LogPrice = new float[count];
+        TitleNoun = new byte[count];
+        TitleShows = new TitleWords[count];
     }
 
     public int Count { get; }
@@ -60,6 +63,21 @@ internal sealed class Catalog
 
     public string[] Ids { get; }
 
+    /// <summary>Natural log of each item's price; filled when the item's text is written (items phase).</summary>
+    public float[] LogPrice { get; }
+
+    /// <summary>Which synonym of its leaf's noun each item's title uses; filled in the items phase.</summary>
+    public byte[] TitleNoun { get; }
+
+    /// <summary>Which attribute words each item's title names; filled in the items phase.</summary>
+    public TitleWords[] TitleShows { get; }
+
+    /// <summary>
+    /// Unix time at which each item enters the catalog (realistic presets only, else null): the period's start
+    /// for the initial catalog, spread over the period for late warm items, inside the evaluation window for cold ones.
+    /// </summary>
+    public long[]? Arrival { get; private set; }
+
     /// <summary>Per used leaf: all its items by popularity.</summary>
     public WeightedTable[] LeafAll { get; private set; } = [];
 
@@ -74,7 +92,13 @@ internal sealed class Catalog
 
     public TopCategory TopOf(int item) => Taxonomy.Instance.Tops[Leaves[Leaf[item]].Top];
 
-    public static Catalog Build(SyntheticPreset preset, Random random)
+    /// <summary>Builds the latent catalog.</summary>
+    /// <param name="preset">Sizes and, for realistic presets, the mechanisms.</param>
+    /// <param name="random">The catalog stream; the original presets draw from it alone, in the original order.</param>
+    /// <param name="realismRandom">A separate stream for what only realistic presets draw (popularity by leaf,
+    /// arrivals), so that the original presets' draws stay exactly as they were; required when
+    /// <see cref="SyntheticPreset.Realism"/> is set.</param>
+    public static Catalog Build(SyntheticPreset preset, Random random, Random? realismRandom = null)
     {
         var tax = Taxonomy.Instance;
         int n = preset.Items;
@@ -92,6 +116,14 @@ internal sealed class Catalog
         c.LeafTaxonomyIndex = leafIdx;
         c.Leaves = leafIdx.Select(i => tax.Leaves[i]).ToArray();
         c.LeafWeight = leafIdx.Select(_ => Math.Exp(0.5 * random.NextGaussian())).ToArray();
+        if (preset.Realism is { } domainMix)
+        {
+            for (int l = 0; l < leafIdx.Length; l++)
+            {
+                c.LeafWeight[l] *= domainMix.TopWeight(tax.Tops[c.Leaves[l].Top].Name);
+            }
+        }
+
         c.LeafPriceOffset = leafIdx.Select(_ => 0.4 * random.NextGaussian()).ToArray();
         double[] colorWeight = tax.Colors.Select(_ => Math.Exp(0.4 * random.NextGaussian())).ToArray();
         var leafTable = new WeightedTable(Enumerable.Range(0, leafIdx.Length).ToArray(), l => c.LeafWeight[l]);
@@ -135,6 +167,13 @@ internal sealed class Catalog
             c.Cold[order[k]] = true;
         }
 
+        if (preset.Realism is { } realism)
+        {
+            ArgumentNullException.ThrowIfNull(realismRandom);
+            c.ApplyLeafPopularity(realism.LeafPopularitySpread, realismRandom);
+            c.Arrival = ItemArrivals.Draw(c, realism, SimulationPeriod.For(preset), realismRandom);
+        }
+
         var byLeaf = new List<int>[leafIdx.Length];
         for (int l = 0; l < byLeaf.Length; l++)
         {
@@ -154,7 +193,35 @@ internal sealed class Catalog
         return c;
     }
 
-    private static int PickZipf(Random random, int count)
+    /// <summary>
+    /// Scales each item's Zipf weight by a per-leaf log-normal factor (some categories sell more than others) and
+    /// recomputes the 0..1 popularity scores from the new ranks.
+    /// </summary>
+    private void ApplyLeafPopularity(double spread, Random random)
+    {
+        if (spread <= 0)
+        {
+            return;
+        }
+
+        double[] factor = Leaves.Select(_ => Math.Exp(spread * random.NextGaussian())).ToArray();
+        for (int i = 0; i < Count; i++)
+        {
+            Popularity[i] *= factor[Leaf[i]];
+        }
+
+        int[] order = Enumerable.Range(0, Count).ToArray();
+        // Most popular first; ties (equal weights) by index so the order is deterministic.
+        Array.Sort(order, (a, b) => Popularity[b] != Popularity[a] ? Popularity[b].CompareTo(Popularity[a]) : a.CompareTo(b));
+        double logN = Math.Log(Count + 1.0);
+        for (int rank = 0; rank < Count; rank++)
+        {
+            PopularityScore[order[rank]] = (float)(1.0 - (Math.Log(rank + 1.0) / logN));
+        }
+    }
+
+    /// <summary>An index in [0, count) with probability proportional to 1 / (index + 1).</summary>
+    public static int PickZipf(Random random, int count)
     {
         Span<double> w = stackalloc double[count];
         for (int k = 0; k < count; k++)

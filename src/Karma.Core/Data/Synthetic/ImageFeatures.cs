@@ -5,7 +5,7 @@ namespace Karma.Core.Data.Synthetic;
 /// seed), summed with decreasing weights, plus per-item Gaussian noise. Values are rounded to 4 decimals to
 /// keep the files small.
 /// </summary>
-internal sealed class ImageFeatures
+internal sealed class ImageFeatures : IImageModel
 {
     private const float LeafWeight = 1.0f;
     private const float ColorWeight = 0.6f;
@@ -48,7 +48,8 @@ internal sealed class ImageFeatures
         return v;
     }
 
-    private static float[][] Vectors(int count, int dim, Random random)
+    /// <summary><paramref name="count"/> random vectors of length <paramref name="dim"/> and expected norm 1.</summary>
+    internal static float[][] Vectors(int count, int dim, Random random)
     {
         float scale = 1f / MathF.Sqrt(dim);
         var vectors = new float[count][];

@@ -2,22 +2,6 @@ using System.Globalization;
 
 namespace Karma.Core.Data.Synthetic;
 
-/// <summary>Running totals of what the simulator emitted.</summary>
-internal sealed class EventCounters
-{
-    public long Requests { get; set; }
-
-    public long Events { get; set; }
-
-    public long Impressions { get; set; }
-
-    public long Clicks { get; set; }
-
-    public long Carts { get; set; }
-
-    public long Purchases { get; set; }
-}
-
 /// <summary>
 /// Simulates users searching: each user has one to three latent interests (a leaf category plus a
 /// preferred color and style) and a time-ordered series of requests. Every request shows 10-20 items,

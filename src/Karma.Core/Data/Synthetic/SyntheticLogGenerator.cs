@@ -13,7 +13,12 @@ public static class SyntheticLogGenerator
     /// <param name="seed">Seed of the one random stream everything derives from.</param>
     /// <param name="outDir">Output directory; existing files of the same names are replaced.</param>
     /// <param name="progress">Receives a line roughly every 10% of each phase.</param>
-    public static SyntheticSummary Generate(SyntheticPreset preset, int seed, string outDir, IProgress<string>? progress = null)
+    public static SyntheticSummary Generate(SyntheticPreset preset, int seed, string outDir, IProgress<string>? progress = null) =>
+        Generate(preset, seed, outDir, progress, trace: null);
+
+    /// <summary>As the public overload; <paramref name="trace"/> receives what the realistic simulator knew about each request.</summary>
+    internal static SyntheticSummary Generate(SyntheticPreset preset, int seed, string outDir, IProgress<string>? progress,
+        Action<RequestTrace>? trace)
     {
         ArgumentNullException.ThrowIfNull(preset);
         ArgumentException.ThrowIfNullOrWhiteSpace(outDir);
@@ -21,29 +26,49 @@ public static class SyntheticLogGenerator
         var clock = Stopwatch.StartNew();
         Directory.CreateDirectory(outDir);
 
-        // One master stream; each phase gets its own stream seeded from it, in a fixed order.
-        var master = new Random(seed);
-        var catalogRandom = new Random(master.Next());
-        var imageRandom = new Random(master.Next());
-        var textRandom = new Random(master.Next());
-        var eventRandom = new Random(master.Next());
-
-        var catalog = Catalog.Build(preset, catalogRandom);
+        var streams = new PhaseStreams(seed, preset.Realism is not null);
+        var catalog = Catalog.Build(preset, streams.Catalog, streams.Realism);
         progress?.Report($"catalog: {catalog.Count:N0} items in {catalog.Leaves.Length} leaf categories");
-        var images = new ImageFeatures(preset.ImageDim, imageRandom);
-        ItemsJsonl.Write(Path.Combine(outDir, ItemsJsonl.FileName), Items(catalog, images, textRandom, progress));
+        IImageModel images = preset.Realism is { } realism
+            ? new NuisanceImageFeatures(preset.ImageDim, realism, streams.Image)
+            : new ImageFeatures(preset.ImageDim, streams.Image);
+        ItemsJsonl.Write(Path.Combine(outDir, ItemsJsonl.FileName), Items(catalog, images, streams.Text, progress));
 
         var counters = new EventCounters();
-        var simulator = new SessionSimulator(catalog, preset, eventRandom, counters);
-        EventsCsv.Write(Path.Combine(outDir, EventsCsv.FileName), simulator.Events(progress));
+        var events = preset.Realism is null
+            ? new SessionSimulator(catalog, preset, streams.Event, counters).Events(progress)
+            : new RealisticSessionSimulator(catalog, preset, streams.Event, counters, trace).Events(progress);
+        EventsCsv.Write(Path.Combine(outDir, EventsCsv.FileName), events);
 
         string[] cold = Enumerable.Range(0, catalog.Count).Where(i => catalog.Cold[i]).Select(i => catalog.Ids[i]).ToArray();
         return new SyntheticSummary(preset.Name, seed, catalog.Count, preset.Users, catalog.Leaves.Length,
             counters.Requests, counters.Events, counters.Impressions, counters.Clicks, counters.Carts, counters.Purchases,
-            cold, clock.Elapsed.TotalSeconds);
+            cold, clock.Elapsed.TotalSeconds, RealismSummaryOf(catalog, preset, counters));
     }
 
-    private static IEnumerable<Item> Items(Catalog catalog, ImageFeatures images, Random random, IProgress<string>? progress)
+    /// <summary>The latent catalog <see cref="Generate(SyntheticPreset, int, string, IProgress{string}?)"/> builds for a preset and seed (without the items phase's prices and title words).</summary>
+    internal static Catalog BuildCatalog(SyntheticPreset preset, int seed)
+    {
+        ArgumentNullException.ThrowIfNull(preset);
+        preset.Validate();
+        var streams = new PhaseStreams(seed, preset.Realism is not null);
+        return Catalog.Build(preset, streams.Catalog, streams.Realism);
+    }
+
+    private static RealismSummary? RealismSummaryOf(Catalog catalog, SyntheticPreset preset, EventCounters counters)
+    {
+        if (catalog.Arrival is not { } arrival)
+        {
+            return null;
+        }
+
+        long start = SimulationPeriod.For(preset).Start;
+        double[] ctr = counters.ShownAt.Select((shown, p) => shown == 0 ? double.NaN : counters.ClickedAt[p] / (double)shown).ToArray();
+        return new RealismSummary(counters.OutOfInterestRequests, counters.FinalOutOfInterest, counters.Reformulations,
+            arrival.Count(t => t > start), ctr);
+    }
+
+    private static IEnumerable<Item> Items(Catalog catalog, IImageModel images, Random random, IProgress<string>? progress)
     {
         var tax = Taxonomy.Instance;
         int n = catalog.Count;
@@ -56,6 +81,7 @@ public static class SyntheticLogGenerator
             double logPrice = top.LogPrice + catalog.LeafPriceOffset[catalog.Leaf[i]]
                 + (tax.Styles[catalog.Style[i]].Key == "luxury" ? 0.6 : 0) + (0.5 * random.NextGaussian());
             double price = Math.Max(0.5, Math.Round(Math.Exp(logPrice), 2));
+            catalog.LogPrice[i] = (float)Math.Log(price); // the price the file shows, for the realistic users' price fit
             string? brand = catalog.Brand[i] >= 0 ? top.Brands[catalog.Brand[i]] : null;
             yield return new Item(catalog.Ids[i], title, description, leaf.Path, brand, price, images.For(catalog, i, random));
             if (progress is not null && (i + 1) * 10L >= nextReport * (long)n)

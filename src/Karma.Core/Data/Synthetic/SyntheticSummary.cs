@@ -14,6 +14,7 @@ namespace Karma.Core.Data.Synthetic;
 /// <param name="Purchases">Purchase rows.</param>
 /// <param name="ColdItemIds">Items held back from every request before each user's final two (sorted by id).</param>
 /// <param name="Seconds">Wall-clock time of the generation.</param>
+/// <param name="Realism">What the realistic mechanisms produced; null for the original presets.</param>
 public sealed record SyntheticSummary(
     string Preset,
     int Seed,
@@ -27,7 +28,8 @@ public sealed record SyntheticSummary(
     long Carts,
     long Purchases,
     IReadOnlyList<string> ColdItemIds,
-    double Seconds)
+    double Seconds,
+    RealismSummary? Realism = null)
 {
     /// <summary>Number of cold items.</summary>
     public int ColdItems => ColdItemIds.Count;

@@ -33,7 +33,10 @@ internal static class TextBuilder
     }
 
     /// <summary>A synonym for a query: the later synonyms are the more likely (weights j + 1).</summary>
-    public static string QuerySynonym(Random random, AttributeValue value)
+    public static string QuerySynonym(Random random, AttributeValue value) => value.Synonyms[QuerySynonymIndex(random, value)];
+
+    /// <summary>The index of a synonym for a query (see <see cref="QuerySynonym"/>); one draw.</summary>
+    public static int QuerySynonymIndex(Random random, AttributeValue value)
     {
         int m = value.Synonyms.Length;
         Span<double> w = stackalloc double[m];
@@ -42,7 +45,7 @@ internal static class TextBuilder
             w[j] = j + 1;
         }
 
-        return value.Synonyms[random.PickWeighted(w)];
+        return random.PickWeighted(w);
     }
 
     /// <summary>A synonym other than the one at <paramref name="used"/>.</summary>
@@ -71,26 +74,35 @@ internal static class TextBuilder
         int audienceSyn = audience is null ? 0 : TitleSynonym(random, audience);
 
         // Attribute words in a random order, as in keyword-stuffed marketplace titles.
+        // What the title shows is recorded (no extra draws) for the realistic presets' keyword ranker.
         var words = new List<string>(6);
+        var shows = TitleWords.None;
         if (random.Chance(0.85))
         {
             words.Add(color.Synonyms[colorSyn]);
+            shows |= TitleWords.Color;
         }
 
         if (random.Chance(0.6))
         {
             words.Add(material.Synonyms[materialSyn]);
+            shows |= TitleWords.Material;
         }
 
         if (random.Chance(0.55))
         {
             words.Add(style.Synonyms[styleSyn]);
+            shows |= TitleWords.Style;
         }
 
         if (audience is not null && random.Chance(0.5))
         {
             words.Add(audience.Synonyms[audienceSyn]);
+            shows |= TitleWords.Audience;
         }
+
+        catalog.TitleNoun[item] = (byte)nounSyn;
+        catalog.TitleShows[item] = shows;
 
         random.Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(words));
         var title = new StringBuilder(80);
