@@ -2,6 +2,8 @@ using Karma.Core.Package;
 using Karma.Core.Text;
 using Karma.Export.Onnx;
 using Karma.Export.Towers;
+using Karma.Search.Hybrid;
+using Karma.Search.Lexical;
 using Microsoft.ML.OnnxRuntime;
 
 namespace Karma.Export.Packaging;
@@ -15,8 +17,8 @@ public sealed record VerifyReport(IReadOnlyList<string> Checks, IReadOnlyList<st
 
 /// <summary>
 /// Checks a model package the way the service will load it: manifest, every file's size and SHA-256, table
-/// shapes, tokenizer, each graph loaded in ONNX Runtime with the signature the manifest promises, and a smoke
-/// query through user tower, table and pre-ranker.
+/// shapes, tokenizer, lexical index, the pre-ranker's feature list, each graph loaded in ONNX Runtime with the
+/// signature the manifest promises, and a smoke query through user tower, both recall channels and pre-ranker.
 /// </summary>
 public static class PackageVerifier
 {
@@ -80,16 +82,39 @@ public static class PackageVerifier
             }
         }
 
-        var expectedCols = new Dictionary<string, int>
-        {
-            ["embeddings"] = dims.EmbedDim,
-            ["history_tokens"] = dims.DModel,
-            ["prerank_features"] = manifest.PrerankFeatures.Count,
-        };
-        var tables = new Dictionary<string, VectorTable>();
+        FeatureSet? features = null;
         try
         {
-            foreach (string role in new[] { "embeddings", "history_tokens", "prerank_features", "catalog" })
+            features = FeatureSet.Parse(manifest.PrerankFeatures);
+            checks.Add($"pre-ranker features: {features.Count} known ({string.Join(", ", features.Names)})");
+        }
+        catch (InvalidDataException e)
+        {
+            problems.Add("manifest: " + e.Message);
+        }
+
+        if (!manifest.ItemStatistics.SequenceEqual(ItemStatistics.Columns))
+        {
+            problems.Add($"manifest: item statistics [{string.Join(", ", manifest.ItemStatistics)}], this version computes [{string.Join(", ", ItemStatistics.Columns)}]");
+        }
+
+        if (manifest.Search is not { RecallK: > 0 } search || !(search.KarmaShare is >= 0 and <= 1) || !(search.LexicalShare is >= 0 and <= 1))
+        {
+            problems.Add("manifest: search defaults missing or out of range (recall_k > 0, shares in [0, 1])");
+        }
+
+        var expectedCols = new Dictionary<string, int>
+        {
+            [PackageRoles.Embeddings] = dims.EmbedDim,
+            [PackageRoles.HistoryTokens] = dims.DModel,
+            [PackageRoles.ItemStatistics] = ItemStatistics.Count,
+        };
+        var tables = new Dictionary<string, VectorTable>();
+        ItemCatalog? itemCatalog = null;
+        LexicalIndex? lexical = null;
+        try
+        {
+            foreach (string role in PackageRoles.Tables)
             {
                 if (!manifest.Tables.TryGetValue(role, out var t))
                 {
@@ -104,14 +129,21 @@ public static class PackageVerifier
 
                 try
                 {
-                    if (role == "catalog")
+                    if (role == PackageRoles.Catalog)
                     {
-                        var catalog = ItemCatalogFile.Read(Path.Combine(dir, t.File));
-                        if (catalog.Count != dims.Items)
+                        itemCatalog = ItemCatalogFile.Read(Path.Combine(dir, t.File));
+                        if (itemCatalog.Count != dims.Items)
                         {
-                            problems.Add($"{t.File}: {catalog.Count} items, manifest says {dims.Items}");
+                            problems.Add($"{t.File}: {itemCatalog.Count} items, manifest says {dims.Items}");
                         }
 
+                        continue;
+                    }
+
+                    if (role == PackageRoles.Lexical)
+                    {
+                        lexical = LexicalIndexFile.Open(Path.Combine(dir, t.File), dims.Items);
+                        checks.Add($"{t.File}: BM25 index of {lexical.Count} items opens");
                         continue;
                     }
 
@@ -131,7 +163,7 @@ public static class PackageVerifier
             var sessions = new Dictionary<string, OrtGraph>();
             try
             {
-                foreach (string role in new[] { "user_tower", "item_tower", "prerank" })
+                foreach (string role in PackageRoles.Graphs)
                 {
                     if (!manifest.Graphs.TryGetValue(role, out var graph))
                     {
@@ -148,8 +180,8 @@ public static class PackageVerifier
                     {
                         var session = new OrtGraph(File.ReadAllBytes(Path.Combine(dir, graph.File)));
                         sessions[role] = session;
-                        var inputs = PackageWriter.Signature(session.Session.InputMetadata);
-                        var outputs = PackageWriter.Signature(session.Session.OutputMetadata);
+                        var inputs = PackageStage.Signature(session.Session.InputMetadata);
+                        var outputs = PackageStage.Signature(session.Session.OutputMetadata);
                         if (!SameSignature(inputs, graph.Inputs) || !SameSignature(outputs, graph.Outputs))
                         {
                             problems.Add($"{graph.File}: inputs/outputs differ from the manifest");
@@ -165,9 +197,10 @@ public static class PackageVerifier
                     }
                 }
 
-                if (problems.Count == 0 && tokenizer is not null)
+                if (problems.Count == 0 && tokenizer is not null && features is not null && itemCatalog is not null && lexical is not null)
                 {
-                    Smoke(manifest, tokenizer, tables, sessions, checks, problems);
+                    Smoke(manifest, tokenizer, tables, new ItemAttributes(itemCatalog.Categories, tables[PackageRoles.ItemStatistics].AsSpan()),
+                        lexical, features, sessions, checks, problems);
                 }
             }
             finally
@@ -184,6 +217,8 @@ public static class PackageVerifier
             {
                 t.Dispose();
             }
+
+            lexical?.Dispose();
         }
 
         return new VerifyReport(checks, problems);
@@ -193,19 +228,20 @@ public static class PackageVerifier
         => actual.Count == expected.Count && actual.Zip(expected).All(p =>
             p.First.Name == p.Second.Name && p.First.ElementType == p.Second.ElementType && p.First.Shape.SequenceEqual(p.Second.Shape));
 
-    private static void Smoke(ModelManifest manifest, BpeTokenizer tokenizer, Dictionary<string, VectorTable> tables,
-        Dictionary<string, OrtGraph> sessions, List<string> checks, List<string> problems)
+    private static void Smoke(ModelManifest manifest, BpeTokenizer tokenizer, Dictionary<string, VectorTable> tables, ItemAttributes attributes,
+        LexicalIndex lexical, FeatureSet features, Dictionary<string, OrtGraph> sessions, List<string> checks, List<string> problems)
     {
         var dims = manifest.Dimensions;
+        const string queryText = "test query";
         int history = Math.Min(3, dims.Items);
-        int[] query = tokenizer.Encode("test query", manifest.Limits.MaxQueryTokens);
+        int[] query = tokenizer.Encode(queryText, manifest.Limits.MaxQueryTokens);
         int length = InterestSequence.Length(history, query.Length);
         var ids = new long[length];
         int interestAt = InterestSequence.Layout(history, query, ids);
         var historyTokens = new float[length * dims.DModel];
         for (int i = 0; i < history; i++)
         {
-            tables["history_tokens"].CopyRow(i, historyTokens.AsSpan((InterestSequence.FirstHistoryPosition + i) * dims.DModel, dims.DModel));
+            tables[PackageRoles.HistoryTokens].CopyRow(i, historyTokens.AsSpan((InterestSequence.FirstHistoryPosition + i) * dims.DModel, dims.DModel));
         }
 
         float[] interest;
@@ -213,7 +249,7 @@ public static class PackageVerifier
         using (var b = OrtGraph.Tensor(historyTokens, 1, length, dims.DModel))
         using (var c = OrtGraph.Tensor(new long[] { interestAt }, 1))
         {
-            interest = sessions["user_tower"].Run([(TowerNames.InputIds, a), (TowerNames.HistoryTokens, b), (TowerNames.InterestPosition, c)], TowerNames.Interest)[0];
+            interest = sessions[PackageRoles.UserTower].Run([(TowerNames.InputIds, a), (TowerNames.HistoryTokens, b), (TowerNames.InterestPosition, c)], TowerNames.Interest)[0];
         }
 
         double norm = Math.Sqrt(interest.Sum(x => (double)x * x));
@@ -223,7 +259,7 @@ public static class PackageVerifier
             return;
         }
 
-        var emb = tables["embeddings"];
+        var emb = tables[PackageRoles.Embeddings];
         var row = new float[dims.EmbedDim];
         var scored = new List<(int Index, float Score)>(dims.Items);
         for (int i = 0; i < dims.Items; i++)
@@ -232,22 +268,20 @@ public static class PackageVerifier
             scored.Add((i, System.Numerics.Tensors.TensorPrimitives.Dot(interest.AsSpan(), row)));
         }
 
-        var top = scored.OrderByDescending(s => s.Score).Take(10).Select(s => s.Index).ToArray();
-        int k = top.Length, f = manifest.PrerankFeatures.Count;
+        using var matches = lexical.Match(queryText);
+        var karma = scored.OrderByDescending(s => s.Score).Take(10).Select(s => new ChannelHit(s.Index, s.Score)).ToList();
+        var candidates = HybridFusion.Fuse(karma, matches.Top(10).Select(h => new ChannelHit(h.Row, h.Score)).ToList());
+        int k = candidates.Count, f = features.Count;
         var cand = new float[k * dims.EmbedDim];
         var feats = new float[k * f];
-        for (int j = 0; j < k; j++)
-        {
-            emb.CopyRow(top[j], cand.AsSpan(j * dims.EmbedDim, dims.EmbedDim));
-            tables["prerank_features"].CopyRow(top[j], feats.AsSpan(j * f, f));
-        }
-
+        var request = new RequestFeatures(interest, Enumerable.Range(0, history).ToList(), hasQuery: true, matches, emb, attributes);
+        new CandidateFeatures(features, emb, attributes).Compute(request, candidates.Rows, cand, feats);
         float[] scores;
         using (var u = OrtGraph.Tensor(interest, 1, dims.EmbedDim))
         using (var e = OrtGraph.Tensor(cand, 1, k, dims.EmbedDim))
         using (var x = OrtGraph.Tensor(feats, 1, k, f))
         {
-            scores = sessions["prerank"].Run([(TowerNames.User, u), (TowerNames.Candidates, e), (TowerNames.Features, x)], TowerNames.Scores)[0];
+            scores = sessions[PackageRoles.PreRank].Run([(TowerNames.User, u), (TowerNames.Candidates, e), (TowerNames.Features, x)], TowerNames.Scores)[0];
         }
 
         if (scores.Length != k || scores.Any(s => !float.IsFinite(s)))
@@ -256,6 +290,6 @@ public static class PackageVerifier
             return;
         }
 
-        checks.Add($"smoke query: user tower -> top-{k} of {dims.Items} items -> pre-ranker scores ok");
+        checks.Add($"smoke query: user tower -> {k} fused candidates (embedding and BM25 channels) of {dims.Items} items -> pre-ranker scores ok");
     }
 }

@@ -119,19 +119,32 @@ public static class EndToEndBench
         }
     }
 
-    /// <summary>Times Search's three stages separately (no batcher, no cache, no transport).</summary>
+    /// <summary>
+    /// Times Search's three stages separately (no batcher, no cache, no transport): encode, hybrid recall (BM25 match,
+    /// both channels, fusion) and pre-rank (features and the pre-ranker; its BM25 match counted again).
+    /// </summary>
     private static Dictionary<string, LatencySummary> Stages(ServingModel model, Serving.Core.Inference.UserContextInput[] contexts)
     {
         var interests = new float[contexts.Length][];
-        var rows = new List<int>[contexts.Length];
+        var history = contexts.Select(c => model.Encoder.Prepare(c).Rows).ToArray();
+        var candidates = new Karma.Search.Hybrid.CandidateSet[contexts.Length];
         var encode = LatencySummary.Time(i => interests[i] = model.Encoder.Encode([contexts[i]], out _)[0], contexts.Length, warmup: 0);
-        var recall = LatencySummary.Time(i => rows[i] = model.Index.Search(interests[i], 1000).Select(h => h.Row).ToList(), contexts.Length, warmup: 0);
-        var prerank = LatencySummary.Time(i => model.Scorer.Score(interests[i], rows[i]), contexts.Length, warmup: 0);
+        var recall = LatencySummary.Time(i =>
+        {
+            using var matches = model.Pipeline.Match(contexts[i].Query);
+            candidates[i] = model.Pipeline.Recall(interests[i], matches, 1000);
+        }, contexts.Length, warmup: 0);
+        var prerank = LatencySummary.Time(i =>
+        {
+            using var matches = model.Pipeline.Match(contexts[i].Query);
+            model.Pipeline.Rank(interests[i], history[i], contexts[i].Query, matches, candidates[i], 10);
+        }, contexts.Length, warmup: 0);
         var chained = LatencySummary.Time(i =>
         {
             var interest = model.Encoder.Encode([contexts[i]], out _)[0];
-            var recalled = model.Index.Search(interest, 1000).Select(h => h.Row).ToList();
-            model.Scorer.Score(interest, recalled);
+            using var matches = model.Pipeline.Match(contexts[i].Query);
+            var recalled = model.Pipeline.Recall(interest, matches, 1000);
+            model.Pipeline.Rank(interest, history[i], contexts[i].Query, matches, recalled, 10);
         }, contexts.Length, warmup: 0);
         return new Dictionary<string, LatencySummary>(StringComparer.Ordinal)
         {

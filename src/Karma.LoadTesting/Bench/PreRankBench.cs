@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Text;
+using Karma.Serving.Core.Indexing;
 using Karma.Serving.Core.Inference;
 using Karma.Serving.Core.Model;
+using Karma.Serving.Core.Search;
 
 namespace Karma.LoadTesting.Bench;
 
@@ -12,8 +14,9 @@ public sealed record PreRankPoint(int Candidates, LatencySummary Latency, double
 public sealed record PreRankBenchResult(string ModelVersion, string Device, IReadOnlyList<PreRankPoint> Points);
 
 /// <summary>
-/// <see cref="PreRankScorer.Score"/> (gather candidate embeddings and features from the tables, one ONNX Runtime run)
-/// by candidate count, one request at a time, with interests from real encoded contexts.
+/// Pre-ranking as Search runs it (<see cref="SearchPipeline.Score"/>: gather candidate embeddings, compute the
+/// request–candidate features, one ONNX Runtime run) by candidate count, one request at a time, with interests,
+/// histories and queries from real sampled contexts.
 /// </summary>
 public static class PreRankBench
 {
@@ -28,15 +31,23 @@ public static class PreRankBench
         }
 
         var encoder = new InterestEncoder(package);
-        var scorer = new PreRankScorer(package);
-        var interests = encoder.Encode(new ContextSampler(package.Catalog).Take(16, seed: 5), out _);
+        using var index = new ExactIndex(package.Embeddings);
+        var defaults = package.SearchDefaults;
+        var pipeline = new SearchPipeline(package, index, new Karma.Search.Hybrid.ChannelQuotas(defaults.KarmaShare, defaults.LexicalShare));
+        var contexts = new ContextSampler(package.Catalog).Take(16, seed: 5);
+        var interests = encoder.Encode(contexts, out _);
+        var history = contexts.Select(c => encoder.Prepare(c).Rows).ToArray();
         var rng = new Random(3);
         var points = new List<PreRankPoint>();
         foreach (int c in candidateCounts)
         {
-            var sets = Enumerable.Range(0, 16).Select(_ => Enumerable.Range(0, c).Select(_ => rng.Next(package.Catalog.Count)).ToList()).ToArray();
-            var latency = LatencySummary.Time(i => scorer.Score(interests[i % interests.Length], sets[i % sets.Length]), Math.Clamp(100_000 / c, 100, 500),
-                warmup: sets.Length);
+            var sets = Enumerable.Range(0, 16).Select(_ => Enumerable.Range(0, c).Select(_ => rng.Next(package.Catalog.Count)).ToArray()).ToArray();
+            var latency = LatencySummary.Time(i =>
+            {
+                int u = i % interests.Length;
+                using var matches = pipeline.Match(contexts[u].Query);
+                pipeline.Score(interests[u], history[u], contexts[u].Query, matches, sets[i % sets.Length]);
+            }, Math.Clamp(100_000 / c, 100, 500), warmup: sets.Length);
             var point = new PreRankPoint(c, latency, c * 1000 / latency.Mean);
             points.Add(point);
             log?.WriteLine(string.Create(CultureInfo.InvariantCulture,

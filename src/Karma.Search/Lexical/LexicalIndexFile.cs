@@ -43,14 +43,14 @@ public static class LexicalIndexFile
                 header.Write(Magic);
                 WriteInt32(header, Version);
                 WriteInt32(header, names.Count);
+                Span<byte> length = stackalloc byte[2];
+                Span<byte> size = stackalloc byte[8];
                 foreach (string name in names)
                 {
                     byte[] bytes = Encoding.UTF8.GetBytes(name);
-                    Span<byte> length = stackalloc byte[2];
                     BinaryPrimitives.WriteUInt16LittleEndian(length, (ushort)bytes.Length);
                     header.Write(length);
                     header.Write(bytes);
-                    Span<byte> size = stackalloc byte[8];
                     BinaryPrimitives.WriteInt64LittleEndian(size, new FileInfo(Path.Combine(building, name)).Length);
                     header.Write(size);
                 }
@@ -150,9 +150,10 @@ public static class LexicalIndexFile
         var files = new List<(string, long)>(count);
         long total = 0;
         var seen = new HashSet<string>(StringComparer.Ordinal);
+        Span<byte> two = stackalloc byte[2];
+        Span<byte> eight = stackalloc byte[8];
         for (int i = 0; i < count; i++)
         {
-            Span<byte> two = stackalloc byte[2];
             ReadExactly(path, input, two, "the file table");
             int nameLength = BinaryPrimitives.ReadUInt16LittleEndian(two);
             if (nameLength is 0 or > MaxNameBytes)
@@ -168,7 +169,6 @@ public static class LexicalIndexFile
                 throw Invalid(path, $"file {i}: '{name}' is not a plain, distinct file name");
             }
 
-            Span<byte> eight = stackalloc byte[8];
             ReadExactly(path, input, eight, "the file table");
             long length = BinaryPrimitives.ReadInt64LittleEndian(eight);
             if (length < 0 || length > input.Length)

@@ -75,8 +75,8 @@ public sealed class RetrievalService : Retrieval.RetrievalBase
             }
 
             // One channel keeps its own scores; several are fused and scored by reciprocal-rank fusion.
-            return channels == RecallChannels.Karma ? karma.Select(h => (h.Row, h.Score, RecallChannels.Karma)).ToList()
-                : channels == RecallChannels.Lexical ? lexical.Select(h => (h.Row, h.Score, RecallChannels.Lexical)).ToList()
+            return channels == RecallChannels.Karma ? karma.Select(h => (h.Row, h.Score, Channels: RecallChannels.Karma)).ToList()
+                : channels == RecallChannels.Lexical ? lexical.Select(h => (h.Row, h.Score, Channels: RecallChannels.Lexical)).ToList()
                 : Fused(HybridFusion.Fuse(karma, lexical), request.K);
         });
         var response = new RecallResponse { ModelVersion = model.Package.Version, ContextReport = user.Report, Index = model.Index.Kind };
