@@ -102,11 +102,6 @@ public static class LexicalIndexFile
                     using var output = ram.CreateOutput(name, IOContext.DEFAULT);
                     Copy(full, input, output, name, length);
                 }
-
-                if (input.Position != input.Length)
-                {
-                    throw Invalid(full, $"{input.Length - input.Position} bytes after the last file (not written by this version)");
-                }
             }
 
             return LexicalIndex.Open(full, ram, expectedRows);
