@@ -1,5 +1,7 @@
+using Karma.Search.Hybrid;
 using Karma.Serving.Core.Indexing;
 using Karma.Serving.Core.Inference;
+using Karma.Serving.Core.Search;
 
 namespace Karma.Serving.Core.Tests;
 
@@ -34,19 +36,61 @@ public sealed class FilterAndPreRankTests(DefaultPackage fx) : IClassFixture<Def
         Assert.Null(CatalogRowFilter.Create(categories, [], [], [], catalog));
     }
 
+    private SearchPipeline Pipeline(ExactIndex index) => new(fx.Package, index, new ChannelQuotas(0.5, 0.5));
+
     [Fact]
     public void PreRank_ScoresAreFinite_OrderIndependent()
     {
         var encoder = new InterestEncoder(fx.Package);
+        var (history, _, _) = encoder.Prepare(new UserContextInput([fx.Package.Catalog.Ids[3]], "desk lamp"));
         var interest = encoder.Encode([new UserContextInput([fx.Package.Catalog.Ids[3]], "desk lamp")], out _)[0];
-        var scorer = new PreRankScorer(fx.Package);
+        using var index = new ExactIndex(fx.Package.Embeddings);
+        var pipeline = Pipeline(index);
+        using var matches = pipeline.Match("desk lamp");
         int[] rows = [10, 20, 30, 40];
-        var scores = scorer.Score(interest, rows);
+        var scores = pipeline.Score(interest, history, "desk lamp", matches, rows);
         Assert.Equal(4, scores.Length);
         Assert.All(scores, s => Assert.True(float.IsFinite(s)));
-        var reversed = scorer.Score(interest, rows.Reverse().ToArray());
+        var reversed = pipeline.Score(interest, history, "desk lamp", matches, rows.Reverse().ToArray());
         Assert.Equal(scores.Reverse(), reversed, (a, b) => Math.Abs(a - b) < 1e-5);
-        Assert.Empty(scorer.Score(interest, []));
-        Assert.Throws<ArgumentException>(() => scorer.Score(new float[3], rows));
+        Assert.Empty(pipeline.Score(interest, history, "desk lamp", matches, []));
+        Assert.Throws<ArgumentException>(() => pipeline.Score(new float[3], history, "desk lamp", matches, rows));
+    }
+
+    [Fact]
+    public void Search_RecallsBothChannels_AndRanksByThePreRanker()
+    {
+        var encoder = new InterestEncoder(fx.Package);
+        var context = new UserContextInput([fx.Package.Catalog.Ids[3]], "lamp");
+        var (history, _, _) = encoder.Prepare(context);
+        var interest = encoder.Encode([context], out _)[0];
+        using var index = new ExactIndex(fx.Package.Embeddings);
+        var pipeline = Pipeline(index);
+        using var matches = pipeline.Match("lamp");
+        var candidates = pipeline.Recall(interest, matches, 100);
+        Assert.Equal(candidates.Rows.Length, candidates.Rows.Distinct().Count());
+        Assert.Equal(50, candidates.Channels.Count(c => c.HasFlag(RecallChannels.Karma)));
+        Assert.Equal(Math.Min(50, matches.Count), candidates.Channels.Count(c => c.HasFlag(RecallChannels.Lexical)));
+        var ranked = pipeline.Rank(interest, history, "lamp", matches, candidates, 10);
+        Assert.Equal(10, ranked.Count);
+        Assert.True(ranked.Zip(ranked.Skip(1)).All(p => p.First.Score >= p.Second.Score));
+        float[] direct = pipeline.Score(interest, history, "lamp", matches, ranked.Select(r => r.Row).ToArray());
+        Assert.Equal(ranked.Select(r => r.Score), direct, (a, b) => Math.Abs(a - b) < 1e-5);
+        Assert.All(ranked, r => Assert.Equal(candidates.Channels[candidates.IndexOf(r.Row)], r.Channels));
+    }
+
+    [Fact]
+    public void Recall_FilterAppliesInsideBothChannels()
+    {
+        var catalog = fx.Package.Catalog;
+        string top = catalog.Categories[0].Split('/')[0];
+        var filter = CatalogRowFilter.Create(new CatalogCategories(catalog), [top], [], [], catalog)!;
+        var interest = new InterestEncoder(fx.Package).Encode([new UserContextInput([], "red")], out _)[0];
+        using var index = new ExactIndex(fx.Package.Embeddings);
+        var pipeline = Pipeline(index);
+        using var matches = pipeline.Match("red");
+        var candidates = pipeline.Recall(interest, matches, 200, filter);
+        Assert.NotEqual(0, candidates.Count);
+        Assert.All(candidates.Rows, r => Assert.True(filter.Accepts(r), catalog.Categories[r]));
     }
 }

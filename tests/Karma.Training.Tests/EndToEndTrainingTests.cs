@@ -73,9 +73,6 @@ public sealed class EndToEndTrainingTests(TinyPipelineFixture run) : IClassFixtu
         var r = run.Report;
         Assert.InRange(r.SemanticFidelity50, 0.0, 1.0);
         Assert.InRange(r.AttentionSinks.MaxKeyMass, r.AttentionSinks.UniformReference * 0.5, 1.0);
-        Assert.NotNull(r.PreRank);
-        Assert.InRange(r.PreRank!.GaucWithInterest, 0.0, 1.0);
-        Assert.True(File.Exists(Path.Combine(run.Align, Checkpoint.PreRankWeightsFile)));
     }
 
     [Fact]
@@ -162,5 +159,30 @@ public sealed class EndToEndTrainingTests(TinyPipelineFixture run) : IClassFixtu
             new RunOptions { DataDir = run.Data, OutDir = run.Align, Config = run.Config, Seed = 1, Resume = true, Log = TextWriter.Null },
             run.Pretrain, Objective.Action));
         Assert.Contains("karma-img", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void HistoryDropout_ShowsQueriedExamplesWithoutHistory_OnlyWhenTraining()
+    {
+        var (info, model, tokenizer) = Checkpoint.Load(run.Align);
+        using (model)
+        {
+            var log = Karma.Core.Data.SearchLog.Load(run.Data);
+            var split = Karma.Core.Data.TemporalSplit.Build(log, info.Model.MaxHistory);
+            var examples = split.Train.Where(e => e.History.Length > 0).Take(32).ToList();
+            using var items = Karma.Training.Batching.ItemFeatures.Build(log.Items, tokenizer, info.Model);
+            var builder = new Karma.Training.Batching.AlignBatchBuilder(items, tokenizer, info.Model, hardNegatives: 2, historyDropout: 1.0);
+            using var training = builder.Build(examples, withGen: false, new Random(1));
+            using var evaluation = builder.Build(examples, withGen: false, rng: null);
+            long[] slots = training.HistorySlot.data<long>().ToArray();
+            int width = (int)training.HistorySlot.shape[1];
+            for (int e = 0; e < examples.Count; e++)
+            {
+                bool anyHistory = slots.Skip(e * width).Take(width).Any(s => s > 0);
+                Assert.Equal(string.IsNullOrWhiteSpace(examples[e].Query), anyHistory); // only browse examples keep their history
+            }
+
+            Assert.Contains(evaluation.HistorySlot.data<long>().ToArray(), s => s > 0);
+        }
     }
 }

@@ -63,6 +63,10 @@ public sealed class PreRankExamples
     /// <summary>Share of examples whose target the fused recall found.</summary>
     public double CandidateRecall => Total == 0 ? double.NaN : Recalled / (double)Total;
 
+    /// <summary>Data from rows built elsewhere (tests).</summary>
+    internal static PreRankExamples FromRows(int dim, int features, int width, List<Row> rows)
+        => new(dim, features, width, rows, rows.Count, rows.Count);
+
     /// <summary>Builds the data.</summary>
     /// <param name="source">Tables and indexes.</param>
     /// <param name="examples">Examples with their history and query.</param>

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 
-namespace Karma.Cli.Tests;
+namespace Karma.Tests.Shared;
 
-/// <summary>Runs the real <c>karma</c> command as a child process and captures its output.</summary>
+/// <summary>Runs the real <c>karma</c> command as a child process and captures its output (test projects that reference Karma.Cli).</summary>
 internal static class KarmaProcess
 {
     public sealed record Result(int ExitCode, string Output, string Error);
@@ -26,10 +26,10 @@ internal static class KarmaProcess
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
+        if (!process.WaitForExit(TimeSpan.FromMinutes(10)))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException("karma " + string.Join(' ', args) + " did not finish in 5 minutes");
+            throw new TimeoutException("karma " + string.Join(' ', args) + " did not finish in 10 minutes");
         }
 
         return new Result(process.ExitCode, stdout.Result, stderr.Result);
