@@ -25,6 +25,9 @@ public sealed record QualityOptions
 
     /// <summary>Seed of the bootstrap.</summary>
     public int Seed { get; init; } = 1;
+
+    /// <summary>Channel shares of Search's recall budget (null: the ones the package's pre-ranker was trained with).</summary>
+    public Karma.Search.Hybrid.ChannelQuotas? Quotas { get; init; }
 }
 
 /// <summary>A finished evaluation: the report and every system's per-example outcomes (same example order).</summary>
@@ -54,7 +57,7 @@ public static class QualityEvaluator
         log ??= Console.Error;
         var clock = Stopwatch.StartNew();
         var data = SearchLog.Load(options.DataDir);
-        using var runner = new PackageRunner(options.PackageDir, data);
+        using var runner = new PackageRunner(options.PackageDir, data, options.Quotas);
         var split = TemporalSplit.Build(data, runner.MaxHistory);
         var examples = EvaluationExample.From(data, split, options.Validation ? split.Validation : split.Test);
         if (examples.Count == 0)
@@ -73,10 +76,12 @@ public static class QualityEvaluator
         ];
         var lists = new List<(string Name, string Description, string Kind, IReadOnlyList<int[]> Ranked)>();
         var package = runner.Run(data, examples, options.Depth, new Progress<string>(m => log.WriteLine($"[quality] search path: {m}")));
-        lists.Add(("search", $"the Search call: hybrid recall of {runner.RecallK} (karma {runner.Pipeline.Quotas.Karma:P0}, lexical {runner.Pipeline.Quotas.Lexical:P0}), pre-ranked", "search", package.Search));
+        var q = runner.Pipeline.Quotas;
+        lists.Add(("search", $"the Search call: hybrid recall of {runner.RecallK} (shares karma {q.Karma:P0}, lexical {q.Lexical:P0}, category {q.Category:P0}), pre-ranked", "search", package.Search));
         lists.Add(("karma channel", "nearest items to the interest embedding h_t (exact)", "channel", package.KarmaChannel));
         lists.Add(("lexical channel", "the package's BM25 channel alone", "channel", package.LexicalChannel));
-        lists.Add(("fused (RRF)", "both channels' candidates by reciprocal-rank fusion, before the pre-ranker", "channel", package.Fused));
+        lists.Add(("category channel", "popular items of the request's likeliest categories (lexical and embedding readings)", "channel", package.CategoryChannel));
+        lists.Add(("fused (RRF)", "the channels' candidates by reciprocal-rank fusion, before the pre-ranker", "channel", package.Fused));
         foreach (var b in baselines)
         {
             log.WriteLine($"[quality] baseline {b.Name} ({clock.Elapsed.TotalSeconds:F0} s)");
@@ -113,6 +118,7 @@ public static class QualityEvaluator
             Depth = options.Depth,
             Bm25HistoryWeight = weight,
             CandidateRecall = package.CandidateRecall.Average(),
+            IntentAccuracy = package.Intent,
             PreRankGauc = package.PreRankGauc,
             GaucRequests = package.GaucRequests,
             Systems = systems,

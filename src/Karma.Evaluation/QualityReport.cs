@@ -58,6 +58,9 @@ public sealed record QualityReport
     /// <summary>Share of examples whose target was among Search's fused candidates.</summary>
     public double CandidateRecall { get; init; }
 
+    /// <summary>How often each reading of the request's intent names the target's category first.</summary>
+    public Systems.IntentAccuracy? IntentAccuracy { get; init; }
+
     /// <summary>The pre-ranker's gAUC over the examples' impressions.</summary>
     public double PreRankGauc { get; init; }
 

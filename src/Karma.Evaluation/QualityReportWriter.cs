@@ -41,10 +41,14 @@ public static class QualityReportWriter
         var sb = new StringBuilder();
         sb.AppendLine(CultureInfo.InvariantCulture, $"# Search quality of `{r.ModelVersion}`");
         sb.AppendLine();
+        string intent = r.IntentAccuracy is { } i
+            ? string.Create(CultureInfo.InvariantCulture,
+                $" The target's category was the request's likeliest by the query's BM25 matches for {i.Lexical:P1}, by the interest embedding for {i.Karma:P1}, by both combined for {i.Combined:P1}.")
+            : string.Empty;
         sb.AppendLine(CultureInfo.InvariantCulture,
             $"{r.Examples:N0} {r.Split} requests ({r.OutOfInterest:N0} out-of-interest: no history item in the target's category; {r.Cold:N0} with a cold target), " +
             $"{r.Items:N0} items, every list ranked over the whole catalog; Search recalls {r.RecallK} and returns {r.Depth}. " +
-            $"Fused candidates held the target for {r.CandidateRecall:P1} of the requests; pre-ranker gAUC over {r.GaucRequests:N0} requests' impressions {r.PreRankGauc:F4}.");
+            $"Fused candidates held the target for {r.CandidateRecall:P1} of the requests; pre-ranker gAUC over {r.GaucRequests:N0} requests' impressions {r.PreRankGauc:F4}.{intent}");
         sb.AppendLine();
         sb.AppendLine("| system | kind | " + string.Join(" | ", QualityEvaluator.MetricNames) + " |");
         sb.AppendLine("|---|---|" + string.Concat(QualityEvaluator.MetricNames.Select(_ => "---:|")));

@@ -35,7 +35,7 @@ public sealed class ExportTests(TinyCheckpointFixture fx) : IClassFixture<TinyCh
         Assert.Equal(Karma.Search.Lexical.LexicalIndexFile.ElementType, m.Tables["lexical"].ElementType);
         Assert.Equal(Karma.Search.Hybrid.FeatureSet.All.Names, m.PrerankFeatures);
         Assert.Equal(Karma.Search.Hybrid.ItemStatistics.Columns, m.ItemStatistics);
-        Assert.Equal(new ManifestSearch(200, 0.5, 0.5), m.Search); // configs/tiny.json
+        Assert.Equal(new ManifestSearch(200, 0.5, 0.3, 0.2), m.Search); // configs/tiny.json and the default shares
         Assert.Equal(["user", "candidates", "features"], m.Graphs["prerank"].Inputs.Select(i => i.Name));
         Assert.Equal(m.PrerankFeatures.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
             m.Graphs["prerank"].Inputs.Single(i => i.Name == "features").Shape[^1]);

@@ -36,7 +36,7 @@ public sealed class FilterAndPreRankTests(DefaultPackage fx) : IClassFixture<Def
         Assert.Null(CatalogRowFilter.Create(categories, [], [], [], catalog));
     }
 
-    private SearchPipeline Pipeline(ExactIndex index) => new(fx.Package, index, new ChannelQuotas(0.5, 0.5));
+    private SearchPipeline Pipeline(ExactIndex index) => new(fx.Package, index, new ChannelQuotas(0.5, 0.3, 0.2));
 
     [Fact]
     public void PreRank_ScoresAreFinite_OrderIndependent()
@@ -47,14 +47,15 @@ public sealed class FilterAndPreRankTests(DefaultPackage fx) : IClassFixture<Def
         using var index = new ExactIndex(fx.Package.Embeddings);
         var pipeline = Pipeline(index);
         using var matches = pipeline.Match("desk lamp");
+        var request = pipeline.Context(interest, history, "desk lamp", matches);
         int[] rows = [10, 20, 30, 40];
-        var scores = pipeline.Score(interest, history, "desk lamp", matches, rows);
+        var scores = pipeline.Score(request, rows);
         Assert.Equal(4, scores.Length);
         Assert.All(scores, s => Assert.True(float.IsFinite(s)));
-        var reversed = pipeline.Score(interest, history, "desk lamp", matches, rows.Reverse().ToArray());
+        var reversed = pipeline.Score(request, rows.Reverse().ToArray());
         Assert.Equal(scores.Reverse(), reversed, (a, b) => Math.Abs(a - b) < 1e-5);
-        Assert.Empty(pipeline.Score(interest, history, "desk lamp", matches, []));
-        Assert.Throws<ArgumentException>(() => pipeline.Score(new float[3], history, "desk lamp", matches, rows));
+        Assert.Empty(pipeline.Score(request, []));
+        Assert.Throws<ArgumentException>(() => pipeline.Context(new float[3], history, "desk lamp", matches));
     }
 
     [Fact]
@@ -67,14 +68,16 @@ public sealed class FilterAndPreRankTests(DefaultPackage fx) : IClassFixture<Def
         using var index = new ExactIndex(fx.Package.Embeddings);
         var pipeline = Pipeline(index);
         using var matches = pipeline.Match("lamp");
-        var candidates = pipeline.Recall(interest, matches, 100);
+        var request = pipeline.Context(interest, history, "lamp", matches);
+        var candidates = pipeline.Recall(request, 100);
         Assert.Equal(candidates.Rows.Length, candidates.Rows.Distinct().Count());
         Assert.Equal(50, candidates.Channels.Count(c => c.HasFlag(RecallChannels.Karma)));
-        Assert.Equal(Math.Min(50, matches.Count), candidates.Channels.Count(c => c.HasFlag(RecallChannels.Lexical)));
-        var ranked = pipeline.Rank(interest, history, "lamp", matches, candidates, 10);
+        Assert.Equal(Math.Min(30, matches.Count), candidates.Channels.Count(c => c.HasFlag(RecallChannels.Lexical)));
+        Assert.Equal(20, candidates.Channels.Count(c => c.HasFlag(RecallChannels.Category)));
+        var ranked = pipeline.Rank(request, candidates, 10);
         Assert.Equal(10, ranked.Count);
         Assert.True(ranked.Zip(ranked.Skip(1)).All(p => p.First.Score >= p.Second.Score));
-        float[] direct = pipeline.Score(interest, history, "lamp", matches, ranked.Select(r => r.Row).ToArray());
+        float[] direct = pipeline.Score(request, ranked.Select(r => r.Row).ToArray());
         Assert.Equal(ranked.Select(r => r.Score), direct, (a, b) => Math.Abs(a - b) < 1e-5);
         Assert.All(ranked, r => Assert.Equal(candidates.Channels[candidates.IndexOf(r.Row)], r.Channels));
     }
@@ -89,7 +92,7 @@ public sealed class FilterAndPreRankTests(DefaultPackage fx) : IClassFixture<Def
         using var index = new ExactIndex(fx.Package.Embeddings);
         var pipeline = Pipeline(index);
         using var matches = pipeline.Match("red");
-        var candidates = pipeline.Recall(interest, matches, 200, filter);
+        var candidates = pipeline.Recall(pipeline.Context(interest, [], "red", matches), 200, filter);
         Assert.NotEqual(0, candidates.Count);
         Assert.All(candidates.Rows, r => Assert.True(filter.Accepts(r), catalog.Categories[r]));
     }

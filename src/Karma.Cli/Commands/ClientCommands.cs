@@ -56,7 +56,7 @@ internal static class ClientCommands
                 var r = await c.RecallAsync(new RecallRequest { Context = ctx, K = kk }, deadline: d);
                 Print($"recall k={kk} ({r.Index}), model {r.ModelVersion}; {Report(r.ContextReport)}", r.Items.Take(50), "inner product");
             }),
-            Make("search", "Hybrid recall (embedding + BM25) then pre-rank; --k is recall_k", async (c, ctx, kk, n, d) =>
+            Make("search", "Hybrid recall (embedding, BM25, intent category) then pre-rank; --k is recall_k", async (c, ctx, kk, n, d) =>
             {
                 var r = await c.SearchAsync(new SearchRequest { Context = ctx, RecallK = kk, TopN = n }, deadline: d);
                 string channels = string.Join(", ", r.RecalledByChannel.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key} {kv.Value}"));
@@ -88,6 +88,7 @@ internal static class ClientCommands
     {
         RecallChannel.Karma => "karma",
         RecallChannel.Lexical => "lexical",
+        RecallChannel.Category => "category",
         _ => ((int)channel).ToString(CultureInfo.InvariantCulture),
     };
 }

@@ -18,11 +18,22 @@ internal static class EvalCommand
         var output = new Option<DirectoryInfo?>("--out") { Description = "Where to write the report (default: the package's quality/ or the checkpoint)" };
         var validation = new Option<bool>("--validation") { Description = "Evaluate on the validation requests instead of the test requests" };
         var seed = new Option<int>("--seed") { Description = "Seed of the bootstrap (package) or of the semantic probe (checkpoint)", DefaultValueFactory = _ => 1 };
+        var shares = new Option<string?>("--shares")
+        {
+            Description = "Search's channel shares KARMA,LEXICAL,CATEGORY, e.g. 0.5,0.3,0.2 (default: the package's)",
+        };
+        shares.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<string?>() is { } text && ParseShares(text) is null)
+            {
+                r.AddError($"--shares '{text}': expected three numbers in [0, 1] separated by commas, not all 0");
+            }
+        });
         var cmd = new Command("eval",
             "Search-path quality vs BM25, BM25+history, category popularity and popularity with paired bootstrap intervals (--package); " +
             "embedding-level metrics of a checkpoint (--checkpoint)")
         {
-            package, checkpoint, data, output, validation, seed,
+            package, checkpoint, data, output, validation, seed, shares,
         };
         cmd.Validators.Add(result =>
         {
@@ -39,6 +50,7 @@ internal static class EvalCommand
                 var result = QualityEvaluator.Run(new QualityOptions
                 {
                     PackageDir = pkg.FullName, DataDir = dataDir, Validation = parse.GetValue(validation), Seed = parse.GetValue(seed),
+                    Quotas = parse.GetValue(shares) is { } text ? ParseShares(text) : null,
                 });
                 string dir = parse.GetValue(output)?.FullName ?? Path.Combine(pkg.FullName, "quality");
                 string command = "karma " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1));
@@ -56,5 +68,26 @@ internal static class EvalCommand
             return 0;
         }));
         return cmd;
+    }
+
+    private static Karma.Search.Hybrid.ChannelQuotas? ParseShares(string text)
+    {
+        string[] parts = text.Split(',', StringSplitOptions.TrimEntries);
+        if (parts.Length != 3 || !parts.All(p => double.TryParse(p, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out _)))
+        {
+            return null;
+        }
+
+        double[] v = parts.Select(p => double.Parse(p, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        var quotas = new Karma.Search.Hybrid.ChannelQuotas(v[0], v[1], v[2]);
+        try
+        {
+            quotas.Validate();
+            return quotas;
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            return null;
+        }
     }
 }

@@ -20,9 +20,12 @@ internal static class ExportCommands
         var data = new Option<DirectoryInfo?>("--data") { Description = "Data directory (default: the checkpoint's)" };
         var f16 = new Option<bool>("--f16") { Description = "Store retrieval embeddings as float16" };
         var force = new Option<bool>("--force") { Description = "Replace an existing package" };
-        var cmd = new Command("export", "Build ONNX graphs and item tables from a checkpoint; refuse to write unless parity holds")
+        var config = new Option<FileInfo?>("--config") { Description = "Training config whose pre_rank section replaces the checkpoint's (retrain only the pre-ranker)" };
+        var cmd = new Command("export",
+            "Build ONNX graphs, item tables and the BM25 index from a checkpoint, train the pre-ranker on the Search path's candidates; " +
+            "refuse to write unless parity holds")
         {
-            checkpoint, output, data, f16, force,
+            checkpoint, output, data, f16, force, config,
         };
         cmd.SetAction(parse => CliErrors.Run(() =>
         {
@@ -33,6 +36,7 @@ internal static class ExportCommands
                 DataDir = parse.GetValue(data)?.FullName,
                 EmbeddingType = parse.GetValue(f16) ? VectorElementType.Float16 : VectorElementType.Float32,
                 Force = parse.GetValue(force),
+                PreRank = parse.GetValue(config) is { } file ? ReadConfig(file).PreRank : null,
             });
             Print(result);
             return 0;
@@ -168,6 +172,13 @@ internal static class ExportCommands
             return 0;
         }));
         return cmd;
+    }
+
+    private static TrainingConfig ReadConfig(FileInfo file)
+    {
+        var config = Json.Read<TrainingConfig>(file.FullName);
+        config.Validate();
+        return config;
     }
 
     private static void Print(ExportResult result)

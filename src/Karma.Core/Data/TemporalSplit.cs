@@ -69,6 +69,28 @@ public sealed class TemporalSplit
         }
     }
 
+    /// <summary>
+    /// How often each item was shown in training-period requests: the exposure the logging ranker gave it, an estimate
+    /// of its popularity that, unlike engagements, also covers items nobody clicked yet.
+    /// </summary>
+    public int[] TrainingImpressions(SearchLog log)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        var counts = new int[log.Items.Count];
+        for (int r = 0; r < log.Requests.Count; r++)
+        {
+            if (_trainingPeriod[r])
+            {
+                foreach (int item in log.Requests[r].Impressed)
+                {
+                    counts[item]++;
+                }
+            }
+        }
+
+        return counts;
+    }
+
     /// <summary>Items shown in at least one training-period request (items that arrived later are not).</summary>
     public bool[] TrainingPeriodItems(SearchLog log)
     {

@@ -149,4 +149,25 @@ public sealed record ManifestTable(string File, string Sha256, long Bytes, int R
 /// <param name="RecallK">Candidates recalled per request.</param>
 /// <param name="KarmaShare">Share of the budget for the KARMA embedding channel.</param>
 /// <param name="LexicalShare">Share of the budget for the BM25 channel.</param>
-public sealed record ManifestSearch(int RecallK, double KarmaShare, double LexicalShare);
+/// <param name="CategoryShare">Share of the budget for the intent-category channel.</param>
+public sealed record ManifestSearch(int RecallK, double KarmaShare, double LexicalShare, double CategoryShare)
+{
+    /// <summary>What is wrong with the section (null when nothing is): shares must lie in [0, 1], not all 0, and recall_k above 0.</summary>
+    public static string? Problem(ManifestSearch? search)
+    {
+        if (search is null)
+        {
+            return "manifest: the search section is missing";
+        }
+
+        bool InRange(double share) => share is >= 0 and <= 1;
+        if (search.RecallK <= 0 || !InRange(search.KarmaShare) || !InRange(search.LexicalShare) || !InRange(search.CategoryShare)
+            || search.KarmaShare + search.LexicalShare + search.CategoryShare == 0)
+        {
+            return $"manifest: search defaults out of range (recall_k {search.RecallK} must be above 0; shares {search.KarmaShare}, " +
+                $"{search.LexicalShare}, {search.CategoryShare} must lie in [0, 1], not all 0)";
+        }
+
+        return null;
+    }
+}

@@ -13,12 +13,21 @@ namespace Karma.Evaluation.Systems;
 /// <param name="Search">The Search call: hybrid recall of recall_k candidates, pre-ranked.</param>
 /// <param name="KarmaChannel">The embedding channel alone: nearest items to h_t.</param>
 /// <param name="LexicalChannel">The BM25 channel alone (no popularity fill: empty for browse requests).</param>
+/// <param name="CategoryChannel">The intent-category channel alone.</param>
 /// <param name="Fused">The fused candidates in reciprocal-rank-fusion order, before the pre-ranker.</param>
 /// <param name="CandidateRecall">Per example: 1 when the fused candidates held the target.</param>
 /// <param name="PreRankGauc">gAUC of the pre-ranker over the examples' impressions (requests with a click and a non-click).</param>
 /// <param name="GaucRequests">Requests counted in <paramref name="PreRankGauc"/>.</param>
+/// <param name="Intent">Share of examples whose target's category is the likeliest of each intent reading (lexical, karma, combined).</param>
 public sealed record PackageRankings(IReadOnlyList<int[]> Search, IReadOnlyList<int[]> KarmaChannel, IReadOnlyList<int[]> LexicalChannel,
-    IReadOnlyList<int[]> Fused, IReadOnlyList<double> CandidateRecall, double PreRankGauc, int GaucRequests);
+    IReadOnlyList<int[]> CategoryChannel, IReadOnlyList<int[]> Fused, IReadOnlyList<double> CandidateRecall, double PreRankGauc, int GaucRequests,
+    IntentAccuracy Intent);
+
+/// <summary>How often each reading of a request's intent names the target's category first.</summary>
+/// <param name="Lexical">The leaf holding most of the query's best BM25 mass (browse requests count as misses).</param>
+/// <param name="Karma">The leaf whose centroid is nearest the interest embedding.</param>
+/// <param name="Combined">The leaf of highest combined intent (what the category channel draws from first).</param>
+public sealed record IntentAccuracy(double Lexical, double Karma, double Combined);
 
 /// <summary>
 /// Runs a model package over evaluation examples through the serving code itself (Karma.Serving.Core: the package
@@ -45,9 +54,8 @@ public sealed class PackageRunner : IDisposable
         _package = ModelPackage.Load(packageDir, InferenceDevice.Cpu, NullLogger.Instance);
         _index = new ExactIndex(_package.Embeddings);
         _encoder = new InterestEncoder(_package);
-        var defaults = _package.SearchDefaults;
-        Pipeline = new SearchPipeline(_package, _index, quotas ?? new ChannelQuotas(defaults.KarmaShare, defaults.LexicalShare));
-        RecallK = defaults.RecallK;
+        Pipeline = new SearchPipeline(_package, _index, quotas ?? _package.DefaultQuotas);
+        RecallK = _package.SearchDefaults.RecallK;
         _packageRowOfData = log.Items.Select(i => _package.Catalog.RowOf(i.ItemId)).ToArray();
         _dataRowOfPackage = Enumerable.Repeat(-1, _package.Catalog.Count).ToArray();
         for (int d = 0; d < _packageRowOfData.Length; d++)
@@ -80,9 +88,11 @@ public sealed class PackageRunner : IDisposable
         var search = new int[n][];
         var karma = new int[n][];
         var lexical = new int[n][];
+        var category = new int[n][];
         var fused = new int[n][];
         var recalled = new double[n];
         var gaucGroups = new List<(float[] Scores, bool[] Labels)>();
+        double lexicalRight = 0, karmaRight = 0, combinedRight = 0;
         int next = 1;
         for (int start = 0; start < n; start += EncodeBatch)
         {
@@ -102,23 +112,31 @@ public sealed class PackageRunner : IDisposable
                 var ex = batch[i];
                 if (interestOf[i] is not { } interest)
                 {
-                    search[e] = karma[e] = lexical[e] = fused[e] = [];
+                    search[e] = karma[e] = lexical[e] = category[e] = fused[e] = [];
                     continue;
                 }
 
                 int[] history = prepared[i]!.Value.Rows;
                 using var matches = Pipeline.Match(ex.Query);
-                var set = Pipeline.Recall(interest, matches, RecallK);
+                var request = Pipeline.Context(interest, history, ex.Query, matches);
+                var set = Pipeline.Recall(request, RecallK);
                 int target = _packageRowOfData[ex.Target];
                 recalled[e] = target >= 0 && set.IndexOf(target) >= 0 ? 1 : 0;
-                search[e] = ToData(Pipeline.Rank(interest, history, ex.Query, matches, set, depth).Select(r => r.Row));
+                if (target >= 0)
+                {
+                    int leaf = _package.Attributes.Leaf[target];
+                    lexicalRight += request.QueryLeafShares.Count > 0 && request.QueryLeafShares.MaxBy(kv => kv.Value).Key == leaf ? 1 : 0;
+                    karmaRight += ArgMax(request.KarmaLeaf) == leaf ? 1 : 0;
+                    combinedRight += ArgMax(request.Intent) == leaf ? 1 : 0;
+                }
+                search[e] = ToData(Pipeline.Rank(request, set, depth).Select(r => r.Row));
                 karma[e] = ToData(Pipeline.KarmaChannel(interest, depth).Select(h => h.Row));
                 lexical[e] = ToData(SearchPipeline.LexicalChannel(matches, depth).Select(h => h.Row));
+                category[e] = ToData(Pipeline.CategoryChannel(request, depth).Select(h => h.Row));
                 fused[e] = ToData(set.Rows.Take(depth));
                 if (Impressions(log, ex) is { } shown)
                 {
-                    float[] scores = Pipeline.Score(interest, history, ex.Query, matches, shown.Rows);
-                    gaucGroups.Add((scores, shown.Labels));
+                    gaucGroups.Add((Pipeline.Score(request, shown.Rows), shown.Labels));
                 }
             }
 
@@ -130,7 +148,19 @@ public sealed class PackageRunner : IDisposable
         }
 
         var (gauc, requests) = AucMetrics.GroupAuc(gaucGroups);
-        return new PackageRankings(search, karma, lexical, fused, recalled, gauc, requests);
+        return new PackageRankings(search, karma, lexical, category, fused, recalled, gauc, requests,
+            new IntentAccuracy(lexicalRight / n, karmaRight / n, combinedRight / n));
+    }
+
+    private static int ArgMax(float[] values)
+    {
+        int best = 0;
+        for (int i = 1; i < values.Length; i++)
+        {
+            best = values[i] > values[best] ? i : best;
+        }
+
+        return best;
     }
 
     /// <summary>The history rows and query tokens of an example as the service reads them; null when nothing is usable.</summary>

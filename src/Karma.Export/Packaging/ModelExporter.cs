@@ -41,6 +41,9 @@ public sealed record ExportOptions
 
     /// <summary>Replace an existing package directory.</summary>
     public bool Force { get; init; }
+
+    /// <summary>Pre-ranker settings (default: the ones the checkpoint was trained with).</summary>
+    public PreRankConfig? PreRank { get; init; }
 }
 
 /// <summary>What an export wrote.</summary>
@@ -105,7 +108,7 @@ public static class ModelExporter
         using var stage = PackageStage.Create(options.OutDir);
         stage.WriteTowersAndTables(userBytes, itemBytes, tokenizer, data, split, ortHistory, info.Model.DModel, ortEmbeddings,
             info.Model.EmbedDim, options.EmbeddingType, log);
-        var preRank = PreRankStage.Train(stage, model, items, builder, data, split, info.Training.PreRank, info.Seed, log);
+        var preRank = PreRankStage.Train(stage, model, items, builder, data, split, options.PreRank ?? info.Training.PreRank, info.Seed, log);
         parity.Add(preRank.Parity);
         Refuse([preRank.Parity], options, log);
         stage.WritePreRank(preRank.Graph);

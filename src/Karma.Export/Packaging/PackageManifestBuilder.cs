@@ -30,7 +30,7 @@ internal static class PackageManifestBuilder
             Tables = tables,
             ItemStatistics = ItemStatistics.Columns,
             PrerankFeatures = preRank.Features.Names,
-            Search = new ManifestSearch(preRank.RecallK, preRank.Quotas.Karma, preRank.Quotas.Lexical),
+            Search = new ManifestSearch(preRank.RecallK, preRank.Quotas.Karma, preRank.Quotas.Lexical, preRank.Quotas.Category),
             Training = new Dictionary<string, string>
             {
                 ["objective"] = info.Objective ?? string.Empty,
@@ -72,6 +72,8 @@ internal static class PackageManifestBuilder
         m["prerank_candidate_recall"] = fit.CandidateRecall;
         m["prerank_holdout_hr10_in_candidates"] = fit.HoldoutHr10;
         m["prerank_holdout_hr50_in_candidates"] = fit.HoldoutHr50;
+        m["prerank_holdout_search_hr50"] = fit.HoldoutSearchHr50;
+        m["prerank_holdout_search_hr200"] = fit.HoldoutSearchHr200;
         foreach (var p in parity)
         {
             m[$"parity_{p.Graph}_max_abs_diff"] = p.MaxAbsDiff;

@@ -67,7 +67,8 @@ public sealed class PackageStage : IDisposable
         tokenizer.Save(PathOf(BpeTokenizer.FileName));
         VectorTableWriter.Write(PathOf(EmbeddingsFile), embeddings, n, embedDim, embeddingType);
         VectorTableWriter.Write(PathOf(HistoryTokensFile), history, n, dModel, VectorElementType.Float32);
-        VectorTableWriter.Write(PathOf(ItemStatisticsFile), ItemStatistics.Compute(split.TrainClicks, data.Items.Select(i => i.Price).ToList()),
+        VectorTableWriter.Write(PathOf(ItemStatisticsFile), ItemStatistics.Compute(split.TrainClicks, data.Items.Select(i => i.Price).ToList(),
+            split.TrainingImpressions(data)),
             n, ItemStatistics.Count, VectorElementType.Float32);
         ItemCatalogFile.Write(PathOf(ItemCatalogFile.FileName), data.Items.Select(i => new ItemCatalogEntry(i.ItemId, i.Category, i.Title)));
         LexicalIndexFile.Write(PathOf(LexicalFile), data.Items.Select(i => new LexicalDocument(i.Title, i.Description, i.Category, i.Brand)),

@@ -98,9 +98,9 @@ public static class PackageVerifier
             problems.Add($"manifest: item statistics [{string.Join(", ", manifest.ItemStatistics)}], this version computes [{string.Join(", ", ItemStatistics.Columns)}]");
         }
 
-        if (manifest.Search is not { RecallK: > 0 } search || !(search.KarmaShare is >= 0 and <= 1) || !(search.LexicalShare is >= 0 and <= 1))
+        if (ManifestSearch.Problem(manifest.Search) is { } searchProblem)
         {
-            problems.Add("manifest: search defaults missing or out of range (recall_k > 0, shares in [0, 1])");
+            problems.Add(searchProblem);
         }
 
         var expectedCols = new Dictionary<string, int>
@@ -269,12 +269,14 @@ public static class PackageVerifier
         }
 
         using var matches = lexical.Match(queryText);
+        var request = new RequestContext(interest, Enumerable.Range(0, history).ToList(), hasQuery: true, matches, emb, attributes,
+            new LeafCentroids(emb, attributes));
         var karma = scored.OrderByDescending(s => s.Score).Take(10).Select(s => new ChannelHit(s.Index, s.Score)).ToList();
-        var candidates = HybridFusion.Fuse(karma, matches.Top(10).Select(h => new ChannelHit(h.Row, h.Score)).ToList());
+        var candidates = HybridFusion.Fuse(karma, matches.Top(10).Select(h => new ChannelHit(h.Row, h.Score)).ToList(),
+            CategoryChannel.Recall(request, attributes, 10));
         int k = candidates.Count, f = features.Count;
         var cand = new float[k * dims.EmbedDim];
         var feats = new float[k * f];
-        var request = new RequestFeatures(interest, Enumerable.Range(0, history).ToList(), hasQuery: true, matches, emb, attributes);
         new CandidateFeatures(features, emb, attributes).Compute(request, candidates.Rows, cand, feats);
         float[] scores;
         using (var u = OrtGraph.Tensor(interest, 1, dims.EmbedDim))
@@ -290,6 +292,6 @@ public static class PackageVerifier
             return;
         }
 
-        checks.Add($"smoke query: user tower -> {k} fused candidates (embedding and BM25 channels) of {dims.Items} items -> pre-ranker scores ok");
+        checks.Add($"smoke query: user tower -> {k} fused candidates (embedding, BM25 and category channels) of {dims.Items} items -> pre-ranker scores ok");
     }
 }

@@ -37,9 +37,10 @@ internal static class PreRankStage
         using var statistics = VectorTable.Open(stage.PathOf(PackageStage.ItemStatisticsFile));
         var attributes = new ItemAttributes(data.Items.Select(i => i.Category).ToList(), statistics.AsSpan());
         using var lexical = LexicalIndexFile.Open(stage.PathOf(PackageStage.LexicalFile), data.Items.Count);
-        var quotas = new ChannelQuotas(config.KarmaShare, config.LexicalShare);
+        var quotas = new ChannelQuotas(config.KarmaShare, config.LexicalShare, config.CategoryShare);
         quotas.Validate();
-        var source = new CandidateSource(embeddings, attributes, lexical, FeatureSet.All, quotas, config.RecallK);
+        var source = new CandidateSource(embeddings, attributes, lexical, new LeafCentroids(embeddings, attributes), FeatureSet.All, quotas,
+            config.RecallK);
 
         var (examples, origin) = Examples(split, config, seed);
         var holdoutUsers = new HashSet<int>(examples.Select(e => e.User).Distinct().OrderBy(u => Mix(u, seed))
@@ -47,7 +48,7 @@ internal static class PreRankStage
         var trainExamples = examples.Where(e => !holdoutUsers.Contains(e.User)).ToList();
         var holdoutExamples = examples.Where(e => holdoutUsers.Contains(e.User)).ToList();
         log.WriteLine($"[export] pre-ranker: recalling candidates for {trainExamples.Count} + {holdoutExamples.Count} held-out {origin} " +
-            $"(recall_k {config.RecallK}, karma share {quotas.Karma:F2}, lexical share {quotas.Lexical:F2})");
+            $"(recall_k {config.RecallK}, shares karma {quotas.Karma:F2}, lexical {quotas.Lexical:F2}, category {quotas.Category:F2})");
         var train = PreRankExamples.Build(source, trainExamples, Interest(model, items, builder, trainExamples), config.Negatives, seed);
         var holdout = PreRankExamples.Build(source, holdoutExamples, Interest(model, items, builder, holdoutExamples), 0, seed);
         var (ranker, fit) = PreRankTrainer.Train(config, train, holdout, embeddings, seed, log);

@@ -121,7 +121,7 @@ public static class EndToEndBench
 
     /// <summary>
     /// Times Search's three stages separately (no batcher, no cache, no transport): encode, hybrid recall (BM25 match,
-    /// both channels, fusion) and pre-rank (features and the pre-ranker; its BM25 match counted again).
+    /// intent, the three channels, fusion) and pre-rank (features and the pre-ranker; BM25 match and intent counted again).
     /// </summary>
     private static Dictionary<string, LatencySummary> Stages(ServingModel model, Serving.Core.Inference.UserContextInput[] contexts)
     {
@@ -132,19 +132,19 @@ public static class EndToEndBench
         var recall = LatencySummary.Time(i =>
         {
             using var matches = model.Pipeline.Match(contexts[i].Query);
-            candidates[i] = model.Pipeline.Recall(interests[i], matches, 1000);
+            candidates[i] = model.Pipeline.Recall(model.Pipeline.Context(interests[i], history[i], contexts[i].Query, matches), 1000);
         }, contexts.Length, warmup: 0);
         var prerank = LatencySummary.Time(i =>
         {
             using var matches = model.Pipeline.Match(contexts[i].Query);
-            model.Pipeline.Rank(interests[i], history[i], contexts[i].Query, matches, candidates[i], 10);
+            model.Pipeline.Rank(model.Pipeline.Context(interests[i], history[i], contexts[i].Query, matches), candidates[i], 10);
         }, contexts.Length, warmup: 0);
         var chained = LatencySummary.Time(i =>
         {
             var interest = model.Encoder.Encode([contexts[i]], out _)[0];
             using var matches = model.Pipeline.Match(contexts[i].Query);
-            var recalled = model.Pipeline.Recall(interest, matches, 1000);
-            model.Pipeline.Rank(interest, history[i], contexts[i].Query, matches, recalled, 10);
+            var request = model.Pipeline.Context(interest, history[i], contexts[i].Query, matches);
+            model.Pipeline.Rank(request, model.Pipeline.Recall(request, 1000), 10);
         }, contexts.Length, warmup: 0);
         return new Dictionary<string, LatencySummary>(StringComparer.Ordinal)
         {

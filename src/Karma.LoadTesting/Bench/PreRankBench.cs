@@ -32,8 +32,7 @@ public static class PreRankBench
 
         var encoder = new InterestEncoder(package);
         using var index = new ExactIndex(package.Embeddings);
-        var defaults = package.SearchDefaults;
-        var pipeline = new SearchPipeline(package, index, new Karma.Search.Hybrid.ChannelQuotas(defaults.KarmaShare, defaults.LexicalShare));
+        var pipeline = new SearchPipeline(package, index, package.DefaultQuotas);
         var contexts = new ContextSampler(package.Catalog).Take(16, seed: 5);
         var interests = encoder.Encode(contexts, out _);
         var history = contexts.Select(c => encoder.Prepare(c).Rows).ToArray();
@@ -46,7 +45,7 @@ public static class PreRankBench
             {
                 int u = i % interests.Length;
                 using var matches = pipeline.Match(contexts[u].Query);
-                pipeline.Score(interests[u], history[u], contexts[u].Query, matches, sets[i % sets.Length]);
+                pipeline.Score(pipeline.Context(interests[u], history[u], contexts[u].Query, matches), sets[i % sets.Length]);
             }, Math.Clamp(100_000 / c, 100, 500), warmup: sets.Length);
             var point = new PreRankPoint(c, latency, c * 1000 / latency.Mean);
             points.Add(point);

@@ -39,7 +39,7 @@ public sealed class CandidateFeatures
     /// Gathers the candidates' embeddings into <paramref name="embeddings"/> ([C, D], the pre-ranker's candidate input)
     /// and writes their features into <paramref name="features"/> ([C, F]).
     /// </summary>
-    public void Compute(RequestFeatures request, ReadOnlySpan<int> rows, Span<float> embeddings, Span<float> features)
+    public void Compute(RequestContext request, ReadOnlySpan<int> rows, Span<float> embeddings, Span<float> features)
     {
         ArgumentNullException.ThrowIfNull(request);
         int d = _embeddings.Cols, f = Set.Count, c = rows.Length;
@@ -67,12 +67,16 @@ public sealed class CandidateFeatures
                     Feature.Bm25Relative => maxBm25 > 0 ? request.Lexical.ScoreOf(row) / maxBm25 : 0f,
                     Feature.QueryLeafShare => request.QueryLeafShare(leaf),
                     Feature.QueryTopShare => request.QueryTopShare(top),
+                    Feature.KarmaLeafProbability => request.KarmaLeaf[leaf],
                     Feature.HistoryLeaf => LogCount(request.HistoryLeaves, leaf),
+                    Feature.HistoryLeafRecency => request.HistoryLeaf[leaf],
                     Feature.HistoryTop => LogCount(request.HistoryTops, top),
                     Feature.HistoryLastLeaf => h > 0 && request.HistoryLeaves[h - 1] == leaf ? 1f : 0f,
                     Feature.HistoryMaxCosine => MaxDot(request.HistoryEmbeddings, e, h),
                     Feature.HistoryMeanCosine => h > 0 ? TensorPrimitives.Dot(request.MeanHistory, e) : 0f,
                     Feature.Popularity => _items.Popularity[row],
+                    Feature.LeafPopularityRank => _items.LeafPopularityRank[row],
+                    Feature.Exposure => _items.Exposure[row],
                     Feature.Price => _items.Price[row],
                     Feature.PriceGap => h > 0 ? MathF.Abs(_items.Price[row] - request.MeanHistoryPrice) : 0f,
                     Feature.HasQuery => request.HasQuery ? 1f : 0f,

@@ -7,31 +7,30 @@ namespace Karma.Search.Hybrid;
 /// </summary>
 /// <param name="Karma">Share of the KARMA embedding channel, in [0, 1].</param>
 /// <param name="Lexical">Share of the BM25 channel, in [0, 1].</param>
-public sealed record ChannelQuotas(double Karma, double Lexical)
+/// <param name="Category">Share of the intent-category channel, in [0, 1].</param>
+public sealed record ChannelQuotas(double Karma, double Lexical, double Category = 0)
 {
-    /// <summary>The shares the shipped model was tuned with: half of the budget each.</summary>
-    public static ChannelQuotas Default { get; } = new(0.5, 0.5);
-
     /// <summary>Candidates the embedding channel contributes for a budget of <paramref name="k"/>.</summary>
     public int KarmaCount(int k) => Count(Karma, k);
 
     /// <summary>Candidates the lexical channel contributes for a budget of <paramref name="k"/>.</summary>
     public int LexicalCount(int k) => Count(Lexical, k);
 
-    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the share that is out of [0, 1] or when both are 0.</summary>
+    /// <summary>Candidates the category channel contributes for a budget of <paramref name="k"/>.</summary>
+    public int CategoryCount(int k) => Count(Category, k);
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the share that is out of [0, 1], or when all are 0.</summary>
     public void Validate()
     {
-        if (!(Karma is >= 0 and <= 1))
+        foreach (var (value, name) in new[] { (Karma, nameof(Karma)), (Lexical, nameof(Lexical)), (Category, nameof(Category)) })
         {
-            throw new ArgumentOutOfRangeException(nameof(Karma), Karma, "the karma channel's share must be in [0, 1]");
+            if (!(value is >= 0 and <= 1))
+            {
+                throw new ArgumentOutOfRangeException(name, value, $"the {name.ToLowerInvariant()} channel's share must be in [0, 1]");
+            }
         }
 
-        if (!(Lexical is >= 0 and <= 1))
-        {
-            throw new ArgumentOutOfRangeException(nameof(Lexical), Lexical, "the lexical channel's share must be in [0, 1]");
-        }
-
-        if (Karma == 0 && Lexical == 0)
+        if (Karma == 0 && Lexical == 0 && Category == 0)
         {
             throw new ArgumentOutOfRangeException(nameof(Karma), "at least one channel needs a share above 0");
         }

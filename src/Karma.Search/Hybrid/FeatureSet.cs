@@ -18,8 +18,14 @@ public enum Feature
     /// <summary>The same share for the candidate's top category.</summary>
     QueryTopShare,
 
+    /// <summary>The embedding model's probability of the candidate's leaf category (softmax of h_t over the leaf centroids).</summary>
+    KarmaLeafProbability,
+
     /// <summary>log(1 + history items in the candidate's leaf category).</summary>
     HistoryLeaf,
+
+    /// <summary>The recency-weighted share of the history in the candidate's leaf category (<see cref="RequestContext.HistoryLeaf"/>).</summary>
+    HistoryLeafRecency,
 
     /// <summary>log(1 + history items in the candidate's top category).</summary>
     HistoryTop,
@@ -35,6 +41,12 @@ public enum Feature
 
     /// <summary>log(1 + training-period engagements) / 5.</summary>
     Popularity,
+
+    /// <summary>log(1 + the candidate's popularity rank within its leaf category) / 5 (0 = the leaf's most popular).</summary>
+    LeafPopularityRank,
+
+    /// <summary>log(1 + training-period impressions) / 5: how much the logging ranker showed the candidate.</summary>
+    Exposure,
 
     /// <summary>log(1 + price) / 5.</summary>
     Price,
@@ -62,12 +74,16 @@ public sealed class FeatureSet
         ["bm25_relative"] = Feature.Bm25Relative,
         ["query_leaf_share"] = Feature.QueryLeafShare,
         ["query_top_share"] = Feature.QueryTopShare,
+        ["karma_leaf_probability"] = Feature.KarmaLeafProbability,
         ["history_leaf"] = Feature.HistoryLeaf,
+        ["history_leaf_recency"] = Feature.HistoryLeafRecency,
         ["history_top"] = Feature.HistoryTop,
         ["history_last_leaf"] = Feature.HistoryLastLeaf,
         ["history_max_cosine"] = Feature.HistoryMaxCosine,
         ["history_mean_cosine"] = Feature.HistoryMeanCosine,
         ["popularity"] = Feature.Popularity,
+        ["leaf_popularity_rank"] = Feature.LeafPopularityRank,
+        ["exposure"] = Feature.Exposure,
         ["price"] = Feature.Price,
         ["price_gap"] = Feature.PriceGap,
         ["has_query"] = Feature.HasQuery,

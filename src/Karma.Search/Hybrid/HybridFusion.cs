@@ -15,12 +15,13 @@ public static class HybridFusion
     /// <summary>The RRF constant: dampens the difference between the first ranks.</summary>
     public const int RrfK = 60;
 
-    /// <summary>Fuses the embedding channel's and the lexical channel's hits (each best first, each at most its quota).</summary>
-    public static CandidateSet Fuse(IReadOnlyList<ChannelHit> karma, IReadOnlyList<ChannelHit> lexical)
+    /// <summary>Fuses the channels' hits (each list best first, each at most its quota).</summary>
+    public static CandidateSet Fuse(IReadOnlyList<ChannelHit> karma, IReadOnlyList<ChannelHit> lexical, IReadOnlyList<ChannelHit>? category = null)
     {
         ArgumentNullException.ThrowIfNull(karma);
         ArgumentNullException.ThrowIfNull(lexical);
-        int capacity = karma.Count + lexical.Count;
+        category ??= [];
+        int capacity = karma.Count + lexical.Count + category.Count;
         if (capacity == 0)
         {
             return CandidateSet.Empty;
@@ -56,6 +57,7 @@ public static class HybridFusion
 
         Add(karma, RecallChannels.Karma);
         Add(lexical, RecallChannels.Lexical);
+        Add(category, RecallChannels.Category);
         int[] order = Enumerable.Range(0, rows.Count).ToArray();
         Array.Sort(order, (x, y) => scores[x] != scores[y] ? scores[y].CompareTo(scores[x]) : rows[x].CompareTo(rows[y]));
         return new CandidateSet(order.Select(i => rows[i]).ToArray(), order.Select(i => channels[i]).ToArray(),

@@ -1,9 +1,9 @@
 namespace Karma.Search.Hybrid;
 
 /// <summary>
-/// What the pre-ranker's features need to know about every item, held in memory by row: leaf category (the full
-/// category path) and top category (its first segment) as small integers, and the item-statistics columns
-/// (<see cref="ItemStatistics"/>). Immutable; safe to share between threads.
+/// What hybrid recall and the pre-ranker's features need to know about every item, held in memory by row: leaf
+/// category (the full category path) and top category (its first segment) as small integers, the item-statistics
+/// columns (<see cref="ItemStatistics"/>), and each leaf's items by popularity. Immutable; safe to share between threads.
 /// </summary>
 public sealed class ItemAttributes
 {
@@ -24,6 +24,7 @@ public sealed class ItemAttributes
         Top = new int[n];
         Popularity = new float[n];
         Price = new float[n];
+        Exposure = new float[n];
         var leaves = new Dictionary<string, int>(StringComparer.Ordinal);
         var tops = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int r = 0; r < n; r++)
@@ -35,10 +36,26 @@ public sealed class ItemAttributes
             Top[r] = Id(tops, top);
             Popularity[r] = statistics[(r * ItemStatistics.Count) + ItemStatistics.PopularityColumn];
             Price[r] = statistics[(r * ItemStatistics.Count) + ItemStatistics.PriceColumn];
+            Exposure[r] = statistics[(r * ItemStatistics.Count) + ItemStatistics.ExposureColumn];
         }
 
         LeafCount = leaves.Count;
         TopCount = tops.Count;
+        var byLeaf = Enumerable.Range(0, LeafCount).Select(_ => new List<int>()).ToArray();
+        for (int r = 0; r < n; r++)
+        {
+            byLeaf[Leaf[r]].Add(r);
+        }
+
+        ByLeafPopularity = byLeaf.Select(rows => rows.OrderByDescending(r => Popularity[r]).ThenBy(r => r).ToArray()).ToArray();
+        LeafPopularityRank = new float[n];
+        foreach (int[] rows in ByLeafPopularity)
+        {
+            for (int rank = 0; rank < rows.Length; rank++)
+            {
+                LeafPopularityRank[rows[rank]] = MathF.Log(1 + rank) / 5;
+            }
+        }
     }
 
     /// <summary>Rows.</summary>
@@ -55,6 +72,15 @@ public sealed class ItemAttributes
 
     /// <summary>Price column of each row. Do not modify.</summary>
     public float[] Price { get; }
+
+    /// <summary>Exposure (training impressions) column of each row. Do not modify.</summary>
+    public float[] Exposure { get; }
+
+    /// <summary>Each leaf category's rows, most popular first (ties: lower row). Do not modify.</summary>
+    public int[][] ByLeafPopularity { get; }
+
+    /// <summary>log(1 + the row's popularity rank within its leaf category) / 5: 0 for the leaf's most popular item. Do not modify.</summary>
+    public float[] LeafPopularityRank { get; }
 
     /// <summary>Distinct leaf categories.</summary>
     public int LeafCount { get; }

@@ -12,6 +12,9 @@ public enum RecallChannels
 
     /// <summary>BM25 over the item text (title, category, brand, description) for the query.</summary>
     Lexical = 2,
+
+    /// <summary>The most popular items of the leaf categories the request is most likely for (its intent: <see cref="RequestContext.Intent"/>).</summary>
+    Category = 4,
 }
 
 /// <summary>Channel names as they appear in settings, manifests, metrics and the API.</summary>
@@ -22,6 +25,9 @@ public static class RecallChannelNames
 
     /// <summary>Name of <see cref="RecallChannels.Lexical"/>.</summary>
     public const string Lexical = "lexical";
+
+    /// <summary>Name of <see cref="RecallChannels.Category"/>.</summary>
+    public const string Category = "category";
 
     /// <summary>The fused set of all channels (what Search pre-ranks).</summary>
     public const string Hybrid = "hybrid";
@@ -37,6 +43,11 @@ public static class RecallChannelNames
         if (channels.HasFlag(RecallChannels.Lexical))
         {
             yield return Lexical;
+        }
+
+        if (channels.HasFlag(RecallChannels.Category))
+        {
+            yield return Category;
         }
     }
 }

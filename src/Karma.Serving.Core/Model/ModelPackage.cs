@@ -67,6 +67,9 @@ public sealed class ModelPackage : IDisposable
     /// <summary>Recall budget and channel shares the pre-ranker was trained with.</summary>
     public ManifestSearch SearchDefaults => Manifest.Search!;
 
+    /// <summary>The channel shares the pre-ranker was trained with.</summary>
+    public ChannelQuotas DefaultQuotas => new(SearchDefaults.KarmaShare, SearchDefaults.LexicalShare, SearchDefaults.CategoryShare);
+
     /// <summary>Sessions, one per graph.</summary>
     public InferenceSession UserTower { get; }
 
@@ -124,9 +127,9 @@ public sealed class ModelPackage : IDisposable
             problems.Add("manifest: dimensions or limits missing");
         }
 
-        if (manifest.Search is not { RecallK: > 0 } search || !(search.KarmaShare is >= 0 and <= 1) || !(search.LexicalShare is >= 0 and <= 1))
+        if (ManifestSearch.Problem(manifest.Search) is { } searchProblem)
         {
-            problems.Add("manifest: search defaults missing or out of range (recall_k > 0, shares in [0, 1])");
+            problems.Add(searchProblem);
         }
 
         if (!manifest.ItemStatistics.SequenceEqual(ItemStatistics.Columns))

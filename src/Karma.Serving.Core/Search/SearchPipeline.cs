@@ -11,9 +11,10 @@ namespace Karma.Serving.Core.Search;
 public readonly record struct RankedItem(int Row, float Score, RecallChannels Channels);
 
 /// <summary>
-/// The hybrid Search path after encoding, without transport: recall by the KARMA embedding channel (the vector index
-/// over h_t) and the BM25 channel (the package's lexical index over the query), fused into one de-duplicated
-/// candidate set (<see cref="HybridFusion"/>), then scored by the query-aware pre-ranker on the features
+/// The hybrid Search path after encoding, without transport: recall by three channels — the KARMA embedding channel
+/// (the vector index over h_t), the BM25 channel (the package's lexical index over the query) and the intent-category
+/// channel (popular items of the categories the request is most likely for) — fused into one de-duplicated candidate
+/// set (<see cref="HybridFusion"/>), then scored by the query-aware pre-ranker on the features
 /// <see cref="CandidateFeatures"/> computes. The gRPC service and the offline evaluator both run this class, so an
 /// offline figure is a figure of the served path. Thread-safe.
 /// </summary>
@@ -21,6 +22,7 @@ public sealed class SearchPipeline
 {
     private readonly ModelPackage _package;
     private readonly CandidateFeatures _features;
+    private readonly LeafCentroids _centroids;
     private readonly PreRankScorer _scorer;
 
     /// <summary>Creates the pipeline over a loaded package and its vector index.</summary>
@@ -34,6 +36,7 @@ public sealed class SearchPipeline
         Index = index;
         Quotas = quotas;
         _features = new CandidateFeatures(package.PreRankFeatures, package.Embeddings, package.Attributes);
+        _centroids = new LeafCentroids(package.Embeddings, package.Attributes);
         _scorer = new PreRankScorer(package);
     }
 
@@ -45,21 +48,30 @@ public sealed class SearchPipeline
 
     /// <summary>
     /// The query's BM25 matches over the whole catalog (empty without a query): computed once per request, they feed
-    /// the lexical channel and the BM25 features. Dispose them when the request is done (pooled arrays).
+    /// the lexical channel, the intent and the BM25 features. Dispose them when the request is done (pooled arrays).
     /// </summary>
     public LexicalMatches Match(string? query)
         => string.IsNullOrWhiteSpace(query) ? LexicalMatches.Empty : _package.Lexical.Match(query);
+
+    /// <summary>One request's context for recall and pre-ranking.</summary>
+    /// <param name="interest">The interest embedding h_t.</param>
+    /// <param name="historyRows">The known history items' rows, most recent last.</param>
+    /// <param name="query">The query (null or blank for browse).</param>
+    /// <param name="matches">The query's matches (<see cref="Match"/>).</param>
+    public RequestContext Context(float[] interest, IReadOnlyList<int> historyRows, string? query, LexicalMatches matches)
+        => new(interest, historyRows, !string.IsNullOrWhiteSpace(query), matches, _package.Embeddings, _package.Attributes, _centroids);
 
     /// <summary>
     /// Every channel's best candidates for a budget of <paramref name="recallK"/> (each channel its share), fused;
     /// the filter applies inside each channel's search.
     /// </summary>
-    public CandidateSet Recall(ReadOnlySpan<float> interest, LexicalMatches matches, int recallK, IRowFilter? filter = null)
+    public CandidateSet Recall(RequestContext request, int recallK, IRowFilter? filter = null)
     {
-        ArgumentNullException.ThrowIfNull(matches);
-        var karma = Quotas.KarmaCount(recallK) is > 0 and var kk ? KarmaChannel(interest, kk, filter) : [];
-        var lexical = Quotas.LexicalCount(recallK) is > 0 and var kl ? LexicalChannel(matches, kl, filter) : [];
-        return HybridFusion.Fuse(karma, lexical);
+        ArgumentNullException.ThrowIfNull(request);
+        var karma = Quotas.KarmaCount(recallK) is > 0 and var kk ? KarmaChannel(request.Interest, kk, filter) : [];
+        var lexical = Quotas.LexicalCount(recallK) is > 0 and var kl ? LexicalChannel(request.Lexical, kl, filter) : [];
+        var category = Quotas.CategoryCount(recallK) is > 0 and var kc ? CategoryChannel(request, kc, filter) : [];
+        return HybridFusion.Fuse(karma, lexical, category);
     }
 
     /// <summary>The embedding channel alone: the <paramref name="k"/> nearest items to the interest embedding.</summary>
@@ -74,12 +86,15 @@ public sealed class SearchPipeline
         return matches.Top(k, accept).Select(h => new ChannelHit(h.Row, h.Score)).ToList();
     }
 
+    /// <summary>The intent-category channel alone: the most popular items of the request's likeliest categories.</summary>
+    public List<ChannelHit> CategoryChannel(RequestContext request, int k, IRowFilter? filter = null)
+        => Karma.Search.Hybrid.CategoryChannel.Recall(request, _package.Attributes, k, filter is null ? null : filter.Accepts);
+
     /// <summary>Pre-ranks fused candidates; returns the best <paramref name="topN"/> (ties: lower row first).</summary>
-    public IReadOnlyList<RankedItem> Rank(float[] interest, IReadOnlyList<int> historyRows, string? query, LexicalMatches matches,
-        CandidateSet candidates, int topN)
+    public IReadOnlyList<RankedItem> Rank(RequestContext request, CandidateSet candidates, int topN)
     {
         ArgumentNullException.ThrowIfNull(candidates);
-        float[] scores = Score(interest, historyRows, query, matches, candidates.Rows);
+        float[] scores = Score(request, candidates.Rows);
         return Enumerable.Range(0, candidates.Count)
             .OrderByDescending(i => scores[i]).ThenBy(i => candidates.Rows[i])
             .Take(topN)
@@ -88,18 +103,15 @@ public sealed class SearchPipeline
     }
 
     /// <summary>Pre-ranker scores of any rows for a request, in order (the PreRank call, and Search's second stage).</summary>
-    public float[] Score(float[] interest, IReadOnlyList<int> historyRows, string? query, LexicalMatches matches, ReadOnlySpan<int> rows)
+    public float[] Score(RequestContext request, ReadOnlySpan<int> rows)
     {
-        ArgumentNullException.ThrowIfNull(interest);
-        ArgumentNullException.ThrowIfNull(historyRows);
-        ArgumentNullException.ThrowIfNull(matches);
+        ArgumentNullException.ThrowIfNull(request);
         int c = rows.Length, d = _features.Dimensions, f = _features.Set.Count;
         if (c == 0)
         {
             return [];
         }
 
-        var request = new RequestFeatures(interest, historyRows, !string.IsNullOrWhiteSpace(query), matches, _package.Embeddings, _package.Attributes);
         // Pooled: 1,000 candidates of 64 floats are 256 KB, a large-object-heap allocation per request that drove a
         // gen-2 collection every ~1.2 s at 100 Search/s on the 1M-item table (p99 30-70 ms; README, "Performance").
         float[] embeddings = ArrayPool<float>.Shared.Rent(c * d);
@@ -107,7 +119,7 @@ public sealed class SearchPipeline
         try
         {
             _features.Compute(request, rows, embeddings.AsSpan(0, c * d), features.AsSpan(0, c * f));
-            return _scorer.Score(interest, embeddings, features, c);
+            return _scorer.Score(request.Interest, embeddings, features, c);
         }
         finally
         {

@@ -87,6 +87,10 @@ public sealed class ServingOptions
     [Range(0.0, 1.0)]
     public double? LexicalShare { get; set; }
 
+    /// <summary>Share of a Search's recall_k taken from the intent-category channel, in [0, 1]; unset: the package's (<c>search.category_share</c>).</summary>
+    [Range(0.0, 1.0)]
+    public double? CategoryShare { get; set; }
+
     /// <summary>Most history ids, candidates or filter entries accepted in one request.</summary>
     [Range(1, 1_000_000)]
     public int MaxListLength { get; set; } = 5000;

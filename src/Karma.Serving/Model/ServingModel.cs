@@ -69,8 +69,9 @@ public sealed class ServingModel : IAsyncDisposable
             var batcher = new MicroBatcher<(int[] Rows, int[] Query), float[]>(items => encoder.Run(items), options.MaxBatch,
                 TimeSpan.FromMilliseconds(options.MaxBatchDelayMs), options.MaxQueue, workers: Math.Max(1, Environment.ProcessorCount / 2),
                 observer: batchObserver);
-            var defaults = package.SearchDefaults;
-            var quotas = new Karma.Search.Hybrid.ChannelQuotas(options.KarmaShare ?? defaults.KarmaShare, options.LexicalShare ?? defaults.LexicalShare);
+            var defaults = package.DefaultQuotas;
+            var quotas = new Karma.Search.Hybrid.ChannelQuotas(options.KarmaShare ?? defaults.Karma, options.LexicalShare ?? defaults.Lexical,
+                options.CategoryShare ?? defaults.Category);
             var model = new ServingModel(package, index, encoder, batcher, quotas);
             model.WarmUp();
             return model;
@@ -124,7 +125,8 @@ public sealed class ServingModel : IAsyncDisposable
         var (rows, query, _) = Encoder.Prepare(new UserContextInput([first], "warm up"));
         var interest = Encoder.Run([(rows, query)])[0];
         using var matches = Pipeline.Match("warm up");
-        Pipeline.Rank(interest, rows, "warm up", matches, Pipeline.Recall(interest, matches, 10), 10);
+        var request = Pipeline.Context(interest, rows, "warm up", matches);
+        Pipeline.Rank(request, Pipeline.Recall(request, 10), 10);
     }
 
     /// <summary>Takes a lease; false when the version is already retired (the caller then takes the new one).</summary>

@@ -102,7 +102,8 @@ public sealed class RequestValidation(ServingOptions options)
             {
                 RecallChannel.Karma => RecallChannels.Karma,
                 RecallChannel.Lexical => RecallChannels.Lexical,
-                _ => throw Invalid($"{field}[{i}] is {(int)channels[i]}; expected RECALL_CHANNEL_KARMA (1) or RECALL_CHANNEL_LEXICAL (2)"),
+                RecallChannel.Category => RecallChannels.Category,
+                _ => throw Invalid($"{field}[{i}] is {(int)channels[i]}; expected RECALL_CHANNEL_KARMA (1), RECALL_CHANNEL_LEXICAL (2) or RECALL_CHANNEL_CATEGORY (3)"),
             };
         }
 

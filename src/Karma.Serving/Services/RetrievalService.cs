@@ -66,18 +66,19 @@ public sealed class RetrievalService : Retrieval.RetrievalBase
         var filter = MakeFilter(model, request.Filter);
         var candidates = Stage("recall", model, () =>
         {
+            using var matches = model.Pipeline.Match(user.Query);
+            var context = model.Pipeline.Context(user.Interest, user.HistoryRows, user.Query, matches);
             var karma = channels.HasFlag(RecallChannels.Karma) ? model.Pipeline.KarmaChannel(user.Interest, request.K, filter) : [];
-            List<ChannelHit> lexical = [];
-            if (channels.HasFlag(RecallChannels.Lexical))
-            {
-                using var matches = model.Pipeline.Match(user.Query);
-                lexical = SearchPipeline.LexicalChannel(matches, request.K, filter);
-            }
-
+            var lexical = channels.HasFlag(RecallChannels.Lexical) ? SearchPipeline.LexicalChannel(matches, request.K, filter) : [];
+            var category = channels.HasFlag(RecallChannels.Category) ? model.Pipeline.CategoryChannel(context, request.K, filter) : [];
             // One channel keeps its own scores; several are fused and scored by reciprocal-rank fusion.
-            return channels == RecallChannels.Karma ? karma.Select(h => (h.Row, h.Score, Channels: RecallChannels.Karma)).ToList()
-                : channels == RecallChannels.Lexical ? lexical.Select(h => (h.Row, h.Score, Channels: RecallChannels.Lexical)).ToList()
-                : Fused(HybridFusion.Fuse(karma, lexical), request.K);
+            return channels switch
+            {
+                RecallChannels.Karma => karma.Select(h => (h.Row, h.Score, Channels: channels)).ToList(),
+                RecallChannels.Lexical => lexical.Select(h => (h.Row, h.Score, Channels: channels)).ToList(),
+                RecallChannels.Category => category.Select(h => (h.Row, h.Score, Channels: channels)).ToList(),
+                _ => Fused(HybridFusion.Fuse(karma, lexical, category), request.K),
+            };
         });
         var response = new RecallResponse { ModelVersion = model.Package.Version, ContextReport = user.Report, Index = model.Index.Kind };
         response.Items.AddRange(candidates.Select(c => Item(model, c.Row, c.Score, c.Channels)));
@@ -119,7 +120,7 @@ public sealed class RetrievalService : Retrieval.RetrievalBase
         response.Items.AddRange(Stage("prerank", model, () =>
         {
             using var matches = model.Pipeline.Match(user.Query);
-            float[] scores = model.Pipeline.Score(user.Interest, user.HistoryRows, user.Query, matches, rows.ToArray());
+            float[] scores = model.Pipeline.Score(model.Pipeline.Context(user.Interest, user.HistoryRows, user.Query, matches), rows.ToArray());
             return Enumerable.Range(0, rows.Count).OrderByDescending(i => scores[i]).ThenBy(i => rows[i]).Take(topN)
                 .Select(i => Item(model, rows[i], scores[i], RecallChannels.None)).ToList();
         }));
@@ -141,15 +142,19 @@ public sealed class RetrievalService : Retrieval.RetrievalBase
         var user = await EncodeAsync(model, request.Context, context.CancellationToken).ConfigureAwait(false);
         context.CancellationToken.ThrowIfCancellationRequested();
         using var matches = model.Pipeline.Match(user.Query);
-        var candidates = Stage("recall", model, () => model.Pipeline.Recall(user.Interest, matches, recallK, MakeFilter(model, request.Filter)));
+        var search = model.Pipeline.Context(user.Interest, user.HistoryRows, user.Query, matches);
+        var candidates = Stage("recall", model, () => model.Pipeline.Recall(search, recallK, MakeFilter(model, request.Filter)));
         context.CancellationToken.ThrowIfCancellationRequested();
         var response = new SearchResponse
         {
             ModelVersion = model.Package.Version, ContextReport = user.Report, Recalled = candidates.Count, Index = model.Index.Kind,
         };
-        response.RecalledByChannel[RecallChannelNames.Karma] = candidates.Channels.Count(c => c.HasFlag(RecallChannels.Karma));
-        response.RecalledByChannel[RecallChannelNames.Lexical] = candidates.Channels.Count(c => c.HasFlag(RecallChannels.Lexical));
-        var ranked = Stage("prerank", model, () => model.Pipeline.Rank(user.Interest, user.HistoryRows, user.Query, matches, candidates, request.TopN));
+        foreach (var channel in new[] { RecallChannels.Karma, RecallChannels.Lexical, RecallChannels.Category })
+        {
+            response.RecalledByChannel[RecallChannelNames.Of(channel).Single()] = candidates.Channels.Count(c => c.HasFlag(channel));
+        }
+
+        var ranked = Stage("prerank", model, () => model.Pipeline.Rank(search, candidates, request.TopN));
         response.Items.AddRange(ranked.Select(r => Item(model, r.Row, r.Score, r.Channels)));
         return response;
     }
@@ -243,6 +248,11 @@ public sealed class RetrievalService : Retrieval.RetrievalBase
         if (channels.HasFlag(RecallChannels.Lexical))
         {
             item.Channels.Add(RecallChannel.Lexical);
+        }
+
+        if (channels.HasFlag(RecallChannels.Category))
+        {
+            item.Channels.Add(RecallChannel.Category);
         }
 
         return item;

@@ -92,7 +92,10 @@ public sealed record PreRankConfig
     [Range(0.0, 1.0)] public double KarmaShare { get; init; } = 0.5;
 
     /// <summary>Share of the recall budget for the BM25 channel.</summary>
-    [Range(0.0, 1.0)] public double LexicalShare { get; init; } = 0.5;
+    [Range(0.0, 1.0)] public double LexicalShare { get; init; } = 0.3;
+
+    /// <summary>Share of the recall budget for the intent-category channel.</summary>
+    [Range(0.0, 1.0)] public double CategoryShare { get; init; } = 0.2;
 
     /// <summary>Share of the validation requests held out for model selection.</summary>
     [Range(0.0, 0.9)] public double HoldoutShare { get; init; } = 0.15;

@@ -10,15 +10,16 @@ namespace Karma.Training.Training;
 /// <param name="Embeddings">The item-embedding table the package serves.</param>
 /// <param name="Items">Item attributes (categories, popularity, price).</param>
 /// <param name="Lexical">The BM25 index the package serves.</param>
+/// <param name="Centroids">The leaf categories' embedding centroids (the intent the category channel draws from).</param>
 /// <param name="Features">The features to compute.</param>
 /// <param name="Quotas">Channel shares of the recall budget.</param>
 /// <param name="RecallK">Recall budget per request.</param>
-public sealed record CandidateSource(VectorTable Embeddings, ItemAttributes Items, LexicalIndex Lexical, FeatureSet Features,
-    ChannelQuotas Quotas, int RecallK);
+public sealed record CandidateSource(VectorTable Embeddings, ItemAttributes Items, LexicalIndex Lexical, LeafCentroids Centroids,
+    FeatureSet Features, ChannelQuotas Quotas, int RecallK);
 
 /// <summary>
 /// Pre-ranker training data: for each example, the fused candidate set the Search path recalls for it (the KARMA
-/// channel's nearest neighbours of h_t and the BM25 channel's matches), the target first, and every candidate's
+/// channel's nearest neighbours of h_t, the BM25 channel's matches and the intent-category channel), the target first, and every candidate's
 /// features as the service computes them (Karma.Search's <see cref="CandidateFeatures"/>). Training examples keep the
 /// target and a uniform sample of the other candidates (a sampled softmax over the set); held-out examples keep the
 /// whole set so model selection ranks exactly what Search ranks. Examples whose target was not recalled teach the
@@ -91,13 +92,17 @@ public sealed class PreRankExamples
         var kept = new List<Row>(examples.Count);
         int recalled = 0;
         int lexicalK = source.Quotas.LexicalCount(source.RecallK);
+        int categoryK = source.Quotas.CategoryCount(source.RecallK);
         for (int e = 0; e < examples.Count; e++)
         {
             var ex = examples[e];
             string query = ex.Query ?? string.Empty;
             using var matches = source.Lexical.Match(query);
-            var lexical = lexicalK > 0 ? matches.Top(lexicalK) : [];
-            var set = HybridFusion.Fuse(karma[e], lexical.Select(h => new ChannelHit(h.Row, h.Score)).ToList());
+            float[] user = interest.AsSpan(e * d, d).ToArray();
+            var request = new RequestContext(user, ex.History, !string.IsNullOrWhiteSpace(query), matches, source.Embeddings, source.Items,
+                source.Centroids);
+            var lexical = lexicalK > 0 ? matches.Top(lexicalK).Select(h => new ChannelHit(h.Row, h.Score)).ToList() : [];
+            var set = HybridFusion.Fuse(karma[e], lexical, CategoryChannel.Recall(request, source.Items, categoryK));
             int at = set.IndexOf(ex.Target);
             if (at < 0)
             {
@@ -113,8 +118,6 @@ public sealed class PreRankExamples
             }
 
             int[] rows = [ex.Target, .. others];
-            float[] user = interest.AsSpan(e * d, d).ToArray();
-            var request = new RequestFeatures(user, ex.History, !string.IsNullOrWhiteSpace(query), matches, source.Embeddings, source.Items);
             var features = new float[rows.Length * f];
             calculator.Compute(request, rows, new float[rows.Length * d], features);
             kept.Add(new Row(user, rows, features));

@@ -14,8 +14,13 @@ namespace Karma.Training.Training;
 /// <param name="HoldoutLoss">Held-out listwise loss at that step.</param>
 /// <param name="HoldoutHr10">Held-out share of recalled targets ranked in the top 10 of their candidate set.</param>
 /// <param name="HoldoutHr50">The same for the top 50.</param>
+/// <param name="HoldoutSearchHr50">
+/// HR@50 of the whole Search path on the held-out requests: targets the recall missed count as misses. A validation
+/// figure: these requests are neither the tower's nor the pre-ranker's training data, nor test requests.
+/// </param>
+/// <param name="HoldoutSearchHr200">The same at 200.</param>
 public sealed record PreRankFit(int TrainExamples, int HoldoutExamples, double CandidateRecall, int BestStep, double HoldoutLoss,
-    double HoldoutHr10, double HoldoutHr50);
+    double HoldoutHr10, double HoldoutHr50, double HoldoutSearchHr50 = double.NaN, double HoldoutSearchHr200 = double.NaN);
 
 /// <summary>
 /// Trains the query-aware pre-ranker on the Search path's own candidates (<see cref="PreRankExamples"/>) with a
@@ -54,7 +59,7 @@ public static class PreRankTrainer
         var progress = new ProgressReporter("prerank", config.Steps, "req", log);
         int b = Math.Min(config.BatchSize, train.Rows.Count);
         Dictionary<string, Tensor>? best = null;
-        var bestFit = (Step: 0, Loss: double.PositiveInfinity, Hr10: double.NaN, Hr50: double.NaN);
+        var bestFit = (Step: 0, Loss: double.PositiveInfinity, Hr10: double.NaN, Hr50: double.NaN, Hr200: double.NaN);
         int evalEvery = Math.Max(1, config.Steps / 20);
         for (int step = 0; step < config.Steps; step++)
         {
@@ -82,10 +87,10 @@ public static class PreRankTrainer
 
             if ((step + 1) % evalEvery == 0 || step + 1 == config.Steps)
             {
-                var (loss, hr10, hr50) = Evaluate(model, holdout, table);
+                var (loss, hr10, hr50, hr200) = Evaluate(model, holdout, table);
                 if (holdout.Rows.Count == 0 || loss < bestFit.Loss)
                 {
-                    bestFit = (step + 1, loss, hr10, hr50);
+                    bestFit = (step + 1, loss, hr10, hr50, hr200);
                     DisposeAll(best);
                     best = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
                 }
@@ -101,11 +106,14 @@ public static class PreRankTrainer
         }
 
         model.eval();
+        double holdoutRecall = holdout.CandidateRecall;
         log.WriteLine($"[prerank] kept step {bestFit.Step}: held-out loss {bestFit.Loss:F4}, HR@10 {bestFit.Hr10:F4}, HR@50 {bestFit.Hr50:F4} " +
-            $"within the candidate set ({holdout.Rows.Count} requests); candidate recall {train.CandidateRecall:P1}");
+            $"within the candidate set ({holdout.Rows.Count} requests); candidate recall {holdoutRecall:P1}; held-out Search HR@50 " +
+            $"{bestFit.Hr50 * holdoutRecall:F4}, HR@200 {bestFit.Hr200 * holdoutRecall:F4}");
         int total = train.Total + holdout.Total;
         double recall = total == 0 ? double.NaN : (train.Recalled + holdout.Recalled) / (double)total;
-        return (model, new PreRankFit(train.Rows.Count, holdout.Rows.Count, recall, bestFit.Step, bestFit.Loss, bestFit.Hr10, bestFit.Hr50));
+        return (model, new PreRankFit(train.Rows.Count, holdout.Rows.Count, recall, bestFit.Step, bestFit.Loss, bestFit.Hr10, bestFit.Hr50,
+            bestFit.Hr50 * holdoutRecall, bestFit.Hr200 * holdoutRecall));
     }
 
     /// <summary>Logits of one request's candidates (rows and features as the service computes them).</summary>
@@ -153,15 +161,15 @@ public static class PreRankTrainer
     }
 
     /// <summary>Held-out loss and hit rates, each request ranked against its whole candidate set.</summary>
-    private static (double Loss, double Hr10, double Hr50) Evaluate(PreRanker model, PreRankExamples holdout, Tensor table)
+    private static (double Loss, double Hr10, double Hr50, double Hr200) Evaluate(PreRanker model, PreRankExamples holdout, Tensor table)
     {
         if (holdout.Rows.Count == 0)
         {
-            return (double.NaN, double.NaN, double.NaN);
+            return (double.NaN, double.NaN, double.NaN, double.NaN);
         }
 
         model.eval();
-        double loss = 0, hr10 = 0, hr50 = 0;
+        double loss = 0, hr10 = 0, hr50 = 0, hr200 = 0;
         foreach (var row in holdout.Rows)
         {
             float[] logits = Score(model, row.Interest, row.Candidates, row.Features, table);
@@ -172,10 +180,11 @@ public static class PreRankTrainer
             loss += logSum - target;
             hr10 += rank < 10 ? 1 : 0;
             hr50 += rank < 50 ? 1 : 0;
+            hr200 += rank < 200 ? 1 : 0;
         }
 
         int n = holdout.Rows.Count;
-        return (loss / n, hr10 / n, hr50 / n);
+        return (loss / n, hr10 / n, hr50 / n, hr200 / n);
     }
 
     private static (float[] Mean, float[] Std) Standardisation(PreRankExamples data)

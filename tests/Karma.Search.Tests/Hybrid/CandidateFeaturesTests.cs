@@ -10,7 +10,7 @@ public sealed class CandidateFeaturesTests : IDisposable
     // Rows: 0 "red sneaker" footwear/sneaker, 1 "blue sandal" footwear/sandal, 2 "red lamp" home/lamp, 3 "green sneaker" footwear/sneaker.
     private static readonly string[] Categories = ["footwear/sneaker", "footwear/sandal", "home/lamp", "footwear/sneaker"];
     private static readonly float[] Embeddings = [1f, 0f, 0f, 1f, 0.6f, 0.8f, 0.8f, 0.6f];
-    private static readonly float[] Statistics = [0.2f, 0.4f, 0.0f, 0.6f, 0.4f, 0.2f, 0.1f, 0.5f]; // popularity, price
+    private static readonly float[] Statistics = [0.2f, 0.4f, 0.3f, 0.0f, 0.6f, 0.1f, 0.4f, 0.2f, 0.5f, 0.1f, 0.5f, 0.2f]; // popularity, price, exposure
 
     private readonly string _dir = Directory.CreateTempSubdirectory("karma-features-").FullName;
     private readonly VectorTable _table;
@@ -39,7 +39,7 @@ public sealed class CandidateFeaturesTests : IDisposable
     private float[] Features(float[] interest, int[] history, string query, int[] rows, out LexicalMatches matches)
     {
         matches = _lexical.Match(query);
-        var request = new RequestFeatures(interest, history, !string.IsNullOrWhiteSpace(query), matches, _table, _items);
+        var request = new RequestContext(interest, history, !string.IsNullOrWhiteSpace(query), matches, _table, _items, new LeafCentroids(_table, _items));
         var calculator = new CandidateFeatures(FeatureSet.All, _table, _items);
         var embeddings = new float[rows.Length * 2];
         var features = new float[rows.Length * FeatureSet.All.Count];
@@ -71,11 +71,23 @@ public sealed class CandidateFeaturesTests : IDisposable
             Assert.Equal(MathF.Log(3), Get(f, 0, "history_top"), 6);        // rows 1 and 3 are footwear
             Assert.Equal(0f, Get(f, 1, "history_top"));
             Assert.Equal(1f, Get(f, 0, "history_last_leaf"));
+            Assert.Equal(1f / 1.8f, Get(f, 0, "history_leaf_recency"), 5); // row 3 (weight 1) of 1 + 0.8
+            Assert.Equal(0f, Get(f, 1, "history_leaf_recency"));
             Assert.Equal(0f, Get(f, 1, "history_last_leaf"));
             Assert.Equal(0.8f, Get(f, 0, "history_max_cosine"), 6);        // e0·e3
             Assert.Equal(0.4f / MathF.Sqrt(0.8f), Get(f, 0, "history_mean_cosine"), 5); // e0·normalize(e1 + e3)
             Assert.Equal(0.2f, Get(f, 0, "popularity"));
+            // footwear/sneaker holds rows 0 (popularity 0.2) and 3 (0.1): row 0 is its most popular; home/lamp holds row 2 alone.
+            Assert.Equal(0f, Get(f, 0, "leaf_popularity_rank"));
+            Assert.Equal(0f, Get(f, 1, "leaf_popularity_rank"));
+            // Centroids: sneaker normalize(e0 + e3) = (0.9487, 0.3162), sandal (0, 1), lamp (0.6, 0.8); interest (1, 0).
+            float[] logits = [0.94868f / 0.1f, 0f, 0.6f / 0.1f];
+            float[] probabilities = logits.Select(x => MathF.Exp(x - logits.Max())).ToArray();
+            Assert.Equal(probabilities[0] / probabilities.Sum(), Get(f, 0, "karma_leaf_probability"), 4);
+            Assert.Equal(probabilities[2] / probabilities.Sum(), Get(f, 1, "karma_leaf_probability"), 4);
             Assert.Equal(0.2f, Get(f, 1, "price"));
+            Assert.Equal(0.3f, Get(f, 0, "exposure"));
+            Assert.Equal(0.5f, Get(f, 1, "exposure"));
             Assert.Equal(0.15f, Get(f, 0, "price_gap"), 6);                // |0.4 - (0.6 + 0.5) / 2|
             Assert.Equal(1f, Get(f, 0, "has_query"));
             Assert.Equal(MathF.Log(3) / 3, Get(f, 1, "history_length"), 6);
@@ -114,19 +126,70 @@ public sealed class CandidateFeaturesTests : IDisposable
     {
         using var matches = _lexical.Match("red");
         var set = FeatureSet.Parse(["popularity", "karma_score"]);
-        var request = new RequestFeatures([1f, 0f], [], true, matches, _table, _items);
+        var request = new RequestContext([1f, 0f], [], true, matches, _table, _items, new LeafCentroids(_table, _items));
         var features = new float[4];
         new CandidateFeatures(set, _table, _items).Compute(request, [2, 0], new float[4], features);
         Assert.Equal([0.4f, 0.6f, 0.2f, 1f], features);
+        Assert.Throws<ArgumentException>(() => new ItemAttributes(Categories, new float[8])); // statistics of the wrong width
     }
 
     [Fact]
     public void Compute_WrongBufferSizes_Throw()
     {
         using var matches = LexicalMatches.Empty;
-        var request = new RequestFeatures([1f, 0f], [], false, matches, _table, _items);
+        var centroids = new LeafCentroids(_table, _items);
+        var request = new RequestContext([1f, 0f], [], false, matches, _table, _items, centroids);
         var calculator = new CandidateFeatures(FeatureSet.All, _table, _items);
         Assert.Throws<ArgumentException>(() => calculator.Compute(request, [0, 1], new float[3], new float[2 * FeatureSet.All.Count]));
-        Assert.Throws<ArgumentException>(() => new RequestFeatures([1f, 0f, 0f], [], false, matches, _table, _items));
+        Assert.Throws<ArgumentException>(() => new RequestContext([1f, 0f, 0f], [], false, matches, _table, _items, centroids));
+    }
+}
+
+/// <summary>The intent-category channel on the same four-item catalog.</summary>
+public sealed class CategoryChannelTests : IDisposable
+{
+    private static readonly string[] Categories = ["footwear/sneaker", "footwear/sandal", "home/lamp", "footwear/sneaker"];
+    private readonly string _dir = Directory.CreateTempSubdirectory("karma-category-").FullName;
+    private readonly VectorTable _table;
+    private readonly ItemAttributes _items = new(Categories, [0.2f, 0.4f, 0.3f, 0.0f, 0.6f, 0.1f, 0.4f, 0.2f, 0.5f, 0.1f, 0.5f, 0.2f]);
+
+    public CategoryChannelTests()
+    {
+        string path = Path.Combine(_dir, "e.bin");
+        VectorTableWriter.Write(path, [1f, 0f, 0f, 1f, 0.6f, 0.8f, 0.8f, 0.6f], 4, 2, VectorElementType.Float32);
+        _table = VectorTable.Open(path);
+    }
+
+    public void Dispose()
+    {
+        _table.Dispose();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    [Fact]
+    public void Recall_TakesTheLikeliestLeavesFirst_EachByPopularity()
+    {
+        using var matches = LexicalMatches.Empty;
+        // Interest (1, 0): sneaker (0.95) ≫ lamp (0.6) ≫ sandal (0): sneakers by popularity (row 0, then row 3), then the lamp.
+        var request = new RequestContext([1f, 0f], [], false, matches, _table, _items, new LeafCentroids(_table, _items));
+        var hits = CategoryChannel.Recall(request, _items, 10);
+        Assert.Equal([0, 3, 2], hits.Select(h => h.Row));
+        Assert.Equal(request.Intent[_items.Leaf[0]], hits[0].Score);
+        Assert.Equal([0], CategoryChannel.Recall(request, _items, 1).Select(h => h.Row));
+        Assert.Equal([3, 2], CategoryChannel.Recall(request, _items, 10, accept: r => r != 0).Select(h => h.Row));
+        Assert.Empty(CategoryChannel.Recall(request, _items, 0));
+        Assert.Equal(1f, request.Intent.Sum(), 4);
+    }
+
+    [Fact]
+    public void Intent_OfABrowseRequest_FollowsTheRecentHistory()
+    {
+        using var matches = LexicalMatches.Empty;
+        // Interest (0, 1) points at the sandal; the history's latest item is the lamp (row 2), before it a sneaker (row 0).
+        var request = new RequestContext([0f, 1f], [0, 2], false, matches, _table, _items, new LeafCentroids(_table, _items));
+        Assert.Equal(1f / 1.8f, request.HistoryLeaf[_items.Leaf[2]], 5);
+        Assert.Equal(0.8f / 1.8f, request.HistoryLeaf[_items.Leaf[0]], 5);
+        Assert.Equal(0.5f * (request.KarmaLeaf[_items.Leaf[2]] + (1f / 1.8f)), request.Intent[_items.Leaf[2]], 5);
+        Assert.Equal(1f, request.Intent.Sum(), 4);
     }
 }

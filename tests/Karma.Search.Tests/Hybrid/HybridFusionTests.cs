@@ -32,6 +32,14 @@ public sealed class HybridFusionTests
     }
 
     [Fact]
+    public void Fuse_ThreeChannels_AttributesEachOne()
+    {
+        var set = HybridFusion.Fuse(Hits(1), Hits(2), Hits(1, 2, 3));
+        Assert.Equal([1, 2, 3], set.Rows);
+        Assert.Equal([RecallChannels.Karma | RecallChannels.Category, RecallChannels.Lexical | RecallChannels.Category, RecallChannels.Category], set.Channels);
+    }
+
+    [Fact]
     public void Fuse_NothingRecalled_IsEmpty()
     {
         Assert.Equal(0, HybridFusion.Fuse([], []).Count);
@@ -52,13 +60,14 @@ public sealed class HybridFusionTests
     }
 
     [Theory]
-    [InlineData(-0.1, 0.5, "Karma")]
-    [InlineData(0.5, 1.5, "Lexical")]
-    [InlineData(double.NaN, 0.5, "Karma")]
-    [InlineData(0, 0, "Karma")]
-    public void Quotas_OutOfRange_AreRefusedNamingTheShare(double karma, double lexical, string name)
+    [InlineData(-0.1, 0.5, 0, "Karma")]
+    [InlineData(0.5, 1.5, 0, "Lexical")]
+    [InlineData(0.5, 0.5, 2, "Category")]
+    [InlineData(double.NaN, 0.5, 0, "Karma")]
+    [InlineData(0, 0, 0, "Karma")]
+    public void Quotas_OutOfRange_AreRefusedNamingTheShare(double karma, double lexical, double category, string name)
     {
-        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new ChannelQuotas(karma, lexical).Validate());
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new ChannelQuotas(karma, lexical, category).Validate());
         Assert.Equal(name, e.ParamName);
     }
 
@@ -66,6 +75,7 @@ public sealed class HybridFusionTests
     public void ChannelNames_FollowTheFlags()
     {
         Assert.Equal(["karma", "lexical"], RecallChannelNames.Of(RecallChannels.Karma | RecallChannels.Lexical));
+        Assert.Equal(["category"], RecallChannelNames.Of(RecallChannels.Category));
         Assert.Empty(RecallChannelNames.Of(RecallChannels.None));
     }
 }

@@ -5,13 +5,18 @@ using Karma.Search.Lexical;
 namespace Karma.Search.Hybrid;
 
 /// <summary>
-/// What the features of one request share across its candidates, computed once: the interest embedding, the
-/// history's categories, embeddings and mean price, and the query's category shares from its best BM25 matches.
+/// One request as hybrid recall and the pre-ranker see it, computed once: the interest embedding, the query's BM25
+/// matches, the history's categories, embeddings and mean price, and the request's intent — which leaf categories it
+/// is for — read three ways: lexically (the leaves of the query's best BM25 matches), by the embedding model
+/// (<see cref="LeafCentroids"/>) and by the recent history. Immutable once built; the caller owns the matches.
 /// </summary>
-public sealed class RequestFeatures
+public sealed class RequestContext
 {
     /// <summary>BM25 matches whose categories estimate the query's category.</summary>
     public const int QueryCategoryMatches = 20;
+
+    /// <summary>Weight of each older history item relative to the next newer one in <see cref="HistoryLeaf"/>.</summary>
+    public const double HistoryDecay = 0.8;
 
     private readonly Dictionary<int, float> _queryLeafShare = [];
     private readonly Dictionary<int, float> _queryTopShare = [];
@@ -23,13 +28,15 @@ public sealed class RequestFeatures
     /// <param name="lexical">The query's BM25 matches (empty without a query).</param>
     /// <param name="embeddings">The item-embedding table.</param>
     /// <param name="items">Item attributes.</param>
-    public RequestFeatures(ReadOnlySpan<float> interest, IReadOnlyList<int> historyRows, bool hasQuery, LexicalMatches lexical,
-        VectorTable embeddings, ItemAttributes items)
+    /// <param name="centroids">The leaf categories' embedding centroids.</param>
+    public RequestContext(ReadOnlySpan<float> interest, IReadOnlyList<int> historyRows, bool hasQuery, LexicalMatches lexical,
+        VectorTable embeddings, ItemAttributes items, LeafCentroids centroids)
     {
         ArgumentNullException.ThrowIfNull(historyRows);
         ArgumentNullException.ThrowIfNull(lexical);
         ArgumentNullException.ThrowIfNull(embeddings);
         ArgumentNullException.ThrowIfNull(items);
+        ArgumentNullException.ThrowIfNull(centroids);
         int d = embeddings.Cols;
         if (interest.Length != d)
         {
@@ -74,6 +81,30 @@ public sealed class RequestFeatures
                 _queryTopShare[items.Top[b.Row]] = _queryTopShare.GetValueOrDefault(items.Top[b.Row]) + share;
             }
         }
+
+        KarmaLeaf = centroids.Distribution(Interest);
+        HistoryLeaf = new float[KarmaLeaf.Length];
+        double weight = 1, total = 0;
+        for (int i = h - 1; i >= 0; i--, weight *= HistoryDecay)
+        {
+            HistoryLeaf[HistoryLeaves[i]] += (float)weight;
+            total += weight;
+        }
+
+        for (int l = 0; total > 0 && l < HistoryLeaf.Length; l++)
+        {
+            HistoryLeaf[l] = (float)(HistoryLeaf[l] / total);
+        }
+
+        // The intent: with a matching query, the lexical and the embedding readings averaged; without one (browse), the
+        // embedding's and the recent history's, since a browse request continues what the user was doing.
+        Intent = new float[KarmaLeaf.Length];
+        for (int l = 0; l < Intent.Length; l++)
+        {
+            Intent[l] = mass > 0 ? 0.5f * (KarmaLeaf[l] + _queryLeafShare.GetValueOrDefault(l))
+                : total > 0 ? 0.5f * (KarmaLeaf[l] + HistoryLeaf[l])
+                : KarmaLeaf[l];
+        }
     }
 
     /// <summary>h_t.</summary>
@@ -99,6 +130,18 @@ public sealed class RequestFeatures
 
     /// <summary>Mean price column of the history items (NaN without history).</summary>
     public float MeanHistoryPrice { get; }
+
+    /// <summary>The embedding model's probability of each leaf category (softmax over the leaf centroids).</summary>
+    public float[] KarmaLeaf { get; }
+
+    /// <summary>The history's reading: leaf categories of the history items, the newest weighing most (0.8 per step back), summing to 1.</summary>
+    public float[] HistoryLeaf { get; }
+
+    /// <summary>Probability of each leaf category being what the request is for (see the constructor for how the readings combine).</summary>
+    public float[] Intent { get; }
+
+    /// <summary>The lexical reading: share of the query's best BM25 mass by leaf category (empty when nothing matched).</summary>
+    public IReadOnlyDictionary<int, float> QueryLeafShares => _queryLeafShare;
 
     /// <summary>Share of the query's best BM25 mass in a leaf category (0 when none).</summary>
     public float QueryLeafShare(int leaf) => _queryLeafShare.GetValueOrDefault(leaf);
