@@ -21,6 +21,7 @@ COPY global.json Directory.Build.props Directory.Build.targets Directory.Package
 COPY build/ build/
 COPY src/Karma.Core/Karma.Core.csproj src/Karma.Core/
 COPY src/Karma.Onnx/Karma.Onnx.csproj src/Karma.Onnx/
+COPY src/Karma.Search/Karma.Search.csproj src/Karma.Search/
 COPY src/Karma.Serving.Contracts/Karma.Serving.Contracts.csproj src/Karma.Serving.Contracts/
 COPY src/Karma.Serving.Core/Karma.Serving.Core.csproj src/Karma.Serving.Core/
 COPY src/Karma.Serving/Karma.Serving.csproj src/Karma.Serving/
@@ -37,6 +38,7 @@ FROM restore-cpu AS publish-cpu
 COPY protos/ protos/
 COPY src/Karma.Core/ src/Karma.Core/
 COPY src/Karma.Onnx/ src/Karma.Onnx/
+COPY src/Karma.Search/ src/Karma.Search/
 COPY src/Karma.Serving.Contracts/ src/Karma.Serving.Contracts/
 COPY src/Karma.Serving.Core/ src/Karma.Serving.Core/
 COPY src/Karma.Serving/ src/Karma.Serving/
@@ -46,6 +48,7 @@ FROM restore-gpu AS publish-gpu
 COPY protos/ protos/
 COPY src/Karma.Core/ src/Karma.Core/
 COPY src/Karma.Onnx/ src/Karma.Onnx/
+COPY src/Karma.Search/ src/Karma.Search/
 COPY src/Karma.Serving.Contracts/ src/Karma.Serving.Contracts/
 COPY src/Karma.Serving.Core/ src/Karma.Serving.Core/
 COPY src/Karma.Serving/ src/Karma.Serving/

@@ -84,7 +84,7 @@ public static class QualityReportWriter
     public static string Interval(Comparison c)
     {
         ArgumentNullException.ThrowIfNull(c);
-        return string.Create(CultureInfo.InvariantCulture, $"{c.Difference:+0.000;-0.000} [{c.Low:+0.000;-0.000}, {c.High:+0.000;-0.000}]{(c.Significant ? "*" : string.Empty)}");
+        return string.Create(CultureInfo.InvariantCulture, $"{c.Difference:+0.000;-0.000;0.000} [{c.Low:+0.000;-0.000;0.000}, {c.High:+0.000;-0.000;0.000}]{(c.Significant ? "*" : string.Empty)}");
     }
 
     private static string F(double v) => double.IsNaN(v) ? "–" : v.ToString("F4", CultureInfo.InvariantCulture);

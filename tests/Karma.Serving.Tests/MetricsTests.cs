@@ -52,6 +52,14 @@ public sealed class MetricsTests(ServerFixture server)
         }
 
         Assert.True(Sum(after, "karma_encode_batch_size_count") >= 5);
+        foreach (string channel in new[] { "karma", "lexical", "category", "fused" })
+        {
+            double searches = Sum(after, "karma_search_candidates_count", $"channel=\"{channel}\"")
+                - Sum(before, "karma_search_candidates_count", $"channel=\"{channel}\"");
+            Assert.True(searches >= 5, $"channel {channel}: {searches} searches recorded");
+        }
+
+        Assert.True(Sum(after, "karma_search_candidates_sum", "channel=\"karma\"") > 0);
         Assert.True(Sum(after, "karma_rpc_calls_total", "status=\"OK\"") >= 5);
         Assert.Contains("karma_model_loaded{", after, StringComparison.Ordinal);
         Assert.Contains("model_version=\"karma-", after, StringComparison.Ordinal);

@@ -70,9 +70,39 @@ public sealed class RetrievalTests(ServerFixture server)
     {
         var r = await Client.SearchAsync(new SearchRequest { Context = Context("mug", 5, 6, 7), RecallK = 300, TopN = 25 });
         Assert.Equal(25, r.Items.Count);
-        Assert.Equal(300, r.Recalled);
         Assert.True(r.Items.Zip(r.Items.Skip(1)).All(p => p.First.Score >= p.Second.Score));
         Assert.Equal(25, r.Items.Select(i => i.ItemId).Distinct().Count());
+        // Each channel contributes its share of recall_k; the fused set is their union.
+        Assert.Equal(["category", "karma", "lexical"], r.RecalledByChannel.Keys.Order(StringComparer.Ordinal));
+        Assert.InRange(r.Recalled, r.RecalledByChannel.Values.Max(), Math.Min(300, r.RecalledByChannel.Values.Sum()));
+        Assert.All(r.Items, i => Assert.Equal(Catalog.Titles[Catalog.RowOf(i.ItemId)], i.Title));
+        Assert.All(r.Items, i => Assert.NotEmpty(i.Channels));
+    }
+
+    [Fact]
+    public async Task Recall_NamedChannels_ReturnThatChannelsItems()
+    {
+        var lexical = new RecallRequest { Context = Context("lamp", 10), K = 20 };
+        lexical.Channels.Add(RecallChannel.Lexical);
+        var byWords = await Client.RecallAsync(lexical);
+        Assert.Equal(20, byWords.Items.Count);
+        Assert.All(byWords.Items, i => Assert.Equal([RecallChannel.Lexical], i.Channels));
+        Assert.True(byWords.Items.Zip(byWords.Items.Skip(1)).All(p => p.First.Score >= p.Second.Score));
+        Assert.Contains(byWords.Items, i => i.Title.Contains("lamp", StringComparison.OrdinalIgnoreCase));
+
+        var category = new RecallRequest { Context = Context("lamp", 10), K = 20 };
+        category.Channels.Add(RecallChannel.Category);
+        var byCategory = await Client.RecallAsync(category);
+        Assert.Equal(20, byCategory.Items.Count);
+        Assert.All(byCategory.Items, i => Assert.Equal([RecallChannel.Category], i.Channels));
+
+        var all = new RecallRequest { Context = Context("lamp", 10), K = 30 };
+        all.Channels.AddRange([RecallChannel.Karma, RecallChannel.Lexical, RecallChannel.Category]);
+        var fused = await Client.RecallAsync(all);
+        Assert.Equal(30, fused.Items.Count);
+        Assert.Equal(30, fused.Items.Select(i => i.ItemId).Distinct().Count());
+        Assert.Contains(fused.Items, i => i.Channels.Count > 1); // found by several channels, merged once
+        Assert.True(fused.Items.Zip(fused.Items.Skip(1)).All(p => p.First.Score >= p.Second.Score));
     }
 
     [Fact]
@@ -119,6 +149,8 @@ public sealed class RetrievalTests(ServerFixture server)
         { "huge-history", "context.history_item_ids has 6000 entries" },
         { "long-query", "context.query is 5000 characters" },
         { "prerank-empty", "item_ids is empty" },
+        { "recall-lexical-no-query", "the lexical channel needs a context with a query" },
+        { "recall-unknown-channel", "channels[1] is 9" },
     };
 
     [Theory]
@@ -148,6 +180,8 @@ public sealed class RetrievalTests(ServerFixture server)
             "huge-history" => async () => await c.EncodeAsync(new EncodeRequest { Context = huge }),
             "long-query" => async () => await c.EncodeAsync(new EncodeRequest { Context = new UserContext { Query = new string('a', 5000) } }),
             "prerank-empty" => async () => await c.PreRankAsync(new PreRankRequest { Context = Context("x", 1) }),
+            "recall-lexical-no-query" => async () => await c.RecallAsync(new RecallRequest { Context = Context("", 1), K = 5, Channels = { RecallChannel.Lexical } }),
+            "recall-unknown-channel" => async () => await c.RecallAsync(new RecallRequest { Context = Context("x", 1), K = 5, Channels = { RecallChannel.Karma, (RecallChannel)9 } }),
             _ => throw new ArgumentOutOfRangeException(nameof(kind)),
         };
         var error = await Assert.ThrowsAsync<RpcException>(call);

@@ -49,7 +49,7 @@ internal static class ExperimentCommands
             var list = parse.GetValue(objectives)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                 .Select(ObjectiveExtensions.Parse).ToList();
             var result = AblationRunner.Run(dataDir, outDir, trainingConfig, parse.GetValue(seeds), list,
-                parse.GetValue(embeddingOnly) ? null : SearchPath);
+                parse.GetValue(embeddingOnly) ? null : (checkpoint, data, seed) => SearchPath(checkpoint, data, seed, trainingConfig.PreRank));
             string command = "karma " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1));
             File.WriteAllText(Path.Combine(outDir, "ablation.json"), JsonSerializer.Serialize(result, Json.Options) + "\n");
             string md = AblationReport.ToMarkdown(result, command);
@@ -67,7 +67,7 @@ internal static class ExperimentCommands
     /// path against the baselines into <c>quality/</c>; a run whose <c>quality/search-path.json</c> is newer than its
     /// checkpoint is reused.
     /// </summary>
-    private static SearchPathRun SearchPath(string checkpointDir, string dataDir, int seed)
+    private static SearchPathRun SearchPath(string checkpointDir, string dataDir, int seed, PreRankConfig preRank)
     {
         string package = Path.Combine(checkpointDir, "package");
         string qualityDir = Path.Combine(checkpointDir, "quality");
@@ -77,7 +77,7 @@ internal static class ExperimentCommands
             return Json.Read<SearchPathRun>(cached);
         }
 
-        ModelExporter.Export(new ExportOptions { CheckpointDir = checkpointDir, OutDir = package, DataDir = dataDir, Force = true });
+        ModelExporter.Export(new ExportOptions { CheckpointDir = checkpointDir, OutDir = package, DataDir = dataDir, Force = true, PreRank = preRank });
         var quality = QualityEvaluator.Run(new QualityOptions { PackageDir = package, DataDir = dataDir, Seed = seed });
         QualityReportWriter.WriteFiles(qualityDir, quality, $"karma eval --package {package} --data {dataDir} --seed {seed}");
         IReadOnlyDictionary<string, double[]> PerExample(string system) => AblationMetrics.SearchMetrics.ToDictionary(m => m,

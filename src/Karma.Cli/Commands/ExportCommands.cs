@@ -159,7 +159,10 @@ internal static class ExportCommands
             Aligner.Run(new RunOptions { DataDir = dataDir, OutDir = align, Config = trainingConfig, Seed = s, Resume = true }, pretrain, obj);
             var report = Evaluator.Run(align, dataDir, new EvaluationOptions { Seed = s });
             ReportWriter.WriteFiles(align, report);
-            var result = ModelExporter.Export(new ExportOptions { CheckpointDir = align, OutDir = outDir, DataDir = dataDir, Force = true });
+            var result = ModelExporter.Export(new ExportOptions
+            {
+                CheckpointDir = align, OutDir = outDir, DataDir = dataDir, Force = true, PreRank = trainingConfig.PreRank,
+            });
             var quality = QualityEvaluator.Run(new QualityOptions { PackageDir = outDir, DataDir = dataDir, Seed = s });
             string qualityDir = Path.Combine(workDir, $"quality-{obj.ToArgument()}-seed{s}");
             string command = "karma " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1));

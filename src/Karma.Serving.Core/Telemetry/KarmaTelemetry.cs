@@ -19,6 +19,7 @@ public sealed class KarmaTelemetry : IBatchObserver, IDisposable
     private readonly Counter<long> _cacheRequests;
     private readonly Counter<long> _calls;
     private readonly Counter<long> _loadFailures;
+    private readonly Histogram<int> _candidates;
     private int _queueDepth;
     private string _modelVersion = "none";
 
@@ -34,6 +35,9 @@ public sealed class KarmaTelemetry : IBatchObserver, IDisposable
         _batchSize = Meter.CreateHistogram<int>("karma.encode.batch_size", "{request}", "Requests per user-tower run", tags: null,
             new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512] });
         _calls = Meter.CreateCounter<long>("karma.rpc.calls", "{call}", "Calls by method and gRPC status code");
+        _candidates = Meter.CreateHistogram<int>("karma.search.candidates", "{item}",
+            "Candidates per Search by recall channel (karma, lexical, category; fused: distinct after merging)", tags: null,
+            new InstrumentAdvice<int> { HistogramBucketBoundaries = [0, 10, 50, 100, 200, 300, 500, 750, 1000, 1500, 2000] });
         _cacheRequests = Meter.CreateCounter<long>("karma.cache.requests", "{request}",
             "User-embedding cache lookups by result (hit, miss, error: the cache failed or timed out and the call went on without it)");
         _loadFailures = Meter.CreateCounter<long>("karma.model.load_failures", "{load}",
@@ -70,6 +74,10 @@ public sealed class KarmaTelemetry : IBatchObserver, IDisposable
             new KeyValuePair<string, object?>("stage", stage),
             new KeyValuePair<string, object?>("index", index),
             new KeyValuePair<string, object?>("model_version", Volatile.Read(ref _modelVersion)));
+
+    /// <summary>Records how many candidates a recall channel contributed to one Search (channel "fused": the distinct total).</summary>
+    public void SearchCandidates(string channel, int count)
+        => _candidates.Record(count, new KeyValuePair<string, object?>("channel", channel));
 
     /// <summary>Counts a finished call.</summary>
     public void CallDone(string method, string status)

@@ -151,8 +151,13 @@ public sealed class RetrievalService : Retrieval.RetrievalBase
         };
         foreach (var channel in new[] { RecallChannels.Karma, RecallChannels.Lexical, RecallChannels.Category })
         {
-            response.RecalledByChannel[RecallChannelNames.Of(channel).Single()] = candidates.Channels.Count(c => c.HasFlag(channel));
+            string name = RecallChannelNames.Of(channel).Single();
+            int count = candidates.Channels.Count(c => c.HasFlag(channel));
+            response.RecalledByChannel[name] = count;
+            _telemetry.SearchCandidates(name, count);
         }
+
+        _telemetry.SearchCandidates("fused", candidates.Count);
 
         var ranked = Stage("prerank", model, () => model.Pipeline.Rank(search, candidates, request.TopN));
         response.Items.AddRange(ranked.Select(r => Item(model, r.Row, r.Score, r.Channels)));

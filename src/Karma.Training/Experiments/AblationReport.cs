@@ -35,7 +35,7 @@ public static class AblationReport
             foreach (var g in result.Differences.GroupBy(d => (d.Objective, d.Baseline)))
             {
                 string cells = string.Join(" | ", AblationMetrics.ComparedMetrics.Select(m => g.FirstOrDefault(d => d.Metric == m) is { } d
-                    ? string.Create(CultureInfo.InvariantCulture, $"{d.Difference:+0.000;-0.000} [{d.Low:+0.000;-0.000}, {d.High:+0.000;-0.000}]{(d.Significant ? "*" : string.Empty)}")
+                    ? string.Create(CultureInfo.InvariantCulture, $"{d.Difference:+0.000;-0.000;0.000} [{d.Low:+0.000;-0.000;0.000}, {d.High:+0.000;-0.000;0.000}]{(d.Significant ? "*" : string.Empty)}")
                     : "–"));
                 sb.AppendLine(CultureInfo.InvariantCulture, $"| {g.Key.Objective} | {g.Key.Baseline} | {cells} |");
             }

@@ -173,12 +173,27 @@ public sealed class CategoryChannelTests : IDisposable
         // Interest (1, 0): sneaker (0.95) ≫ lamp (0.6) ≫ sandal (0): sneakers by popularity (row 0, then row 3), then the lamp.
         var request = new RequestContext([1f, 0f], [], false, matches, _table, _items, new LeafCentroids(_table, _items));
         var hits = CategoryChannel.Recall(request, _items, 10);
+        // Keys: row 0 p(sneaker), row 3 p(sneaker)/√2, row 2 p(lamp) (p(sneaker) ≈ 0.97, p(lamp) ≈ 0.03).
         Assert.Equal([0, 3, 2], hits.Select(h => h.Row));
-        Assert.Equal(request.Intent[_items.Leaf[0]], hits[0].Score);
+        Assert.Equal(request.Intent[_items.Leaf[0]], hits[0].Score, 6);
+        Assert.Equal(request.Intent[_items.Leaf[3]] / MathF.Sqrt(2), hits[1].Score, 6);
         Assert.Equal([0], CategoryChannel.Recall(request, _items, 1).Select(h => h.Row));
         Assert.Equal([3, 2], CategoryChannel.Recall(request, _items, 10, accept: r => r != 0).Select(h => h.Row));
         Assert.Empty(CategoryChannel.Recall(request, _items, 0));
         Assert.Equal(1f, request.Intent.Sum(), 4);
+    }
+
+    [Fact]
+    public void Recall_InterleavesLeavesOfSimilarProbability()
+    {
+        using var matches = LexicalMatches.Empty;
+        // Interest (0.6, 0.8) is the lamp's own direction, near the sneakers' centroid too: the lamp leads, the
+        // second-ranked sneaker's key (p(sneaker)/√2) falls below it, so the order interleaves leaves by key.
+        var request = new RequestContext([0.6f, 0.8f], [], false, matches, _table, _items, new LeafCentroids(_table, _items));
+        var hits = CategoryChannel.Recall(request, _items, 10);
+        Assert.Equal(hits.Select(h => h.Score).OrderByDescending(x => x), hits.Select(h => h.Score));
+        Assert.Equal(hits.Count, hits.Select(h => h.Row).Distinct().Count());
+        Assert.Equal(2, hits[0].Row); // the lamp, probability highest
     }
 
     [Fact]
