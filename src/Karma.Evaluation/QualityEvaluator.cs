@@ -78,6 +78,8 @@ public static class QualityEvaluator
         var package = runner.Run(data, examples, options.Depth, new Progress<string>(m => log.WriteLine($"[quality] search path: {m}")));
         var q = runner.Pipeline.Quotas;
         lists.Add(("search", $"the Search call: hybrid recall of {runner.RecallK} (shares karma {q.Karma:P0}, lexical {q.Lexical:P0}, category {q.Category:P0}), pre-ranked", "search", package.Search));
+        lists.Add(("search, no history", "the same call with the history left out, as for a new user (browse requests: nothing)", "search",
+            package.SearchWithoutHistory));
         lists.Add(("karma channel", "nearest items to the interest embedding h_t (exact)", "channel", package.KarmaChannel));
         lists.Add(("lexical channel", "the package's BM25 channel alone", "channel", package.LexicalChannel));
         lists.Add(("category channel", "popular items of the request's likeliest categories (lexical and embedding readings)", "channel", package.CategoryChannel));

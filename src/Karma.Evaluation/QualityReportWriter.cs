@@ -114,7 +114,7 @@ public static class QualityReportWriter
 
     private static string Column(string name) => new(name.Select(c => char.IsLetterOrDigit(c) ? char.ToLowerInvariant(c) : '_').ToArray());
 
-    private static string Csv(string s) => s.Contains(',', StringComparison.Ordinal) || s.Contains('"', StringComparison.Ordinal)
+    private static string Csv(string s) => s.AsSpan().IndexOfAny(",\"\r\n") >= 0
         ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\""
         : s;
 

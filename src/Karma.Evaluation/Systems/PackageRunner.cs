@@ -11,6 +11,7 @@ namespace Karma.Evaluation.Systems;
 
 /// <summary>The ranked lists a model package produces for the examples, one per path through it.</summary>
 /// <param name="Search">The Search call: hybrid recall of recall_k candidates, pre-ranked.</param>
+/// <param name="SearchWithoutHistory">The same call with the history left out, as for a user without one (browse requests: empty).</param>
 /// <param name="KarmaChannel">The embedding channel alone: nearest items to h_t.</param>
 /// <param name="LexicalChannel">The BM25 channel alone (no popularity fill: empty for browse requests).</param>
 /// <param name="CategoryChannel">The intent-category channel alone.</param>
@@ -19,7 +20,7 @@ namespace Karma.Evaluation.Systems;
 /// <param name="PreRankGauc">gAUC of the pre-ranker over the examples' impressions (requests with a click and a non-click).</param>
 /// <param name="GaucRequests">Requests counted in <paramref name="PreRankGauc"/>.</param>
 /// <param name="Intent">Share of examples whose target's category is the likeliest of each intent reading (lexical, karma, combined).</param>
-public sealed record PackageRankings(IReadOnlyList<int[]> Search, IReadOnlyList<int[]> KarmaChannel, IReadOnlyList<int[]> LexicalChannel,
+public sealed record PackageRankings(IReadOnlyList<int[]> Search, IReadOnlyList<int[]> SearchWithoutHistory, IReadOnlyList<int[]> KarmaChannel, IReadOnlyList<int[]> LexicalChannel,
     IReadOnlyList<int[]> CategoryChannel, IReadOnlyList<int[]> Fused, IReadOnlyList<double> CandidateRecall, double PreRankGauc, int GaucRequests,
     IntentAccuracy Intent);
 
@@ -86,6 +87,7 @@ public sealed class PackageRunner : IDisposable
         ArgumentNullException.ThrowIfNull(examples);
         int n = examples.Count;
         var search = new int[n][];
+        var withoutHistory = new int[n][];
         var karma = new int[n][];
         var lexical = new int[n][];
         var category = new int[n][];
@@ -98,6 +100,15 @@ public sealed class PackageRunner : IDisposable
         {
             var batch = examples.Skip(start).Take(EncodeBatch).ToList();
             var prepared = batch.Select(Prepare).ToList();
+            var queryOnly = batch.Select(e => string.IsNullOrWhiteSpace(e.Query) ? null : Prepare(e with { History = [] })).ToList();
+            var queryOnlyValid = queryOnly.Select((p, i) => (p, i)).Where(x => x.p is not null).ToList();
+            var queryOnlyInterests = _encoder.Run(queryOnlyValid.Select(x => x.p!.Value).ToList());
+            var queryOnlyOf = new float[batch.Count][];
+            for (int v = 0; v < queryOnlyValid.Count; v++)
+            {
+                queryOnlyOf[queryOnlyValid[v].i] = queryOnlyInterests[v];
+            }
+
             var valid = prepared.Select((p, i) => (p, i)).Where(x => x.p is not null).ToList();
             var interests = _encoder.Run(valid.Select(x => x.p!.Value).ToList());
             var interestOf = new float[batch.Count][];
@@ -110,6 +121,7 @@ public sealed class PackageRunner : IDisposable
             {
                 int e = start + i;
                 var ex = batch[i];
+                withoutHistory[e] = queryOnlyOf[i] is { } alone ? SearchAlone(alone, ex.Query, depth) : [];
                 if (interestOf[i] is not { } interest)
                 {
                     search[e] = karma[e] = lexical[e] = category[e] = fused[e] = [];
@@ -148,8 +160,16 @@ public sealed class PackageRunner : IDisposable
         }
 
         var (gauc, requests) = AucMetrics.GroupAuc(gaucGroups);
-        return new PackageRankings(search, karma, lexical, category, fused, recalled, gauc, requests,
+        return new PackageRankings(search, withoutHistory, karma, lexical, category, fused, recalled, gauc, requests,
             new IntentAccuracy(lexicalRight / n, karmaRight / n, combinedRight / n));
+    }
+
+    /// <summary>The Search call for a query without history.</summary>
+    private int[] SearchAlone(float[] interest, string? query, int depth)
+    {
+        using var matches = Pipeline.Match(query);
+        var request = Pipeline.Context(interest, [], query, matches);
+        return ToData(Pipeline.Rank(request, Pipeline.Recall(request, RecallK), depth).Select(r => r.Row));
     }
 
     private static int ArgMax(float[] values)

@@ -45,7 +45,12 @@ internal static class PreRankStage
         var (examples, origin) = Examples(split, config, seed);
         var holdoutUsers = new HashSet<int>(examples.Select(e => e.User).Distinct().OrderBy(u => Mix(u, seed))
             .Take((int)Math.Round(config.HoldoutShare * examples.Select(e => e.User).Distinct().Count())));
-        var trainExamples = examples.Where(e => !holdoutUsers.Contains(e.User)).ToList();
+        // A share of the training requests loses its history, as the requests of new or logged-out users do.
+        var trainExamples = examples.Where(e => !holdoutUsers.Contains(e.User))
+            .Select(e => e.Query is { Length: > 0 } && e.History.Length > 0 && Mix(e.Request, seed + 2) % 1000 < config.NoHistoryShare * 1000
+                ? e with { History = [] }
+                : e)
+            .ToList();
         var holdoutExamples = examples.Where(e => holdoutUsers.Contains(e.User)).ToList();
         log.WriteLine($"[export] pre-ranker: recalling candidates for {trainExamples.Count} + {holdoutExamples.Count} held-out {origin} " +
             $"(recall_k {config.RecallK}, shares karma {quotas.Karma:F2}, lexical {quotas.Lexical:F2}, category {quotas.Category:F2})");
@@ -72,8 +77,10 @@ internal static class PreRankStage
             return (chosen, "validation requests");
         }
 
+        // Training requests' own engagements are in the popularity and exposure counts: acceptable for tiny data sets
+        // (tests, smoke runs), said in the origin recorded in the manifest.
         chosen.AddRange(split.Train.OrderBy(e => Mix(e.User, seed + 1)).Take(config.MaxExamples - chosen.Count));
-        return (chosen, "validation and training requests (too few validation requests)");
+        return (chosen, "validation and training requests (too few validation requests; the training requests' own clicks are in the popularity counts)");
     }
 
     private static float[] Interest(KarmaModel model, ItemFeatures items, AlignBatchBuilder builder, List<InteractionExample> examples)

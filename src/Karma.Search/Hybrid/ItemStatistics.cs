@@ -23,7 +23,7 @@ public static class ItemStatistics
     public const int ExposureColumn = 2;
 
     /// <summary>The table, row-major [items, <see cref="Count"/>].</summary>
-    /// <param name="trainClicks">Engagements per item in the training period.</param>
+    /// <param name="trainClicks">Engagements per item among the training examples (<see cref="Karma.Core.Data.TemporalSplit.TrainClicks"/>).</param>
     /// <param name="prices">Price per item (null or negative when unknown: 0 is stored).</param>
     /// <param name="trainImpressions">Impressions per item in the training period.</param>
     public static float[] Compute(IReadOnlyList<int> trainClicks, IReadOnlyList<double?> prices, IReadOnlyList<int> trainImpressions)

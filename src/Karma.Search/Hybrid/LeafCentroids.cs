@@ -11,7 +11,7 @@ namespace Karma.Search.Hybrid;
 /// </summary>
 public sealed class LeafCentroids
 {
-    /// <summary>Softmax temperature: the training temperature of the KARMA action loss, so distances mean the same.</summary>
+    /// <summary>Softmax temperature: the default temperature of the KARMA action loss (<c>align.temperature</c>), on whose scale cosines were trained.</summary>
     public const float Temperature = 0.1f;
 
     private readonly float[] _centroids;
@@ -50,7 +50,10 @@ public sealed class LeafCentroids
     /// <summary>Embedding width.</summary>
     public int Dimensions { get; }
 
-    /// <summary>softmax over the leaves of (interest · centroid) / <see cref="Temperature"/>.</summary>
+    /// <summary>
+    /// softmax over the leaves of cos(interest, centroid) / <see cref="Temperature"/>. The interest is normalised first:
+    /// h_t already has unit length, and a caller's embedding of any finite scale cannot overflow the softmax.
+    /// </summary>
     public float[] Distribution(ReadOnlySpan<float> interest)
     {
         if (interest.Length != Dimensions)
@@ -59,9 +62,17 @@ public sealed class LeafCentroids
         }
 
         var logits = new float[Count];
+        // Norm in double: a finite vector of huge values would overflow a float sum of squares.
+        double norm = 0;
+        foreach (float x in interest)
+        {
+            norm += (double)x * x;
+        }
+
+        float scale = norm > 0 && double.IsFinite(norm) ? (float)(1 / Math.Sqrt(norm)) : 0f;
         for (int l = 0; l < Count; l++)
         {
-            logits[l] = TensorPrimitives.Dot(interest, _centroids.AsSpan(l * Dimensions, Dimensions)) / Temperature;
+            logits[l] = TensorPrimitives.Dot(interest, _centroids.AsSpan(l * Dimensions, Dimensions)) * scale / Temperature;
         }
 
         var probabilities = new float[Count];

@@ -29,9 +29,6 @@ public static class RecallChannelNames
     /// <summary>Name of <see cref="RecallChannels.Category"/>.</summary>
     public const string Category = "category";
 
-    /// <summary>The fused set of all channels (what Search pre-ranks).</summary>
-    public const string Hybrid = "hybrid";
-
     /// <summary>The names of the channels set in <paramref name="channels"/>, in a fixed order.</summary>
     public static IEnumerable<string> Of(RecallChannels channels)
     {

@@ -23,6 +23,12 @@ public static class LexicalIndexFile
     private const int Version = 1;
     private const int MaxFiles = 64;
     private const int MaxNameBytes = 255;
+
+    /// <summary>
+    /// Largest container loaded: an index is about 14 bytes per item (13.5 MB for 1M items), so a bigger file is not
+    /// one (or a damaged one) and must fail clearly instead of exhausting memory.
+    /// </summary>
+    private const long MaxBytes = 4L << 30;
     private static readonly byte[] Magic = "KARMALEX"u8.ToArray();
 
     /// <summary>Builds the index of <paramref name="documents"/> (document i = row i) and writes it to <paramref name="path"/>.</summary>
@@ -32,11 +38,16 @@ public static class LexicalIndexFile
         string full = Path.GetFullPath(path);
         string parent = Path.GetDirectoryName(full)!;
         string building = Path.Combine(parent, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.d");
-        string temp = full + ".tmp";
+        string temp = Path.Combine(parent, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
         try
         {
             LexicalIndex.Build(building, documents, progress);
             var names = LexicalIndex.Files(building);
+            if (names.Count > MaxFiles || names.Any(n => Encoding.UTF8.GetByteCount(n) > MaxNameBytes))
+            {
+                throw new InvalidDataException($"lexical index {building}: {names.Count} files or a name too long for the container");
+            }
+
             using (var output = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
             {
                 var header = new MemoryStream();
@@ -92,6 +103,12 @@ public static class LexicalIndexFile
             throw Invalid(full, "file not found");
         }
 
+        long size = new FileInfo(full).Length;
+        if (size > MaxBytes)
+        {
+            throw Invalid(full, $"{size:N0} bytes, more than the {MaxBytes:N0} a lexical index is loaded with");
+        }
+
         var ram = new RAMDirectory();
         try
         {
@@ -106,7 +123,7 @@ public static class LexicalIndexFile
 
             return LexicalIndex.Open(full, ram, expectedRows);
         }
-        catch (Exception e) when (e is not InvalidDataException)
+        catch (Exception e) when (e is not (InvalidDataException or OutOfMemoryException))
         {
             ram.Dispose();
             throw Invalid(full, $"{e.GetType().Name}: {e.Message}", e);

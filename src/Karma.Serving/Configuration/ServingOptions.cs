@@ -72,9 +72,9 @@ public sealed class ServingOptions
     [Range(1, 100_000)]
     public int MaxRecallK { get; set; } = 2000;
 
-    /// <summary>Search recall_k when the request gives 0.</summary>
+    /// <summary>Search recall_k when the request gives 0; unset: the recall_k the package's pre-ranker was trained with (manifest <c>search.recall_k</c>).</summary>
     [Range(1, 100_000)]
-    public int DefaultRecallK { get; set; } = 1000;
+    public int? DefaultRecallK { get; set; }
 
     /// <summary>
     /// Share of a Search's recall_k taken from the KARMA embedding channel, in [0, 1]; unset: the share the package's

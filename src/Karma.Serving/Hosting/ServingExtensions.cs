@@ -18,7 +18,7 @@ public static class ServingExtensions
         builder.Services.AddOptions<ServingOptions>()
             .BindConfiguration(ServingOptions.Section)
             .ValidateDataAnnotations()
-            .Validate(o => o.DefaultRecallK <= o.MaxRecallK, "Karma:DefaultRecallK must not exceed Karma:MaxRecallK")
+            .Validate(o => o.DefaultRecallK is null || o.DefaultRecallK <= o.MaxRecallK, "Karma:DefaultRecallK must not exceed Karma:MaxRecallK")
             .Validate(o => o.DrainDelaySeconds < o.ShutdownTimeoutSeconds, "Karma:DrainDelaySeconds must be less than Karma:ShutdownTimeoutSeconds")
             .ValidateOnStart();
         var options = builder.Configuration.GetSection(ServingOptions.Section).Get<ServingOptions>() ?? new ServingOptions();

@@ -56,8 +56,13 @@ public sealed class ServingModel : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         var package = ModelPackage.Load(path, options.Device, logger, new SessionThreading(options.IntraOpThreads, options.OrtSpinning));
         IVectorIndex? index = null;
+        MicroBatcher<(int[] Rows, int[] Query), float[]>? batcher = null;
         try
         {
+            var defaults = package.DefaultQuotas;
+            var quotas = new Karma.Search.Hybrid.ChannelQuotas(options.KarmaShare ?? defaults.Karma, options.LexicalShare ?? defaults.Lexical,
+                options.CategoryShare ?? defaults.Category);
+            quotas.Validate(); // all shares 0 (settings over the package's): refused before anything else starts
             index = options.Index switch
             {
                 "hnsw" => OpenHnsw(package, options, logger),
@@ -66,18 +71,20 @@ public sealed class ServingModel : IAsyncDisposable
                 _ => new ExactIndex(package.Embeddings),
             };
             var encoder = new InterestEncoder(package);
-            var batcher = new MicroBatcher<(int[] Rows, int[] Query), float[]>(items => encoder.Run(items), options.MaxBatch,
+            batcher = new MicroBatcher<(int[] Rows, int[] Query), float[]>(items => encoder.Run(items), options.MaxBatch,
                 TimeSpan.FromMilliseconds(options.MaxBatchDelayMs), options.MaxQueue, workers: Math.Max(1, Environment.ProcessorCount / 2),
                 observer: batchObserver);
-            var defaults = package.DefaultQuotas;
-            var quotas = new Karma.Search.Hybrid.ChannelQuotas(options.KarmaShare ?? defaults.Karma, options.LexicalShare ?? defaults.Lexical,
-                options.CategoryShare ?? defaults.Category);
             var model = new ServingModel(package, index, encoder, batcher, quotas);
             model.WarmUp();
             return model;
         }
         catch
         {
+            if (batcher is not null)
+            {
+                batcher.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
+
             index?.Dispose();
             package.Dispose();
             throw;

@@ -66,11 +66,15 @@ public sealed class RetrievalService : Retrieval.RetrievalBase
         var filter = MakeFilter(model, request.Filter);
         var candidates = Stage("recall", model, () =>
         {
-            using var matches = model.Pipeline.Match(user.Query);
-            var context = model.Pipeline.Context(user.Interest, user.HistoryRows, user.Query, matches);
+            // The BM25 match and the request context cost a catalog-wide pass; only the channels that need them pay it.
+            using var matches = channels.HasFlag(RecallChannels.Lexical) || channels.HasFlag(RecallChannels.Category)
+                ? model.Pipeline.Match(user.Query)
+                : Karma.Search.Lexical.LexicalMatches.Empty;
             var karma = channels.HasFlag(RecallChannels.Karma) ? model.Pipeline.KarmaChannel(user.Interest, request.K, filter) : [];
             var lexical = channels.HasFlag(RecallChannels.Lexical) ? SearchPipeline.LexicalChannel(matches, request.K, filter) : [];
-            var category = channels.HasFlag(RecallChannels.Category) ? model.Pipeline.CategoryChannel(context, request.K, filter) : [];
+            var category = channels.HasFlag(RecallChannels.Category)
+                ? model.Pipeline.CategoryChannel(model.Pipeline.Context(user.Interest, user.HistoryRows, user.Query, matches), request.K, filter)
+                : [];
             // One channel keeps its own scores; several are fused and scored by reciprocal-rank fusion.
             return channels switch
             {
@@ -134,11 +138,11 @@ public sealed class RetrievalService : Retrieval.RetrievalBase
         ArgumentNullException.ThrowIfNull(context);
         _validate.Context(request.Context, "context");
         _validate.Filter(request.Filter);
-        int recallK = request.RecallK == 0 ? _options.DefaultRecallK : request.RecallK;
-        RequestValidation.Range(recallK, 1, _options.MaxRecallK, "recall_k");
-        RequestValidation.Range(request.TopN, 1, recallK, "top_n");
         using var lease = _host.Acquire();
         var model = lease.Model;
+        int recallK = request.RecallK == 0 ? Math.Min(_options.DefaultRecallK ?? model.Package.SearchDefaults.RecallK, _options.MaxRecallK) : request.RecallK;
+        RequestValidation.Range(recallK, 1, _options.MaxRecallK, "recall_k");
+        RequestValidation.Range(request.TopN, 1, recallK, "top_n");
         var user = await EncodeAsync(model, request.Context, context.CancellationToken).ConfigureAwait(false);
         context.CancellationToken.ThrowIfCancellationRequested();
         using var matches = model.Pipeline.Match(user.Query);

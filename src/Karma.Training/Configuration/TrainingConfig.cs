@@ -100,6 +100,13 @@ public sealed record PreRankConfig
     /// <summary>Share of the validation requests held out for model selection.</summary>
     [Range(0.0, 0.9)] public double HoldoutShare { get; init; } = 0.15;
 
+    /// <summary>
+    /// Share of the training requests with a query that are shown without their history (h_t and features recomputed),
+    /// so the pre-ranker also learns the requests of users without history (new or logged out), which validation
+    /// requests never are.
+    /// </summary>
+    [Range(0.0, 1.0)] public double NoHistoryShare { get; init; } = 0.15;
+
     /// <summary>Most validation requests used (a 1M-item catalog makes each one costly to recall exactly).</summary>
     [Range(10, 10_000_000)] public int MaxExamples { get; init; } = 20_000;
 }

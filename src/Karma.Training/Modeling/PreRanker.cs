@@ -24,7 +24,9 @@ public sealed class PreRanker : nn.Module<Tensor, Tensor, Tensor, Tensor>
     /// <param name="hidden">Hidden width.</param>
     /// <param name="interaction">Also feed u∘e (D more inputs).</param>
     /// <param name="mean">Per-feature training mean (zeros when null).</param>
-    /// <param name="std">Per-feature training std (ones when null; clamped to at least 1e-3).</param>
+    /// <param name="std">Per-feature training std (ones when null). A feature that hardly varied in training (std below
+    /// 1e-3, e.g. has_query on data where every request has one) keeps its raw scale (std 1): dividing by its tiny std
+    /// would turn a value never seen in training into an input of ±1000.</param>
     public PreRanker(int features, int embedDim, int hidden, bool interaction, float[]? mean = null, float[]? std = null)
         : base(nameof(PreRanker))
     {
@@ -33,7 +35,7 @@ public sealed class PreRanker : nn.Module<Tensor, Tensor, Tensor, Tensor>
         EmbedDim = embedDim;
         Interaction = interaction;
         feature_mean = mean is null ? zeros(features) : tensor(mean);
-        feature_std = std is null ? ones(features) : tensor(std.Select(s => Math.Max(s, 1e-3f)).ToArray());
+        feature_std = std is null ? ones(features) : tensor(std.Select(s => s < 1e-3f ? 1f : s).ToArray());
         fc1 = nn.Linear(features + (interaction ? embedDim : 0), hidden);
         fc2 = nn.Linear(hidden, hidden);
         fc3 = nn.Linear(hidden, 1);

@@ -174,7 +174,8 @@ public static class PreRankTrainer
         {
             float[] logits = Score(model, row.Interest, row.Candidates, row.Features, table);
             float target = logits[0];
-            int rank = logits.Count(l => l > target);
+            // Ties count against the target (a constant scorer must not look perfect); the service breaks them by row.
+            int rank = logits.Count(l => l >= target) - 1;
             double max = logits.Max();
             double logSum = max + Math.Log(logits.Sum(l => Math.Exp(l - max)));
             loss += logSum - target;
