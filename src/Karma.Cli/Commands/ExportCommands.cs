@@ -211,7 +211,7 @@ internal static class ExportCommands
             {command}
             ```
 
-            from the data in `{dataDir}`: stage-1 pretraining -> stage-2 alignment with `{objective.ToArgument()}` (seed {seed},
+            from the data in `{Path.GetRelativePath(Environment.CurrentDirectory, dataDir)}`: stage-1 pretraining -> stage-2 alignment with `{objective.ToArgument()}` (seed {seed},
             {(config is { Exists: true } ? $"config `{Path.GetFileName(config.FullName)}`" : "built-in config")}) -> export, which trains the query-aware
             pre-ranker on the Search path's candidates for the validation requests -> evaluation of the Search path. Verify with
             `karma package verify <this directory>`.

@@ -92,23 +92,7 @@ public sealed class TemporalSplit
     }
 
     /// <summary>Items shown in at least one training-period request (items that arrived later are not).</summary>
-    public bool[] TrainingPeriodItems(SearchLog log)
-    {
-        ArgumentNullException.ThrowIfNull(log);
-        var seen = new bool[log.Items.Count];
-        for (int r = 0; r < log.Requests.Count; r++)
-        {
-            if (_trainingPeriod[r])
-            {
-                foreach (int item in log.Requests[r].Impressed)
-                {
-                    seen[item] = true;
-                }
-            }
-        }
-
-        return seen;
-    }
+    public bool[] TrainingPeriodItems(SearchLog log) => TrainingImpressions(log).Select(c => c > 0).ToArray();
 
     /// <summary>Builds the split. Histories keep at most <paramref name="maxHistory"/> most recent engagements.</summary>
     public static TemporalSplit Build(SearchLog log, int maxHistory)
