@@ -15,7 +15,7 @@ internal static class ClientCommands
         var target = new Option<string>("--target") { Description = "Service address", DefaultValueFactory = _ => "http://localhost:50051" };
         var history = new Option<string?>("--history") { Description = "Comma-separated item ids, most recent last" };
         var query = new Option<string?>("--query") { Description = "Query text" };
-        var k = new Option<int>("--k") { Description = "Candidates to recall", DefaultValueFactory = _ => 100 };
+        var k = new Option<int>("--k") { Description = "Candidates to recall (recall: default 100; search: recall_k, default the server's)" };
         var topN = new Option<int>("--top-n") { Description = "Results to show (search)", DefaultValueFactory = _ => 10 };
         var deadline = new Option<double>("--deadline-ms") { Description = "Call deadline", DefaultValueFactory = _ => 5000 };
 
@@ -53,6 +53,7 @@ internal static class ClientCommands
             }),
             Make("recall", "Top-k items of the embedding channel (inner product with the interest embedding)", async (c, ctx, kk, _, d) =>
             {
+                kk = kk == 0 ? 100 : kk;
                 var r = await c.RecallAsync(new RecallRequest { Context = ctx, K = kk }, deadline: d);
                 Print($"recall k={kk} ({r.Index}), model {r.ModelVersion}; {Report(r.ContextReport)}", r.Items.Take(50), "inner product");
             }),
@@ -71,6 +72,11 @@ internal static class ClientCommands
 
     private static void Print(string title, IEnumerable<ScoredItem> items, string scoreLabel)
     {
+        if (Console.IsOutputRedirected)
+        {
+            AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 140); // a pipe or file has no width: do not wrap titles at 80
+        }
+
         var table = new Table().Title(Markup.Escape(title)).AddColumn("#").AddColumn("item").AddColumn("title").AddColumn("category")
             .AddColumn("recalled by").AddColumn(new TableColumn(Markup.Escape(scoreLabel)).RightAligned());
         int i = 1;
