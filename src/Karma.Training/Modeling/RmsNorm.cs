@@ -24,7 +24,9 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var variance = input.pow(2).mean([-1], keepdim: true);
+        // x·x, not pow(2): the same numbers (libtorch squares for exponent 2), without the temporary Scalar that a
+        // long ablation once saw freed under its native call ("INTERNAL ASSERT FAILED at Scalar.h").
+        var variance = (input * input).mean([-1], keepdim: true);
         return (input * rsqrt(variance + _eps) * weight).MoveToOuterDisposeScope();
     }
 }

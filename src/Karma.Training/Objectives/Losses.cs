@@ -50,7 +50,8 @@ public static class Losses
     {
         using var scope = NewDisposeScope();
         var m = valid.to_type(float32);
-        var perRow = (predicted - target).pow(2).mean([1]);
+        var diff = predicted - target;
+        var perRow = (diff * diff).mean([1]);
         return ((perRow * m).sum() / m.sum().clamp_min(1.0)).MoveToOuterDisposeScope();
     }
 }
