@@ -138,11 +138,10 @@ public static class QualityReportWriter
 
         var ticks = r.Systems.Select((s, i) => new Tick((i * group) + ((metrics.Length - 1) / 2.0), s.Name)).ToArray();
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(ticks);
-        plot.Axes.Bottom.TickLabelStyle.Rotation = 20;
-        plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleLeft;
         plot.Axes.Margins(bottom: 0);
+        plot.Axes.SetLimitsY(0, 1.2); // room above the bars for the legend
         plot.Title($"Search path vs baselines ({r.Examples:N0} {r.Split} requests)");
         plot.ShowLegend(Alignment.UpperRight);
-        plot.SavePng(path, 1300, 600);
+        plot.SavePng(path, 1900, 650);
     }
 }

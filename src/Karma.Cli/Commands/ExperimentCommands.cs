@@ -51,7 +51,20 @@ internal static class ExperimentCommands
             var result = AblationRunner.Run(dataDir, outDir, trainingConfig, parse.GetValue(seeds), list,
                 parse.GetValue(embeddingOnly) ? null : (checkpoint, data, seed) => SearchPath(checkpoint, data, seed, trainingConfig.PreRank));
             string command = "karma " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1));
-            File.WriteAllText(Path.Combine(outDir, "ablation.json"), JsonSerializer.Serialize(result, Json.Options) + "\n");
+            // The per-request values behind the intervals stay in each run's quality/ (examples.csv, search-path.json):
+            // 15 MB of them would drown the summary.
+            var compact = result with
+            {
+                Runs = result.Runs.Select(r => r with
+                {
+                    Search = r.Search is null ? null : r.Search with
+                    {
+                        PerExample = new Dictionary<string, double[]>(),
+                        BaselinePerExample = new Dictionary<string, IReadOnlyDictionary<string, double[]>>(),
+                    },
+                }).ToList(),
+            };
+            File.WriteAllText(Path.Combine(outDir, "ablation.json"), JsonSerializer.Serialize(compact, Json.Options) + "\n");
             string md = AblationReport.ToMarkdown(result, command);
             File.WriteAllText(Path.Combine(outDir, "ablation.md"), md);
             AblationReport.SavePng(result, Path.Combine(outDir, "ablation.png"));

@@ -102,9 +102,8 @@ public static class AblationReport
 
         var ticks = rows.Select((r, i) => new Tick((i * groupWidth) + ((metrics.Length - 1) / 2.0), r.Objective)).ToArray();
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(ticks);
-        plot.Axes.Bottom.TickLabelStyle.Rotation = 20;
-        plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleLeft;
         plot.Axes.Margins(bottom: 0);
+        plot.Axes.SetLimitsY(0, 1.2); // room above the bars for the legend
         plot.Title(search ? "KARMA ablation on the Search path, with the baselines" : "KARMA ablation: embedding recall and semantic fidelity");
         plot.YLabel("mean over seeds (error bar: std)");
         plot.ShowLegend(Alignment.UpperRight);
