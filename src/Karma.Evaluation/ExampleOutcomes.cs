@@ -7,9 +7,6 @@ namespace Karma.Evaluation;
 /// </summary>
 public sealed class ExampleOutcomes
 {
-    /// <summary>Cut-offs of the hit rates reported.</summary>
-    public static readonly int[] Cutoffs = [10, 50, 200];
-
     /// <summary>Computes the outcomes of ranked lists.</summary>
     /// <param name="examples">The examples.</param>
     /// <param name="ranked">Each example's list (rows of the evaluation catalog), best first.</param>

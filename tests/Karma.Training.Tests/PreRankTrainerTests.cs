@@ -10,6 +10,7 @@ public sealed class PreRankTrainerTests : IDisposable
     private const int Items = 50, Dim = 4, Features = 3;
     private readonly string _dir = Directory.CreateTempSubdirectory("karma-prerank-").FullName;
     private readonly VectorTable _table;
+    private readonly TorchSharp.torch.Tensor _tensor;
 
     public PreRankTrainerTests()
     {
@@ -17,10 +18,12 @@ public sealed class PreRankTrainerTests : IDisposable
         string path = Path.Combine(_dir, "e.bin");
         VectorTableWriter.Write(path, Enumerable.Range(0, Items * Dim).Select(_ => (float)rng.NextDouble()).ToArray(), Items, Dim, VectorElementType.Float32);
         _table = VectorTable.Open(path);
+        _tensor = PreRankTrainer.TableTensor(_table);
     }
 
     public void Dispose()
     {
+        _tensor.Dispose();
         _table.Dispose();
         Directory.Delete(_dir, recursive: true);
     }
@@ -57,15 +60,14 @@ public sealed class PreRankTrainerTests : IDisposable
     public void Train_LearnsTheInformativeFeature_AndKeepsTheBestHeldOutStep()
     {
         var config = new PreRankConfig { Steps = 200, BatchSize = 16, Hidden = 16 };
-        var (model, fit) = PreRankTrainer.Train(config, Data(200, 20, 1), Data(40, 0, 2), _table, seed: 3, TextWriter.Null);
+        var (model, fit) = PreRankTrainer.Train(config, Data(200, 20, 1), Data(40, 0, 2), _tensor, seed: 3, TextWriter.Null);
         using (model)
         {
             Assert.Equal(1.0, fit.HoldoutHr10);
             Assert.True(fit.HoldoutLoss < Math.Log(20) / 2, $"held-out loss {fit.HoldoutLoss:F3}; uniform scores give {Math.Log(20):F3}");
             Assert.InRange(fit.BestStep, 1, 200);
-            using var table = PreRankTrainer.TableTensor(_table);
             var row = Data(1, 0, 9).Rows[0];
-            float[] scores = PreRankTrainer.Score(model, row.Interest, row.Candidates, row.Features, table);
+            float[] scores = PreRankTrainer.Score(model, row.Interest, row.Candidates, row.Features, _tensor);
             Assert.Equal(0, Array.IndexOf(scores, scores.Max()));
         }
     }
@@ -74,7 +76,7 @@ public sealed class PreRankTrainerTests : IDisposable
     public void Train_WithoutSignal_StaysNearUniform()
     {
         var config = new PreRankConfig { Steps = 100, BatchSize = 16, Hidden = 16 };
-        var (model, fit) = PreRankTrainer.Train(config, Data(200, 20, 1, signal: false), Data(100, 0, 2, signal: false), _table, seed: 3, TextWriter.Null);
+        var (model, fit) = PreRankTrainer.Train(config, Data(200, 20, 1, signal: false), Data(100, 0, 2, signal: false), _tensor, seed: 3, TextWriter.Null);
         using (model)
         {
             Assert.InRange(fit.HoldoutHr10, 0.2, 0.8); // chance is 10/20
@@ -85,7 +87,7 @@ public sealed class PreRankTrainerTests : IDisposable
     public void Train_NothingRecalled_SaysSo()
     {
         var empty = PreRankExamples.FromRows(Dim, Features, 20, []);
-        var e = Assert.Throws<InvalidDataException>(() => PreRankTrainer.Train(new PreRankConfig(), empty, empty, _table, 1, TextWriter.Null));
+        var e = Assert.Throws<InvalidDataException>(() => PreRankTrainer.Train(new PreRankConfig(), empty, empty, _tensor, 1, TextWriter.Null));
         Assert.Contains("recalled candidates", e.Message, StringComparison.Ordinal);
     }
 }

@@ -82,25 +82,10 @@ public static class PackageVerifier
             }
         }
 
-        FeatureSet? features = null;
-        try
+        var features = SearchContract.Check(manifest, problems);
+        if (features is not null)
         {
-            features = FeatureSet.Parse(manifest.PrerankFeatures);
             checks.Add($"pre-ranker features: {features.Count} known ({string.Join(", ", features.Names)})");
-        }
-        catch (InvalidDataException e)
-        {
-            problems.Add("manifest: " + e.Message);
-        }
-
-        if (!manifest.ItemStatistics.SequenceEqual(ItemStatistics.Columns))
-        {
-            problems.Add($"manifest: item statistics [{string.Join(", ", manifest.ItemStatistics)}], this version computes [{string.Join(", ", ItemStatistics.Columns)}]");
-        }
-
-        if (ManifestSearch.Problem(manifest.Search) is { } searchProblem)
-        {
-            problems.Add(searchProblem);
         }
 
         var expectedCols = new Dictionary<string, int>

@@ -39,7 +39,9 @@ internal static class PreRankStage
         using var lexical = LexicalIndexFile.Open(stage.PathOf(PackageStage.LexicalFile), data.Items.Count);
         var quotas = new ChannelQuotas(config.KarmaShare, config.LexicalShare, config.CategoryShare);
         quotas.Validate();
-        var source = new CandidateSource(embeddings, attributes, lexical, new LeafCentroids(embeddings, attributes), FeatureSet.All, quotas,
+        // One [N, D] tensor of the table for the exact top-k, the trainer and the parity check (256 MB at 1M items).
+        using var table = PreRankTrainer.TableTensor(embeddings);
+        var source = new CandidateSource(embeddings, table, attributes, lexical, new LeafCentroids(embeddings, attributes), FeatureSet.All, quotas,
             config.RecallK);
 
         var (examples, origin) = Examples(split, config, seed);
@@ -56,11 +58,11 @@ internal static class PreRankStage
             $"(recall_k {config.RecallK}, shares karma {quotas.Karma:F2}, lexical {quotas.Lexical:F2}, category {quotas.Category:F2})");
         var train = PreRankExamples.Build(source, trainExamples, Interest(model, items, builder, trainExamples), config.Negatives, seed);
         var holdout = PreRankExamples.Build(source, holdoutExamples, Interest(model, items, builder, holdoutExamples), 0, seed);
-        var (ranker, fit) = PreRankTrainer.Train(config, train, holdout, embeddings, seed, log);
+        var (ranker, fit) = PreRankTrainer.Train(config, train, holdout, table, seed, log);
         using (ranker)
         {
             byte[] graph = TowerGraphs.PreRank(ranker).ToByteArray();
-            var parity = Parity(ranker, graph, holdout.Rows.Count > 0 ? holdout : train, embeddings);
+            var parity = Parity(ranker, graph, holdout.Rows.Count > 0 ? holdout : train, embeddings, table);
             return new PreRankOutcome(graph, FeatureSet.All, quotas, config.RecallK, fit, parity, origin);
         }
     }
@@ -95,10 +97,9 @@ internal static class PreRankStage
     }
 
     /// <summary>Trainer and ONNX Runtime scores of whole candidate sets, features as the service computes them.</summary>
-    private static ParityResult Parity(PreRanker ranker, byte[] graph, PreRankExamples data, VectorTable embeddings)
+    private static ParityResult Parity(PreRanker ranker, byte[] graph, PreRankExamples data, VectorTable embeddings, Tensor table)
     {
         using var session = new OrtGraph(graph);
-        using var table = PreRankTrainer.TableTensor(embeddings);
         int d = data.Dimensions, f = data.FeatureCount;
         double maxDiff = 0;
         int samples = 0;

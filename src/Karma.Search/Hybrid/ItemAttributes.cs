@@ -40,7 +40,6 @@ public sealed class ItemAttributes
         }
 
         LeafCount = leaves.Count;
-        TopCount = tops.Count;
         var byLeaf = Enumerable.Range(0, LeafCount).Select(_ => new List<int>()).ToArray();
         for (int r = 0; r < n; r++)
         {
@@ -84,9 +83,6 @@ public sealed class ItemAttributes
 
     /// <summary>Distinct leaf categories.</summary>
     public int LeafCount { get; }
-
-    /// <summary>Distinct top categories.</summary>
-    public int TopCount { get; }
 
     private static int Id(Dictionary<string, int> ids, string key)
     {

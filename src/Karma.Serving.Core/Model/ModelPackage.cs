@@ -127,26 +127,7 @@ public sealed class ModelPackage : IDisposable
             problems.Add("manifest: dimensions or limits missing");
         }
 
-        if (ManifestSearch.Problem(manifest.Search) is { } searchProblem)
-        {
-            problems.Add(searchProblem);
-        }
-
-        if (!manifest.ItemStatistics.SequenceEqual(ItemStatistics.Columns))
-        {
-            problems.Add($"manifest: item statistics [{string.Join(", ", manifest.ItemStatistics)}], this version computes [{string.Join(", ", ItemStatistics.Columns)}]");
-        }
-
-        FeatureSet? features = null;
-        try
-        {
-            features = FeatureSet.Parse(manifest.PrerankFeatures);
-        }
-        catch (InvalidDataException e)
-        {
-            problems.Add("manifest: " + e.Message);
-        }
-
+        var features = SearchContract.Check(manifest, problems);
         Refuse(directory, problems);
         var disposables = new List<IDisposable>();
         try

@@ -8,13 +8,14 @@ namespace Karma.Training.Training;
 
 /// <summary>Where the pre-ranker's training candidates come from: the Search path's own recall.</summary>
 /// <param name="Embeddings">The item-embedding table the package serves.</param>
+/// <param name="Table">The same table as a [N, D] tensor (<see cref="PreRankTrainer.TableTensor"/>), for the exact top-k.</param>
 /// <param name="Items">Item attributes (categories, popularity, price).</param>
 /// <param name="Lexical">The BM25 index the package serves.</param>
 /// <param name="Centroids">The leaf categories' embedding centroids (the intent the category channel draws from).</param>
 /// <param name="Features">The features to compute.</param>
 /// <param name="Quotas">Channel shares of the recall budget.</param>
 /// <param name="RecallK">Recall budget per request.</param>
-public sealed record CandidateSource(VectorTable Embeddings, ItemAttributes Items, LexicalIndex Lexical, LeafCentroids Centroids,
+public sealed record CandidateSource(VectorTable Embeddings, Tensor Table, ItemAttributes Items, LexicalIndex Lexical, LeafCentroids Centroids,
     FeatureSet Features, ChannelQuotas Quotas, int RecallK);
 
 /// <summary>
@@ -142,14 +143,8 @@ public sealed class PreRankExamples
             return result;
         }
 
-        var table = new float[(long)source.Embeddings.Rows * d];
-        for (int r = 0; r < source.Embeddings.Rows; r++)
-        {
-            source.Embeddings.CopyRow(r, table.AsSpan(r * d, d));
-        }
-
         using var noGrad = no_grad();
-        using var items = tensor(table, [source.Embeddings.Rows, d]);
+        var items = source.Table;
         const int chunk = 256;
         for (int start = 0; start < count; start += chunk)
         {

@@ -33,12 +33,12 @@ public static class PreRankTrainer
 {
     /// <summary>Trains; returns the selected model (eval mode) and what happened.</summary>
     public static (PreRanker Model, PreRankFit Fit) Train(PreRankConfig config, PreRankExamples train, PreRankExamples holdout,
-        VectorTable embeddings, int seed, TextWriter? log = null)
+        Tensor table, int seed, TextWriter? log = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(holdout);
-        ArgumentNullException.ThrowIfNull(embeddings);
+        ArgumentNullException.ThrowIfNull(table);
         if (train.Rows.Count == 0)
         {
             throw new InvalidDataException("pre-ranker: no training request had its clicked item among the recalled candidates");
@@ -47,7 +47,6 @@ public static class PreRankTrainer
         log ??= Console.Error;
         manual_seed(seed);
         int d = train.Dimensions, f = train.FeatureCount, w = train.Width;
-        using var table = TableTensor(embeddings);
         var (mean, std) = Standardisation(train);
         var model = new PreRanker(f, d, config.Hidden, config.Interaction, mean, std);
         using var users = tensor(train.Rows.SelectMany(r => r.Interest).ToArray(), [train.Rows.Count, d]);
@@ -144,13 +143,6 @@ public static class PreRankTrainer
         }
 
         return tensor(values, [embeddings.Rows, d]);
-    }
-
-    /// <summary>Saves a pre-ranker's weights.</summary>
-    public static void Save(string path, PreRanker model)
-    {
-        ArgumentNullException.ThrowIfNull(model);
-        model.save_safetensors(path);
     }
 
     /// <summary>−log softmax of the target (candidate 0) among the valid candidates, averaged over requests.</summary>

@@ -74,7 +74,7 @@ public sealed class HnswIndexTests(ClusteredIndexFixture fx, ITestOutputHelper o
         output.WriteLine($"recall@10 {at10:F4}, recall@100 {at100:F4} over {fx.Queries.Length} queries "
             + $"({clock.Elapsed.TotalMilliseconds:F0} ms incl. exact reference)");
 
-        // Floors: FACTS.md measured recall@10 0.999 on 100k clustered 64-d vectors at ef 64; a graph over 20k of
+        // Floors: docs/dependencies.md records recall@10 0.999 on 100k clustered 64-d vectors at ef 64; a graph over 20k of
         // them is smaller and easier. 0.95 leaves room for the random draw and for thread-order differences of a
         // parallel build, yet fails on any real defect (wrong metric, wrong keys, broken score conversion give
         // recall near 0). recall@100 searches with ef = max(64, 100) = 100, i.e. no slack beyond k, and has to
