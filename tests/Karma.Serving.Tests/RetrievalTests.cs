@@ -151,6 +151,7 @@ public sealed class RetrievalTests(ServerFixture server)
         { "prerank-empty", "item_ids is empty" },
         { "recall-lexical-no-query", "the lexical channel needs a context with a query" },
         { "recall-unknown-channel", "channels[1] is 9" },
+        { "embedding-zero", "embedding is the zero vector" },
     };
 
     [Theory]
@@ -173,6 +174,7 @@ public sealed class RetrievalTests(ServerFixture server)
             "recall-no-user" => async () => await c.RecallAsync(new RecallRequest { K = 5 }),
             "embedding-length" => async () => await c.RecallAsync(new RecallRequest { Embedding = shortEmbedding, K = 5 }),
             "embedding-nan" => async () => await c.RecallAsync(new RecallRequest { Embedding = nan, K = 5 }),
+            "embedding-zero" => async () => await c.RecallAsync(new RecallRequest { Embedding = new Embedding { Values = { new float[64] } }, K = 5 }),
             "empty-context" => async () => await c.EncodeAsync(new EncodeRequest { Context = new UserContext() }),
             "unknown-history-only" => async () => await c.EncodeAsync(new EncodeRequest { Context = ghosts }),
             "search-topn-over-recall" => async () => await c.SearchAsync(new SearchRequest { Context = Context("x", 1), RecallK = 10, TopN = 20 }),
@@ -195,5 +197,26 @@ public sealed class RetrievalTests(ServerFixture server)
         var error = await Assert.ThrowsAsync<RpcException>(async () => await Client.SearchAsync(
             new SearchRequest { Context = Context("x", 1), TopN = 5 }, deadline: DateTime.UtcNow.AddMilliseconds(-1)));
         Assert.Equal(StatusCode.DeadlineExceeded, error.StatusCode);
+    }
+
+    [Fact]
+    public async Task HugeFiniteEmbeddings_ScoreFinitely_AsTheirDirection()
+    {
+        var c = Client;
+        var unit = (await c.EncodeAsync(new EncodeRequest { Context = Context("red shoes", 3, 5) })).Embedding;
+        var scaled = new Embedding { Values = { unit.Values.Select(v => v * 3e37f) } };
+        var alternating = new Embedding { Values = { Enumerable.Range(0, unit.Values.Count).Select(i => i % 2 == 0 ? 3e38f : -3e38f) } };
+        var ones = new Embedding { Values = { Enumerable.Repeat(1e38f, unit.Values.Count) } };
+        var reference = await c.RecallAsync(new RecallRequest { Embedding = unit, K = 50 });
+        var fromScaled = await c.RecallAsync(new RecallRequest { Embedding = scaled, K = 50 });
+        Assert.Equal(reference.Items.Select(i => i.ItemId), fromScaled.Items.Select(i => i.ItemId));
+        foreach (var embedding in new[] { scaled, alternating, ones })
+        {
+            var recall = await c.RecallAsync(new RecallRequest { Embedding = embedding, K = 50 });
+            Assert.Equal(50, recall.Items.Count);
+            Assert.All(recall.Items, i => Assert.True(float.IsFinite(i.Score) && Math.Abs(i.Score) <= 1.01f, $"score {i.Score}"));
+            var prerank = await c.PreRankAsync(new PreRankRequest { Embedding = embedding, ItemIds = { recall.Items.Select(i => i.ItemId) } });
+            Assert.All(prerank.Items, i => Assert.True(float.IsFinite(i.Score), $"pre-rank score {i.Score}"));
+        }
     }
 }

@@ -21,6 +21,7 @@ public sealed class KarmaTelemetry : IBatchObserver, IDisposable
     private readonly Counter<long> _loadFailures;
     private readonly Histogram<int> _candidates;
     private int _queueDepth;
+    private int _callsInFlight;
     private string _modelVersion = "none";
 
     /// <summary>Creates the source, meter and instruments.</summary>
@@ -51,6 +52,8 @@ public sealed class KarmaTelemetry : IBatchObserver, IDisposable
 
         Meter.CreateObservableGauge("karma.encode.queue_depth", () => Volatile.Read(ref _queueDepth), "{request}",
             "Encodes waiting for a batch");
+        Meter.CreateObservableGauge("karma.rpc.in_flight", () => Volatile.Read(ref _callsInFlight), "{call}",
+            "Retrieval calls in progress (admitted under Karma:MaxConcurrentCalls)");
         Meter.CreateObservableGauge("karma.model.loaded", () => new Measurement<int>(1,
             new KeyValuePair<string, object?>("model_version", Volatile.Read(ref _modelVersion))), "{model}",
             "1, tagged with the model version being served");
@@ -82,6 +85,9 @@ public sealed class KarmaTelemetry : IBatchObserver, IDisposable
     /// <summary>Counts a finished call.</summary>
     public void CallDone(string method, string status)
         => _calls.Add(1, new KeyValuePair<string, object?>("method", method), new KeyValuePair<string, object?>("status", status));
+
+    /// <summary>Records how many Retrieval calls are in progress.</summary>
+    public void CallsInFlight(int count) => Volatile.Write(ref _callsInFlight, count);
 
     /// <summary>Records a cache lookup.</summary>
     public void CacheLookup(bool hit) => _cacheRequests.Add(1, new KeyValuePair<string, object?>("result", hit ? "hit" : "miss"));

@@ -48,9 +48,27 @@ public sealed class ServingOptions
     [Range(0, 65535)]
     public int HttpPort { get; set; } = 8080;
 
-    /// <summary>Calls served at once; more get RESOURCE_EXHAUSTED.</summary>
+    /// <summary>
+    /// <c>karma.v1.Retrieval</c> calls in progress at once; more are refused at once with RESOURCE_EXHAUSTED (health,
+    /// reflection and admin calls are not counted). Unset: 4 per processor (8 on 2 cores). The work is CPU-bound, so a
+    /// higher limit only lengthens every call's wait: with 256 on 2 cores a storm was answered after seconds.
+    /// </summary>
     [Range(1, 100_000)]
-    public int MaxConcurrentCalls { get; set; } = 256;
+    public int? MaxConcurrentCalls { get; set; }
+
+    /// <summary>The effective <see cref="MaxConcurrentCalls"/>.</summary>
+    public int ConcurrentCallLimit => MaxConcurrentCalls ?? 4 * Environment.ProcessorCount;
+
+    /// <summary>Open connections at most (Kestrel's <c>MaxConcurrentConnections</c>, every port); more are refused.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxConnections { get; set; } = 1000;
+
+    /// <summary>
+    /// HTTP/2 streams (calls) one connection may have open at once (Kestrel's <c>Http2.MaxStreamsPerConnection</c>,
+    /// announced to clients, which queue beyond it on their side).
+    /// </summary>
+    [Range(1, 100_000)]
+    public int MaxStreamsPerConnection { get; set; } = 100;
 
     /// <summary>Largest encode micro-batch.</summary>
     [Range(1, 4096)]

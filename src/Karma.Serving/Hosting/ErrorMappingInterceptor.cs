@@ -1,29 +1,28 @@
 using Grpc.Core;
 using Grpc.Core.Interceptors;
-using Karma.Serving.Configuration;
 using Karma.Serving.Core.Inference;
 using Karma.Serving.Model;
-using Microsoft.Extensions.Options;
 
 namespace Karma.Serving.Hosting;
 
 /// <summary>
-/// Bounded concurrency and error semantics for every call: more than <c>MaxConcurrentCalls</c> at once gets
-/// RESOURCE_EXHAUSTED; known failures map to their status (bad context → INVALID_ARGUMENT, full queue →
-/// RESOURCE_EXHAUSTED, no model → UNAVAILABLE, expired deadline → DEADLINE_EXCEEDED); anything else is
-/// logged and returned as INTERNAL without internals, never a crash.
+/// Admission and error semantics for every call. <c>karma.v1.Retrieval</c> calls whose deadline has already passed
+/// are answered DEADLINE_EXCEEDED without being computed, and beyond <see cref="CallAdmission.Limit"/> calls in
+/// progress RESOURCE_EXHAUSTED at once. Known failures map to their status (bad context → INVALID_ARGUMENT, full
+/// queue → RESOURCE_EXHAUSTED, no model → UNAVAILABLE, expired deadline → DEADLINE_EXCEEDED); a call that finishes
+/// after its deadline is never answered OK; anything else is logged and returned as INTERNAL without internals.
 /// </summary>
-public sealed class ErrorMappingInterceptor : Interceptor, IDisposable
+public sealed class ErrorMappingInterceptor : Interceptor
 {
-    private readonly SemaphoreSlim _slots;
+    private const string AdmittedService = "/karma.v1.Retrieval/";
+    private readonly CallAdmission _admission;
     private readonly ILogger<ErrorMappingInterceptor> _logger;
     private readonly Core.Telemetry.KarmaTelemetry _telemetry;
 
-    /// <summary>Creates the interceptor (a singleton: the slot count is process-wide).</summary>
-    public ErrorMappingInterceptor(IOptions<ServingOptions> options, ILogger<ErrorMappingInterceptor> logger, Core.Telemetry.KarmaTelemetry telemetry)
+    /// <summary>Creates the interceptor (a singleton, like the admission limiter it uses).</summary>
+    public ErrorMappingInterceptor(CallAdmission admission, ILogger<ErrorMappingInterceptor> logger, Core.Telemetry.KarmaTelemetry telemetry)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        _slots = new SemaphoreSlim(options.Value.MaxConcurrentCalls, options.Value.MaxConcurrentCalls);
+        _admission = admission;
         _logger = logger;
         _telemetry = telemetry;
     }
@@ -55,14 +54,32 @@ public sealed class ErrorMappingInterceptor : Interceptor, IDisposable
         where TResponse : class
     {
         ArgumentNullException.ThrowIfNull(continuation);
-        if (!_slots.Wait(0))
+        bool admitted = context.Method.StartsWith(AdmittedService, StringComparison.Ordinal);
+        if (admitted)
         {
-            throw new RpcException(new Status(StatusCode.ResourceExhausted, "the server is at its concurrent-call limit; retry with backoff"));
+            if (context.Deadline <= DateTime.UtcNow)
+            {
+                throw new RpcException(new Status(StatusCode.DeadlineExceeded, "the deadline had passed when the call was admitted; it was not computed"));
+            }
+
+            if (!_admission.TryEnter())
+            {
+                throw new RpcException(new Status(StatusCode.ResourceExhausted,
+                    $"the server is at its limit of {_admission.Limit} calls in progress; retry with backoff"));
+            }
         }
 
         try
         {
-            return await continuation(request, context).ConfigureAwait(false);
+            var response = await continuation(request, context).ConfigureAwait(false);
+            // Grpc.AspNetCore answers DEADLINE_EXCEEDED itself when its deadline timer fires; this closes the race
+            // where the work ends just after the deadline but before the timer's answer.
+            if (context.Deadline <= DateTime.UtcNow)
+            {
+                throw new RpcException(new Status(StatusCode.DeadlineExceeded, "the deadline expired before the call finished"));
+            }
+
+            return response;
         }
         catch (RpcException)
         {
@@ -93,10 +110,10 @@ public sealed class ErrorMappingInterceptor : Interceptor, IDisposable
         }
         finally
         {
-            _slots.Release();
+            if (admitted)
+            {
+                _admission.Exit();
+            }
         }
     }
-
-    /// <inheritdoc />
-    public void Dispose() => _slots.Dispose();
 }

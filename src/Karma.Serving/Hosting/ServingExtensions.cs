@@ -25,8 +25,11 @@ public static class ServingExtensions
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(options.ShutdownTimeoutSeconds));
         builder.Services.AddSingleton<ShutdownDrain>();
         builder.Services.AddHostedService(s => s.GetRequiredService<ShutdownDrain>());
+        ReserveThreadPoolHeadroom(options.ConcurrentCallLimit);
         builder.WebHost.ConfigureKestrel(k =>
         {
+            k.Limits.MaxConcurrentConnections = options.MaxConnections;
+            k.Limits.Http2.MaxStreamsPerConnection = options.MaxStreamsPerConnection;
             k.ListenAnyIP(options.GrpcPort, l => l.Protocols = HttpProtocols.Http2);
             k.ListenAnyIP(options.HttpPort, l => l.Protocols = HttpProtocols.Http1);
         });
@@ -44,6 +47,7 @@ public static class ServingExtensions
 
         builder.AddKarmaTelemetry();
         builder.Services.AddHostedService<ModelLoaderService>();
+        builder.Services.AddSingleton<CallAdmission>();
         builder.Services.AddSingleton<ErrorMappingInterceptor>();
         builder.Services.AddGrpc(o =>
         {
@@ -60,6 +64,22 @@ public static class ServingExtensions
             o.Services.Map("karma.v1.Retrieval", r => r.Tags.Contains(ReadyTag));
         });
         return builder;
+    }
+
+    /// <summary>
+    /// Admitted calls run their CPU-bound stages on thread-pool threads. With fewer pool threads than admitted calls,
+    /// new arrivals (including the ones to refuse, and health probes) wait in the pool's queue until the pool grows
+    /// (about one thread per half second). Enough threads up front for every admitted call plus one per core means an
+    /// arrival always finds a thread; threads are only created when needed.
+    /// </summary>
+    private static void ReserveThreadPoolHeadroom(int admittedCalls)
+    {
+        ThreadPool.GetMinThreads(out int workers, out int io);
+        int wanted = admittedCalls + Environment.ProcessorCount + 2;
+        if (workers < wanted)
+        {
+            ThreadPool.SetMinThreads(wanted, io);
+        }
     }
 
     /// <summary>

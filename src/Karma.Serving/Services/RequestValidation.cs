@@ -48,7 +48,11 @@ public sealed class RequestValidation(ServingOptions options)
         }
     }
 
-    /// <summary>A ready embedding: right length, finite values.</summary>
+    /// <summary>
+    /// A ready embedding: right length, finite values, not all zero; returned scaled to unit length. The model's own
+    /// interest embeddings are unit length and the pre-ranker was trained on them; scaling also keeps every score
+    /// finite (an embedding of 64 × 1e38 used as is scored inf, alternating ±3e38 NaN).
+    /// </summary>
     public static float[] Embedding(Embedding embedding, int dimensions, string field)
     {
         ArgumentNullException.ThrowIfNull(embedding);
@@ -58,12 +62,27 @@ public sealed class RequestValidation(ServingOptions options)
         }
 
         var values = embedding.Values.ToArray();
+        // In double: the squares of floats near float.MaxValue overflow float but not double.
+        double squares = 0;
         for (int i = 0; i < values.Length; i++)
         {
             if (!float.IsFinite(values[i]))
             {
                 throw Invalid($"{field}.values[{i}] is {values[i]}; values must be finite");
             }
+
+            squares += (double)values[i] * values[i];
+        }
+
+        double norm = Math.Sqrt(squares);
+        if (!(norm > 1e-30))
+        {
+            throw Invalid($"{field} is the zero vector; an embedding needs a direction");
+        }
+
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = (float)(values[i] / norm);
         }
 
         return values;
