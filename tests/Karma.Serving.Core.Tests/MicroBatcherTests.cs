@@ -92,6 +92,49 @@ public sealed class MicroBatcherTests
     }
 
     [Fact]
+    public async Task CallersThatGaveUp_LeaveTheQueueAtOnce_AndAreNeverRun()
+    {
+        var seen = new ConcurrentBag<int>();
+        var gate = new ManualResetEventSlim(false);
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var batcher = new MicroBatcher<int, int>(items =>
+        {
+            started.TrySetResult();
+            gate.Wait(TimeSpan.FromSeconds(10));
+            foreach (int i in items)
+            {
+                seen.Add(i);
+            }
+
+            return [.. items];
+        }, maxBatch: 1, maxDelay: TimeSpan.Zero, maxQueue: 2);
+        var first = batcher.EnqueueAsync(1);
+        await started.Task; // the worker holds item 1; the queue is empty
+        using var expired = new CancellationTokenSource();
+        var gaveUp = new[] { batcher.EnqueueAsync(2, expired.Token), batcher.EnqueueAsync(3, expired.Token) };
+        Assert.Equal(2, batcher.QueueDepth);
+        await Assert.ThrowsAsync<QueueFullException>(() => batcher.EnqueueAsync(9));
+        await expired.CancelAsync();
+        Assert.Equal(0, batcher.QueueDepth);
+        // Their places are free at once, before any worker reaches their entries.
+        var live = new[] { batcher.EnqueueAsync(4), batcher.EnqueueAsync(5) };
+        Assert.Equal(2, batcher.QueueDepth);
+        await Assert.ThrowsAsync<QueueFullException>(() => batcher.EnqueueAsync(10));
+        // Already expired when enqueued: refused without taking a place.
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => batcher.EnqueueAsync(11, expired.Token));
+        gate.Set();
+        Assert.Equal(1, await first);
+        Assert.Equal(new[] { 4, 5 }, await Task.WhenAll(live));
+        foreach (var task in gaveUp)
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => task);
+        }
+
+        Assert.Equal(0, batcher.QueueDepth);
+        Assert.Equal(new[] { 1, 4, 5 }, seen.Order());
+    }
+
+    [Fact]
     public async Task Dispose_FinishesQueuedWork_ThenRejects()
     {
         var batcher = new MicroBatcher<int, int>(items => [.. items], maxBatch: 4, maxDelay: TimeSpan.FromMilliseconds(5), maxQueue: 10);

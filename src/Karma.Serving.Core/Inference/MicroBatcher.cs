@@ -32,8 +32,9 @@ public interface IBatchObserver
 /// Dynamic micro-batching: concurrent callers enqueue single items; worker loops take the first waiting item,
 /// gather more until <c>maxBatch</c> items or <c>maxDelay</c> have passed, and process them in one call
 /// (one ONNX Runtime run instead of many). A bounded queue makes overload visible as
-/// <see cref="QueueFullException"/> instead of unbounded latency; cancelled callers are dropped before their
-/// batch runs.
+/// <see cref="QueueFullException"/> instead of unbounded latency. A caller that gives up (cancelled, deadline
+/// passed) leaves the count at once, so it holds no place against <c>maxQueue</c>, and is dropped unrun when a
+/// worker reaches it.
 /// </summary>
 public sealed class MicroBatcher<TIn, TOut> : IAsyncDisposable
 {
@@ -43,9 +44,20 @@ public sealed class MicroBatcher<TIn, TOut> : IAsyncDisposable
     private readonly Channel<Pending> _queue;
     private readonly Task[] _workers;
     private readonly IBatchObserver? _observer;
+    private readonly int _maxQueue;
     private int _depth;
 
-    private sealed record Pending(TIn Item, TaskCompletionSource<TOut> Completion, CancellationToken Cancellation);
+    /// <summary>A queued call; <see cref="Leave"/> takes it off the count exactly once (taken by a worker or given up).</summary>
+    private sealed class Pending(TIn item, TaskCompletionSource<TOut> completion)
+    {
+        private int _left;
+
+        public TIn Item { get; } = item;
+
+        public TaskCompletionSource<TOut> Completion { get; } = completion;
+
+        public bool Leave() => Interlocked.Exchange(ref _left, 1) == 0;
+    }
 
     /// <summary>Starts <paramref name="workers"/> loops over a queue of at most <paramref name="maxQueue"/> items.</summary>
     public MicroBatcher(Func<IReadOnlyList<TIn>, TOut[]> process, int maxBatch, TimeSpan maxDelay, int maxQueue, int workers = 1,
@@ -60,11 +72,10 @@ public sealed class MicroBatcher<TIn, TOut> : IAsyncDisposable
         _maxBatch = maxBatch;
         _maxDelay = maxDelay;
         _observer = observer;
-        _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(maxQueue)
-        {
-            FullMode = BoundedChannelFullMode.Wait,
-            SingleReader = workers == 1,
-        });
+        _maxQueue = maxQueue;
+        // Unbounded channel, bounded count: the count (live callers only) decides what is full; entries of callers
+        // that gave up stay in the channel until a worker skips them.
+        _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = workers == 1 });
         _workers = Enumerable.Range(0, workers).Select(_ => Task.Run(WorkAsync)).ToArray();
     }
 
@@ -74,22 +85,38 @@ public sealed class MicroBatcher<TIn, TOut> : IAsyncDisposable
     /// <summary>Queues one item and waits for its result.</summary>
     public Task<TOut> EnqueueAsync(TIn item, CancellationToken cancellationToken = default)
     {
-        var completion = new TaskCompletionSource<TOut>(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!_queue.Writer.TryWrite(new Pending(item, completion, cancellationToken)))
+        if (cancellationToken.IsCancellationRequested)
         {
-            return _queue.Reader.Completion.IsCompleted
-                ? Task.FromException<TOut>(new ObjectDisposedException(nameof(MicroBatcher<TIn, TOut>)))
-                : Task.FromException<TOut>(new QueueFullException("the encode queue is full; retry later"));
+            return Task.FromCanceled<TOut>(cancellationToken);
         }
 
-        Interlocked.Increment(ref _depth);
+        if (Interlocked.Increment(ref _depth) > _maxQueue)
+        {
+            Interlocked.Decrement(ref _depth);
+            return Task.FromException<TOut>(new QueueFullException("the encode queue is full; retry later"));
+        }
+
+        var pending = new Pending(item, new TaskCompletionSource<TOut>(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (!_queue.Writer.TryWrite(pending))
+        {
+            Interlocked.Decrement(ref _depth);
+            return Task.FromException<TOut>(new ObjectDisposedException(nameof(MicroBatcher<TIn, TOut>)));
+        }
+
         if (cancellationToken.CanBeCanceled)
         {
-            var registration = cancellationToken.Register(static s => ((TaskCompletionSource<TOut>)s!).TrySetCanceled(), completion);
-            completion.Task.ContinueWith(_ => registration.Dispose(), TaskScheduler.Default);
+            var registration = cancellationToken.Register(static state =>
+            {
+                var (batcher, p) = ((MicroBatcher<TIn, TOut>, Pending))state!;
+                if (p.Completion.TrySetCanceled() && p.Leave())
+                {
+                    Interlocked.Decrement(ref batcher._depth);
+                }
+            }, (this, pending));
+            pending.Completion.Task.ContinueWith(_ => registration.Dispose(), TaskScheduler.Default);
         }
 
-        return completion.Task;
+        return pending.Completion.Task;
     }
 
     private async Task WorkAsync()
@@ -142,7 +169,11 @@ public sealed class MicroBatcher<TIn, TOut> : IAsyncDisposable
 
     private void Take(List<Pending> batch, Pending item)
     {
-        Interlocked.Decrement(ref _depth);
+        if (item.Leave())
+        {
+            Interlocked.Decrement(ref _depth);
+        }
+
         if (!item.Completion.Task.IsCompleted)
         {
             batch.Add(item); // a caller that gave up (cancelled) is dropped here
