@@ -36,6 +36,31 @@ public sealed class FilterAndPreRankTests(DefaultPackage fx) : IClassFixture<Def
         Assert.Null(CatalogRowFilter.Create(categories, [], [], [], catalog));
     }
 
+    [Fact]
+    public void Filter_AgreesWithThePrefixRule_OnRandomPrefixLists()
+    {
+        var catalog = fx.Package.Catalog;
+        var categories = new CatalogCategories(catalog);
+        // Candidate prefixes: every '/'-boundary prefix of the catalog's paths, with and without a trailing '/', and near misses.
+        var candidates = categories.Paths
+            .SelectMany(p => Enumerable.Range(1, p.Split('/').Length).Select(n => string.Join('/', p.Split('/').Take(n))))
+            .SelectMany(p => new[] { p, p + "/", p[..^1], p + "x", "" })
+            .Distinct(StringComparer.Ordinal).ToArray();
+        var rng = new Random(7);
+        for (int trial = 0; trial < 200; trial++)
+        {
+            string[] include = Enumerable.Range(0, rng.Next(0, 4)).Select(_ => candidates[rng.Next(candidates.Length)]).ToArray();
+            string[] exclude = Enumerable.Range(0, rng.Next(0, 4)).Select(_ => candidates[rng.Next(candidates.Length)]).ToArray();
+            var filter = CatalogRowFilter.Create(categories, include, exclude, [], catalog);
+            for (int r = 0; r < catalog.Count; r += 7)
+            {
+                string c = catalog.Categories[r];
+                bool expected = (include.Length == 0 || include.Any(p => CatalogRowFilter.Matches(c, p))) && !exclude.Any(p => CatalogRowFilter.Matches(c, p));
+                Assert.True(expected == (filter?.Accepts(r) ?? true), $"row {r} ({c}), include [{string.Join(", ", include)}], exclude [{string.Join(", ", exclude)}]");
+            }
+        }
+    }
+
     private SearchPipeline Pipeline(ExactIndex index) => new(fx.Package, index, new ChannelQuotas(0.5, 0.3, 0.2));
 
     [Fact]
