@@ -165,7 +165,7 @@ public sealed partial class UserEmbeddingCache
     /// </summary>
     public static bool IsTransportFailure(Exception exception) => exception switch
     {
-        RedisServerException s => !s.Message.StartsWith("WRONGTYPE", StringComparison.Ordinal),
+        RedisServerException s => s.Kind != RedisErrorKind.WrongType && !s.Message.StartsWith("WRONGTYPE", StringComparison.Ordinal),
         TimeoutRejectedException or TimeoutException or RedisException or System.Net.Sockets.SocketException or IOException
             or ObjectDisposedException or OperationCanceledException => true,
         _ => false,
