@@ -182,7 +182,7 @@ public sealed class UserEmbeddingCacheTests : IDisposable
         Assert.Equal(2, _log.Lines.Count);
         Assert.Contains("FormatException", _log.Lines[1].Message, StringComparison.Ordinal);
         Assert.DoesNotContain("secret", _log.Lines[1].Message, StringComparison.Ordinal);
-        Assert.Contains("2 similar lines suppressed", _log.Lines[1].Message, StringComparison.Ordinal);
+        Assert.Contains("2 more cache warnings suppressed", _log.Lines[1].Message, StringComparison.Ordinal);
     }
 
     [Theory]
