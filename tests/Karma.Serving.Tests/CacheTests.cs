@@ -23,7 +23,11 @@ public sealed class InMemoryCacheTests(ServerFixture server)
 
         Assert.True(second.ContextReport.CacheHit);
         Assert.Equal(first.Embedding.Values, second.Embedding.Values);
-        var other = await client.EncodeAsync(new EncodeRequest { Context = new UserContext { Query = ctx.Query + " else" } });
+        // Another context is another entry. (Not the query with a word appended: the key is what the encoder reads, and
+        // the model reads only the first max_query_tokens tokens, so such a query can be the same entry.)
+        var otherContext = new UserContext { Query = ctx.Query };
+        otherContext.HistoryItemIds.Add("i0000");
+        var other = await client.EncodeAsync(new EncodeRequest { Context = otherContext });
         Assert.False(other.ContextReport.CacheHit);
     }
 }

@@ -26,6 +26,9 @@ public class ServerFixture : IAsyncLifetime
     public int HttpPort { get; private set; }
     public GrpcChannel Channel { get; private set; } = null!;
     public HttpClient Http { get; private set; } = null!;
+
+    /// <summary>The running host's services (tests read the model host and the cache's key through them).</summary>
+    public IServiceProvider Services => (_app ?? throw new InvalidOperationException("the server is not running")).Services;
     public static string ModelPath => RepositoryPaths.DefaultModel;
 
     public virtual async Task InitializeAsync()

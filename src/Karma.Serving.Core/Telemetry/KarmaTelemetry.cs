@@ -40,12 +40,13 @@ public sealed class KarmaTelemetry : IBatchObserver, IDisposable
             "Candidates per Search by recall channel (karma, lexical, category; fused: distinct after merging)", tags: null,
             new InstrumentAdvice<int> { HistogramBucketBoundaries = [0, 10, 50, 100, 200, 300, 500, 750, 1000, 1500, 2000] });
         _cacheRequests = Meter.CreateCounter<long>("karma.cache.requests", "{request}",
-            "User-embedding cache lookups by result (hit, miss, error: the cache failed or timed out and the call went on without it)");
+            "User-embedding cache lookups by result (hit, miss; invalid: an entry was malformed, unauthentic or not a unit vector and " +
+            "was treated as a miss; error: the cache failed or timed out and the call went on without it)");
         _loadFailures = Meter.CreateCounter<long>("karma.model.load_failures", "{load}",
             "Model packages refused (at start, on an admin reload or a Redis publication); the previous version keeps serving");
         // Series that alerts watch exist from the start at 0, so rate() and increase() see their first event.
         _loadFailures.Add(0);
-        foreach (string result in new[] { "hit", "miss", "error" })
+        foreach (string result in new[] { "hit", "miss", "invalid", "error" })
         {
             _cacheRequests.Add(0, new KeyValuePair<string, object?>("result", result));
         }
@@ -91,6 +92,12 @@ public sealed class KarmaTelemetry : IBatchObserver, IDisposable
 
     /// <summary>Records a cache lookup.</summary>
     public void CacheLookup(bool hit) => _cacheRequests.Add(1, new KeyValuePair<string, object?>("result", hit ? "hit" : "miss"));
+
+    /// <summary>
+    /// Records a lookup that found an unusable entry (wrong format or length, bad or missing HMAC tag, non-finite values,
+    /// not unit norm, a hash the Redis provider cannot parse); the call went on as a miss.
+    /// </summary>
+    public void CacheLookupInvalid() => _cacheRequests.Add(1, new KeyValuePair<string, object?>("result", "invalid"));
 
     /// <summary>Records a cache lookup that failed (timeout, open circuit, Redis error); the call went on as a miss.</summary>
     public void CacheLookupFailed() => _cacheRequests.Add(1, new KeyValuePair<string, object?>("result", "error"));

@@ -9,6 +9,13 @@ public sealed class ServingOptions
     /// <summary>Configuration section name.</summary>
     public const string Section = "Karma";
 
+    /// <summary>Shortest accepted <see cref="CacheHmacKey"/>, in bytes: the length of an HMAC-SHA256 output, the least RFC 2104 recommends.</summary>
+    public const int MinCacheHmacKeyBytes = 32;
+
+    /// <summary>The start-up error for a bad <see cref="CacheHmacKey"/> (it never repeats the value).</summary>
+    public const string CacheHmacKeyError =
+        "Karma:CacheHmacKey must be empty or the base64 encoding of at least 32 random bytes (e.g. `openssl rand -base64 32`)";
+
     /// <summary>Model package directory (relative paths resolve against the working directory).</summary>
     [Required]
     public string ModelPath { get; set; } = "models/default";
@@ -129,6 +136,15 @@ public sealed class ServingOptions
     public int CacheTimeoutMs { get; set; } = 50;
 
     /// <summary>
+    /// Base64 of at least <see cref="MinCacheHmacKeyBytes"/> random bytes (<c>openssl rand -base64 32</c>), shared by every
+    /// replica; empty: cached values are not authenticated. When set, each stored embedding carries an HMAC-SHA256 over
+    /// its cache key and contents, and a lookup uses only values whose tag verifies, so whoever can write to Redis can
+    /// neither inject embeddings nor copy one entry to another key. Without it, values are still checked (format,
+    /// finite, unit norm), which keeps scores sane but lets a Redis writer steer a context's results.
+    /// </summary>
+    public string CacheHmacKey { get; set; } = string.Empty;
+
+    /// <summary>
     /// Redis connection string where model packages are published (<c>karma publish</c>); when set, the newest
     /// published version is loaded at start and on every announcement. Empty: serve <see cref="ModelPath"/> only.
     /// </summary>
@@ -153,4 +169,21 @@ public sealed class ServingOptions
     /// </summary>
     [Range(1, 3600)]
     public int ShutdownTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>
+    /// The bytes of a <see cref="CacheHmacKey"/> value: empty for an empty value, null when it is not base64 or
+    /// decodes to fewer than <see cref="MinCacheHmacKeyBytes"/> bytes.
+    /// </summary>
+    public static byte[]? DecodeCacheHmacKey(string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return [];
+        }
+
+        var buffer = new byte[value.Length];
+        return Convert.TryFromBase64String(value.Trim(), buffer, out int written) && written >= MinCacheHmacKeyBytes
+            ? buffer[..written]
+            : null;
+    }
 }

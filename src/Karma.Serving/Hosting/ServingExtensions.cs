@@ -20,6 +20,7 @@ public static class ServingExtensions
             .ValidateDataAnnotations()
             .Validate(o => o.DefaultRecallK is null || o.DefaultRecallK <= o.MaxRecallK, "Karma:DefaultRecallK must not exceed Karma:MaxRecallK")
             .Validate(o => o.DrainDelaySeconds < o.ShutdownTimeoutSeconds, "Karma:DrainDelaySeconds must be less than Karma:ShutdownTimeoutSeconds")
+            .Validate(o => ServingOptions.DecodeCacheHmacKey(o.CacheHmacKey) is not null, ServingOptions.CacheHmacKeyError)
             .ValidateOnStart();
         var options = builder.Configuration.GetSection(ServingOptions.Section).Get<ServingOptions>() ?? new ServingOptions();
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(options.ShutdownTimeoutSeconds));

@@ -198,7 +198,8 @@ public sealed class RetrievalService : Retrieval.RetrievalBase
             QueryTokens = stats.QueryTokens,
             QueryTruncated = stats.QueryTruncated,
         };
-        string key = UserEmbeddingCache.Key(model.Package.Version, userContext.HistoryItemIds, userContext.Query);
+        // Keyed by what the user tower will consume, not by the raw request: equal keys mean equal embeddings.
+        string key = UserEmbeddingCache.Key(model.Package.Version, rows, query);
         float[]? cached;
         using (var cacheSpan = _telemetry.StartStage("cache"))
         {
