@@ -41,6 +41,8 @@ public sealed class RedisServerFixture : ServerFixture
     [
         new("Karma:CacheRedis", Redis.Connection),
         new("Karma:CacheTimeoutMs", "100"),
+        // The bursts below test the cache, not admission: room for all of their calls at once.
+        new("Karma:MaxConcurrentCalls", "256"),
     ];
 
     public override async Task DisposeAsync()
