@@ -72,20 +72,17 @@ public sealed class HealthProber : IRunCompanion
         {
             while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
             {
+                // Probes go out during the warm-up too (their connections are set up by then) but are not recorded.
                 var at = clock.Measured;
-                if (at < TimeSpan.Zero)
-                {
-                    continue;
-                }
-
+                bool record = at >= TimeSpan.Zero;
                 if (health is not null)
                 {
-                    outstanding.Add(Task.Run(() => ProbeGrpcAsync(health, at), CancellationToken.None));
+                    outstanding.Add(Task.Run(() => ProbeGrpcAsync(health, at, record), CancellationToken.None));
                 }
 
                 if (_http is not null)
                 {
-                    outstanding.Add(Task.Run(() => ProbeHttpAsync(http, at), CancellationToken.None));
+                    outstanding.Add(Task.Run(() => ProbeHttpAsync(http, at, record), CancellationToken.None));
                 }
 
                 outstanding.RemoveAll(t => t.IsCompleted);
@@ -99,7 +96,7 @@ public sealed class HealthProber : IRunCompanion
         await Task.WhenAll(outstanding).ConfigureAwait(false);
     }
 
-    private async Task ProbeGrpcAsync(Health.HealthClient health, TimeSpan at)
+    private async Task ProbeGrpcAsync(Health.HealthClient health, TimeSpan at, bool record)
     {
         long start = Stopwatch.GetTimestamp();
         string? failure = null;
@@ -116,10 +113,13 @@ public sealed class HealthProber : IRunCompanion
             failure = e.StatusCode == StatusCode.DeadlineExceeded ? "Timeout" : e.StatusCode.ToString();
         }
 
-        _grpc!.Record(at, Stopwatch.GetElapsedTime(start), failure);
+        if (record)
+        {
+            _grpc!.Record(at, Stopwatch.GetElapsedTime(start), failure);
+        }
     }
 
-    private async Task ProbeHttpAsync(HttpClient http, TimeSpan at)
+    private async Task ProbeHttpAsync(HttpClient http, TimeSpan at, bool record)
     {
         long start = Stopwatch.GetTimestamp();
         string? failure = null;
@@ -141,6 +141,9 @@ public sealed class HealthProber : IRunCompanion
             failure = e.HttpRequestError.ToString();
         }
 
-        _http!.Record(at, Stopwatch.GetElapsedTime(start), failure);
+        if (record)
+        {
+            _http!.Record(at, Stopwatch.GetElapsedTime(start), failure);
+        }
     }
 }

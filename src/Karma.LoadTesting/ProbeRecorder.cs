@@ -33,9 +33,13 @@ public sealed record ProbeSummary
 
 /// <summary>Probes of one kind during one phase.</summary>
 /// <param name="Sent">Probes sent.</param>
-/// <param name="Failed">Probes that did not answer healthy in time.</param>
+/// <param name="Failures">Probes that did not answer healthy in time, by reason.</param>
 /// <param name="Latency">Their latency.</param>
-public sealed record ProbePhaseSummary(long Sent, long Failed, Percentiles Latency);
+public sealed record ProbePhaseSummary(long Sent, IReadOnlyDictionary<string, long> Failures, Percentiles Latency)
+{
+    /// <summary>Probes that did not answer healthy in time.</summary>
+    public long Failed => Failures.Values.Sum();
+}
 
 /// <summary>Latency histograms and failures of one kind of probe, overall and by phase. Thread-safe.</summary>
 public sealed class ProbeRecorder
@@ -45,7 +49,7 @@ public sealed class ProbeRecorder
     private readonly IReadOnlyList<LoadPhase> _phases;
     private readonly LongHistogram _all = new(MaxMicroseconds, 3);
     private readonly LongHistogram[] _byPhase;
-    private readonly long[] _failedByPhase;
+    private readonly Dictionary<string, long>[] _failuresByPhase;
     private readonly Dictionary<string, long> _failures = new(StringComparer.Ordinal);
     private readonly List<ProbePoint> _points = [];
 
@@ -56,7 +60,7 @@ public sealed class ProbeRecorder
         Target = target;
         _phases = phases ?? throw new ArgumentNullException(nameof(phases));
         _byPhase = phases.Select(_ => new LongHistogram(MaxMicroseconds, 3)).ToArray();
-        _failedByPhase = new long[phases.Count];
+        _failuresByPhase = phases.Select(_ => new Dictionary<string, long>(StringComparer.Ordinal)).ToArray();
     }
 
     /// <summary>grpc or http.</summary>
@@ -86,7 +90,7 @@ public sealed class ProbeRecorder
                 _failures[failure] = _failures.GetValueOrDefault(failure) + 1;
                 if (phase >= 0)
                 {
-                    _failedByPhase[phase]++;
+                    _failuresByPhase[phase][failure] = _failuresByPhase[phase].GetValueOrDefault(failure) + 1;
                 }
             }
 
@@ -116,7 +120,7 @@ public sealed class ProbeRecorder
                 Sent = _all.TotalCount,
                 Failures = new Dictionary<string, long>(_failures, StringComparer.Ordinal),
                 Latency = Percentiles.Of(_all),
-                ByPhase = _phases.Select((p, i) => (p.Name, Summary: new ProbePhaseSummary(_byPhase[i].TotalCount, _failedByPhase[i], Percentiles.Of(_byPhase[i]))))
+                ByPhase = _phases.Select((p, i) => (p.Name, Summary: new ProbePhaseSummary(_byPhase[i].TotalCount, new Dictionary<string, long>(_failuresByPhase[i], StringComparer.Ordinal), Percentiles.Of(_byPhase[i]))))
                     .ToDictionary(x => x.Name, x => x.Summary, StringComparer.Ordinal),
             };
         }

@@ -17,7 +17,8 @@ public static class TimelineAnalysis
             Array.Sort(ok);
             var errors = group.Where(p => !p.IsOk).GroupBy(p => CallStatus.Name(p.Status))
                 .ToDictionary(g => g.Key, g => (long)g.Count(), StringComparer.Ordinal);
-            stats.Add(new SecondStats(s, group.Count, ok.Length, errors, Percentile(ok, 50), Percentile(ok, 99)));
+            // Rounded to the microsecond: the float latencies would otherwise print as 4.9054999351501465.
+            stats.Add(new SecondStats(s, group.Count, ok.Length, errors, Math.Round(Percentile(ok, 50), 3), Math.Round(Percentile(ok, 99), 3)));
         }
 
         return stats;
