@@ -52,7 +52,7 @@ public static class SoakReport
         memory.Title(string.Create(CultureInfo.InvariantCulture, $"memory: RSS growth {Signed(s.Analysis.RssGrowthMbPerMinute)} MB/min after {s.Analysis.WarmupSeconds:F0} s"));
         memory.YLabel("MB");
         memory.XLabel("time (s after warm-up)");
-        memory.ShowLegend(Alignment.LowerRight);
+        memory.ShowLegend(Alignment.MiddleRight); // RSS runs along the top, the GC lines along the bottom
 
         var pool = multi.GetPlot(2);
         Series(pool, t, good.Select(x => x.ThreadPoolQueueLength), "thread-pool queue length", Colors.Red);
