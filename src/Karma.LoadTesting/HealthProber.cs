@@ -49,7 +49,7 @@ public sealed class HealthProber : IRunCompanion
     }
 
     /// <inheritdoc />
-    public string? ProgressNote => string.Join(", ", Recorders().Select(r => $"{r.Kind} health {r.LastMs:F1} ms"));
+    public string? ProgressNote => string.Join(", ", Recorders().Select(r => double.IsNaN(r.LastMs) ? $"{r.Kind} health -" : $"{r.Kind} health {r.LastMs:F1} ms"));
 
     /// <summary>What each kind of probe measured.</summary>
     public IReadOnlyList<ProbeSummary> Summaries() => Recorders().Select(r => r.Summary()).ToArray();

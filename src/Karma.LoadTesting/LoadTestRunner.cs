@@ -151,9 +151,10 @@ public sealed class LoadTestRunner(ItemCatalog catalog)
                     {
                         code = (short)e.StatusCode;
                     }
-                    catch (Exception e) when (e is HttpRequestException or IOException or ObjectDisposedException)
+                    catch (Exception)
                     {
-                        // Should not happen (the client wraps transport failures in RpcException), but must not lose the request.
+                        // Should not happen (the client turns transport failures into RpcException), but a failure
+                        // must never be counted as a success, nor escape this fire-and-forget task.
                         code = CallStatus.ClientErrorCode;
                     }
                     finally
@@ -236,7 +237,7 @@ public sealed class LoadTestRunner(ItemCatalog catalog)
                 var current = phase >= 0 ? phaseRecorders[phase] : recorder;
                 string where = clock.Measured < TimeSpan.Zero ? "warm-up" : phase >= 0 ? phases[phase].Name : "run";
                 string notes = string.Join("; ", companions.Select(c => c.ProgressNote).Where(n => !string.IsNullOrEmpty(n)));
-                progress.WriteLine($"[loadtest] {clock.Elapsed.TotalSeconds,5:F0} s {where,-7} sent {sent()}/{schedule.Count}  in flight {inFlight.Count}  done {recorder.Completed}  ok p99 {current.CorrectedMs(99):F1} ms  errors {FormatErrors(current.Errors)}"
+                progress.WriteLine($"[loadtest] {clock.Elapsed.TotalSeconds,5:F0} s {where,-7} sent {sent()}/{schedule.Count}  in flight {inFlight.Count}  done {recorder.Completed}  ok p99 {Ms(current.CorrectedMs(99))}  errors {FormatErrors(current.Errors)}"
                     + (notes.Length > 0 ? "  " + notes : ""));
             }
         }
@@ -245,6 +246,8 @@ public sealed class LoadTestRunner(ItemCatalog catalog)
             // The run is over.
         }
     }
+
+    private static string Ms(double ms) => double.IsNaN(ms) ? "-" : $"{ms:F1} ms";
 
     private static string FormatErrors(IReadOnlyDictionary<string, long> errors)
         => errors.Count == 0 ? "0" : string.Join(", ", errors.OrderByDescending(kv => kv.Value).Select(kv => $"{kv.Key} {kv.Value}"));
