@@ -11,9 +11,14 @@ public sealed record StormSettings(double Rate, TimeSpan At, TimeSpan Length)
 
     /// <summary>
     /// The default start for a storm of <paramref name="length"/> in a run of <paramref name="duration"/>: a third of
-    /// the time outside the storm before it (the baseline), two thirds after (recovery needs the room).
+    /// the time outside the storm before it (the baseline), two thirds after (recovery needs the room); in whole
+    /// seconds when that leaves at least one, so per-second figures line up with the storm's edges.
     /// </summary>
-    public static TimeSpan DefaultAt(TimeSpan duration, TimeSpan length) => (duration - length) / 3;
+    public static TimeSpan DefaultAt(TimeSpan duration, TimeSpan length)
+    {
+        var third = (duration - length) / 3;
+        return third >= TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(Math.Floor(third.TotalSeconds)) : third;
+    }
 }
 
 /// <summary>The schedule and phases of a run: constant rate, or normal rate with a storm (before, storm, after).</summary>

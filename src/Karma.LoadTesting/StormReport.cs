@@ -16,7 +16,7 @@ public static class StormReport
         var r = s.Run;
         var sb = new StringBuilder();
         var c = CultureInfo.InvariantCulture;
-        sb.AppendLine(c, $"storm: {s.NormalRate:F0} req/s, {s.StormRate:F0} req/s from {s.StormStartSeconds:F0} s to {s.StormEndSeconds:F0} s of {r.DurationSeconds:F0} s; deadline {r.DeadlineMs:F0} ms");
+        sb.AppendLine(c, $"storm: {s.NormalRate:F0} req/s, {s.StormRate:F0} req/s from {s.StormStartSeconds:0.##} s to {s.StormEndSeconds:0.##} s of {r.DurationSeconds:0.##} s; deadline {r.DeadlineMs:F0} ms");
         sb.AppendLine("phase   time (s)      rate     sent       OK  late OK   OK p50   OK p99 | RE p50   RE p99   RE max (from send) | other statuses");
         foreach (var p in r.Phases ?? [])
         {
@@ -25,7 +25,7 @@ public static class StormReport
             string others = string.Join(", ", p.ByStatus.Where(kv => kv.Key is not CallStatus.Ok).OrderByDescending(kv => kv.Value.Count)
                 .Select(kv => $"{kv.Key} {kv.Value.Count}"));
             sb.AppendLine(c,
-                $"{p.Name,-7} {p.StartSeconds,5:F0}-{p.EndSeconds,-5:F0} {p.Rate,8:F0} {p.Sent,8} {p.Ok,8} {p.LateOk,8} {Ms(ok?.Corrected.P50)} {Ms(ok?.Corrected.P99)} | {Ms(re?.Uncorrected.P50)} {Ms(re?.Uncorrected.P99)} {Ms(re?.Uncorrected.Max)}                    | {(others.Length == 0 ? "-" : others)}");
+                $"{p.Name,-7} {p.StartSeconds,5:0.##}-{p.EndSeconds,-5:0.##} {p.Rate,8:F0} {p.Sent,8} {p.Ok,8} {p.LateOk,8} {Ms(ok?.Corrected.P50)} {Ms(ok?.Corrected.P99)} | {Ms(re?.Uncorrected.P50)} {Ms(re?.Uncorrected.P99)} {Ms(re?.Uncorrected.Max)}                    | {(others.Length == 0 ? "-" : others)}");
         }
 
         foreach (var probe in r.Probes ?? [])
@@ -59,7 +59,7 @@ public static class StormReport
         ReportPlots.LatencyByStatus(top, run.Timeline);
         ReportPlots.Line(top, (s.Run.PerSecond ?? []).Select(p => (p.Second + 0.5, p.OkP99Ms)), "OK p99 per second", Colors.Navy);
         ReportPlots.Threshold(top, s.RecoveryThresholdMs, "recovery threshold (2 x before p99)");
-        top.Title(string.Create(CultureInfo.InvariantCulture, $"storm: {s.NormalRate:F0} req/s, {s.StormRate:F0} req/s for {s.StormEndSeconds - s.StormStartSeconds:F0} s"));
+        top.Title(string.Create(CultureInfo.InvariantCulture, $"storm: {s.NormalRate:F0} req/s, {s.StormRate:F0} req/s for {s.StormEndSeconds - s.StormStartSeconds:0.##} s"));
         var bottom = multi.GetPlot(1);
         ReportPlots.Shade(bottom, s.StormStartSeconds, s.StormEndSeconds, "storm");
         ReportPlots.Probes(bottom, run.Probes);

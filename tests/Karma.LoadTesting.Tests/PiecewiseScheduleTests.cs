@@ -94,5 +94,7 @@ public sealed class PiecewiseScheduleTests
         Assert.Throws<ArgumentException>(() => StormPlan.Build(100, TimeSpan.FromSeconds(10), TimeSpan.Zero, new StormSettings(500, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5))));
         Assert.Throws<ArgumentException>(() => StormPlan.Build(100, TimeSpan.FromSeconds(10), TimeSpan.Zero, new StormSettings(500, TimeSpan.Zero, TimeSpan.FromSeconds(5))));
         Assert.Equal(TimeSpan.FromSeconds(10), StormSettings.DefaultAt(TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(30)));
+        Assert.Equal(TimeSpan.FromSeconds(3), StormSettings.DefaultAt(TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(9.5))); // 3.5 → whole seconds
+        Assert.Equal(TimeSpan.FromSeconds(0.5), StormSettings.DefaultAt(TimeSpan.FromSeconds(2.5), TimeSpan.FromSeconds(1)));  // under a second: as is
     }
 }

@@ -29,7 +29,7 @@ internal static class LoadTestCommand
         var deadline = new Option<double>("--deadline-ms") { Description = "Per-call deadline in ms", DefaultValueFactory = _ => 5000 };
         var stormRps = new Option<double?>("--storm-rps") { Description = "Storm: the rate during the storm (req/s)" };
         var stormSeconds = new Option<double?>("--storm-seconds") { Description = "Storm: how long it lasts (s)" };
-        var stormAt = new Option<double?>("--storm-at") { Description = "Storm: when it starts, s after the warm-up (default: a third of the time outside the storm)" };
+        var stormAt = new Option<double?>("--storm-at") { Description = "Storm: when it starts, s after the warm-up (default: a third of the time outside the storm, whole seconds)" };
         var soak = new Option<bool>("--soak") { Description = "A long run (--duration) at --soak-share of the highest sustainable rate, sampling the service's memory, GC and thread pool" };
         var soakShare = new Option<double?>("--soak-share") { Description = "Soak: share of the maximum (default 0.8)" };
         var maxRps = new Option<double?>("--max-rps") { Description = "Soak: the highest sustainable rate, skipping the search" };
