@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Karma.LoadTesting;
 
 /// <summary>Latency percentiles in milliseconds.</summary>
@@ -43,6 +45,33 @@ public sealed record LoadTestResult
 
     /// <summary>Errors by gRPC status.</summary>
     public required IReadOnlyDictionary<string, long> Errors { get; init; }
+
+    /// <summary>Count and latency of every outcome (OK and each error status, named as in <see cref="CallStatus"/>).</summary>
+    public IReadOnlyDictionary<string, StatusLatency> ByStatus { get; init; } = new Dictionary<string, StatusLatency>();
+
+    /// <summary>Per-call deadline (ms).</summary>
+    public double DeadlineMs { get; init; }
+
+    /// <summary>Successes whose answer came later than the deadline after the send (see <see cref="LatencyRecorder.LateOk"/>).</summary>
+    public long LateOk { get; init; }
+
+    /// <summary>Calls that ended DEADLINE_EXCEEDED: the client gave up at the deadline, or the service reported it.</summary>
+    public long DeadlineExceeded => Errors.GetValueOrDefault(nameof(Grpc.Core.StatusCode.DeadlineExceeded));
+
+    /// <summary>The run by phase of its schedule (a storm run: before, storm, after); null for a constant rate.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<PhaseResult>? Phases { get; init; }
+
+    /// <summary>Health probes sent beside the load; null when not probing.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<ProbeSummary>? Probes { get; init; }
+
+    /// <summary>Outcomes by second of due time (from the request timeline).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<SecondStats>? PerSecond { get; init; }
+
+    /// <summary>1 when the timeline holds every request; k when it holds every k-th (very long or fast runs).</summary>
+    public long TimelineStride { get; init; } = 1;
 
     /// <summary>Requests per kind in the mix.</summary>
     public required IReadOnlyDictionary<string, long> Mix { get; init; }

@@ -6,7 +6,7 @@ namespace Karma.LoadTesting;
 /// which is what corrects for coordinated omission: a stalled server cannot hide the requests that piled up
 /// behind the stall.
 /// </summary>
-public sealed class OpenLoopSchedule
+public sealed class OpenLoopSchedule : ILoadSchedule
 {
     /// <summary>A schedule of <paramref name="rate"/> requests per second for <paramref name="duration"/>.</summary>
     public OpenLoopSchedule(double rate, TimeSpan duration)
