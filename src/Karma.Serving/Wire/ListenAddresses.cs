@@ -22,7 +22,7 @@ public static class ListenAddresses
     public static string Problem(string setting)
         => $"Karma:{setting} must be '*' (every interface), 'localhost' or an IPv4/IPv6 address such as 127.0.0.1, 0.0.0.0 or ::1";
 
-    /// <summary>Binds <paramref name="port"/> on <paramref name="address"/> (already validated) with <paramref name="configure"/>.</summary>
+    /// <summary>Binds <paramref name="port"/> on <paramref name="address"/> with <paramref name="configure"/> (an invalid address: nothing).</summary>
     public static void Listen(KestrelServerOptions kestrel, string address, int port, Action<ListenOptions> configure)
     {
         ArgumentNullException.ThrowIfNull(kestrel);
@@ -38,11 +38,9 @@ public static class ListenAddresses
         {
             kestrel.Listen(ip, port, configure);
         }
-        else
-        {
-            // Options validation refuses this before Kestrel is configured; this is the backstop.
-            throw new InvalidOperationException($"{Problem("ListenAddress")}; got '{ErrorText.Bound(address, 80)}'");
-        }
+
+        // Anything else binds nothing: Kestrel is configured when the app is built, before start, where options validation
+        // (ValidateOnStart) stops the service naming the setting; throwing here would only say it less clearly.
     }
 
     private static bool IsAny(string address) => address.Trim() == Any;
