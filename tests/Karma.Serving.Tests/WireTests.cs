@@ -159,6 +159,31 @@ public sealed class WireTests(ServerFixture server)
         Assert.Equal(0, Count(after, Search, "Unknown"));
     }
 
+    private static byte[] Gzip(byte[] data)
+    {
+        using var output = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(output, System.IO.Compression.CompressionLevel.Optimal))
+        {
+            gzip.Write(data);
+        }
+
+        return output.ToArray();
+    }
+
+    [Fact]
+    public async Task CompressedBodies_CorruptOrDecompressingPastTheLimit_AreRefused_ValidOnesServed()
+    {
+        using var raw = new RawGrpc(server.GrpcPort);
+        var gzip = ("grpc-encoding", "gzip");
+        var corrupt = await raw.PostAsync(Search, RawGrpc.Frame([0x1f, 0x8b, 8, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9], flag: 1), "application/grpc", gzip);
+        Assert.Equal(InvalidArgument, corrupt.GrpcStatus);
+        // 8 MiB of zeros compress to a few KiB: within the frame limit, twice the message limit once decompressed.
+        var bomb = await raw.PostAsync(Search, RawGrpc.Frame(Gzip(new byte[8 * 1024 * 1024]), flag: 1), "application/grpc", gzip);
+        Assert.Equal(ResourceExhausted, bomb.GrpcStatus);
+        var valid = new SearchRequest { Context = new UserContext { Query = "running shoes" }, RecallK = 50, TopN = 5 }.ToByteArray();
+        Assert.Equal(0, (await raw.PostAsync(Search, RawGrpc.Frame(Gzip(valid), flag: 1), "application/grpc", gzip)).GrpcStatus);
+    }
+
     [Theory]
     [InlineData("application/grpc+json")]
     [InlineData("application/json")]

@@ -1,3 +1,4 @@
+using Grpc.AspNetCore.Server;
 using Grpc.AspNetCore.Server.Model;
 using Grpc.Reflection;
 using Karma.Serving.Configuration;
@@ -47,6 +48,11 @@ public static class WireExtensions
                      ?? throw new InvalidOperationException("grpc-dotnet's BinderServiceMethodProvider is not registered; call AddKarmaWire after AddGrpc");
         services.Remove(binder);
         services.AddSingleton(typeof(IServiceMethodProvider<>), typeof(ValidatingServiceMethodProvider<>));
+
+        // After grpc-dotnet's setup has added its default gzip and deflate providers.
+        services.PostConfigure<GrpcServiceOptions>(o => o.CompressionProviders = o.CompressionProviders
+            .Select(p => p as GuardedCompressionProvider ?? new GuardedCompressionProvider(p, o.MaxReceiveMessageSize ?? int.MaxValue))
+            .ToList<Grpc.Net.Compression.ICompressionProvider>());
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, ListenerMatcherPolicy>());
         services.AddSingleton<RefusalLog>();
