@@ -70,7 +70,7 @@ public sealed class AdminAndRobustnessTests(ServerFixture server)
     public async Task Reload_OfABrokenPackage_IsRefused_AndTheOldVersionKeepsServing()
     {
         var admin = new Admin.AdminClient(server.Channel);
-        string dir = Directory.CreateTempSubdirectory("karma-broken-").FullName;
+        string dir = Directory.CreateDirectory(Path.Combine(server.ScratchRoot, "broken-" + Guid.NewGuid().ToString("N")[..8])).FullName;
         try
         {
             var error = await Assert.ThrowsAsync<RpcException>(async () => await admin.ReloadAsync(new ReloadRequest { PackagePath = dir }, Auth));
@@ -111,6 +111,9 @@ public sealed class AdminAndRobustnessTests(ServerFixture server)
                 using var response = await http.SendAsync(request);
                 await response.Content.ReadAsByteArrayAsync();
                 Assert.Equal(HttpStatusCode.OK, response.StatusCode); // gRPC errors travel in trailers
+                string? status = (response.TrailingHeaders.TryGetValues("grpc-status", out var t) ? t : null)?.FirstOrDefault()
+                                 ?? (response.Headers.TryGetValues("grpc-status", out var h) ? h : null)?.FirstOrDefault();
+                Assert.NotEqual("2", status); // never UNKNOWN
             }
         }
 

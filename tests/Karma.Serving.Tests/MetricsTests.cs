@@ -72,7 +72,7 @@ public sealed class MetricsTests(ServerFixture server)
         var admin = new Admin.AdminClient(server.Channel);
         var auth = new Metadata { { "authorization", "Bearer " + ServerFixture.AdminToken } };
         string before = await ScrapeAsync();
-        string dir = Directory.CreateTempSubdirectory("karma-broken-").FullName;
+        string dir = Directory.CreateDirectory(Path.Combine(server.ScratchRoot, "broken-" + Guid.NewGuid().ToString("N")[..8])).FullName;
         try
         {
             await Assert.ThrowsAsync<RpcException>(async () => await admin.ReloadAsync(new ReloadRequest { PackagePath = dir }, auth));

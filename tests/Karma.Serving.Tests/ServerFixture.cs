@@ -31,6 +31,15 @@ public class ServerFixture : IAsyncLifetime
     public IServiceProvider Services => (_app ?? throw new InvalidOperationException("the server is not running")).Services;
     public static string ModelPath => RepositoryPaths.DefaultModel;
 
+    /// <summary>Every log entry of this host at Warning and above (the fixture's minimum level).</summary>
+    public CapturedLogs Logs { get; } = new();
+
+    /// <summary>
+    /// A scratch directory that is the fixture's <c>Karma:PackageCacheDir</c>, so one of the default model roots: tests
+    /// put packages for Reload here.
+    /// </summary>
+    public string ScratchRoot { get; } = Directory.CreateTempSubdirectory("karma-fixture-").FullName;
+
     public virtual async Task InitializeAsync()
     {
         GrpcPort = FreePort();
@@ -44,9 +53,11 @@ public class ServerFixture : IAsyncLifetime
             ["Karma:AdminToken"] = AdminToken,
             ["Karma:Device"] = "Cpu",
             ["Karma:MaxRecallK"] = "2000",
+            ["Karma:PackageCacheDir"] = ScratchRoot,
         });
         builder.Configuration.AddInMemoryCollection(Settings);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.AddProvider(Logs);
         builder.AddKarmaServing();
         _app = builder.Build();
         _app.MapKarmaServing();
@@ -71,6 +82,10 @@ public class ServerFixture : IAsyncLifetime
         Channel.Dispose();
         Http.Dispose();
         await StopAsync();
+        if (Directory.Exists(ScratchRoot))
+        {
+            Directory.Delete(ScratchRoot, recursive: true);
+        }
     }
 
     /// <summary>Stops the server the way SIGTERM does (the host's graceful stop), then disposes it.</summary>
@@ -84,7 +99,7 @@ public class ServerFixture : IAsyncLifetime
         }
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var l = new TcpListener(IPAddress.Loopback, 0);
         l.Start();

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Karma.Serving.Core.Model;
+using Karma.Serving.Wire;
 
 namespace Karma.Serving.Configuration;
 
@@ -51,9 +52,29 @@ public sealed class ServingOptions
     [Range(0, 65535)]
     public int GrpcPort { get; set; } = 50051;
 
-    /// <summary>Plain HTTP/1 port for /healthz, /readyz and /metrics.</summary>
+    /// <summary>Plain HTTP/1 port for /healthz, /readyz and /metrics (served only there).</summary>
     [Range(0, 65535)]
     public int HttpPort { get; set; } = 8080;
+
+    /// <summary>
+    /// Address the gRPC and HTTP ports bind to: <c>*</c> (the default: every interface, IPv6 and IPv4, which a
+    /// container needs to be reachable), <c>localhost</c> (loopback, both families), or an IPv4/IPv6 literal such as
+    /// <c>127.0.0.1</c>, <c>0.0.0.0</c>, <c>::1</c>.
+    /// </summary>
+    [Required]
+    public string ListenAddress { get; set; } = ListenAddresses.Any;
+
+    /// <summary>
+    /// Separate port of the <c>karma.v1.Admin</c> service (h2c); 0 (the default) serves admin on <see cref="GrpcPort"/>.
+    /// When set, admin is served only there, bound to <see cref="AdminListenAddress"/>, and reflection on the gRPC port
+    /// does not list it.
+    /// </summary>
+    [Range(0, 65535)]
+    public int AdminPort { get; set; }
+
+    /// <summary>Address of <see cref="AdminPort"/> (same forms as <see cref="ListenAddress"/>); loopback by default.</summary>
+    [Required]
+    public string AdminListenAddress { get; set; } = "127.0.0.1";
 
     /// <summary>
     /// <c>karma.v1.Retrieval</c> calls in progress at once; more are refused at once with RESOURCE_EXHAUSTED (health,
@@ -152,6 +173,13 @@ public sealed class ServingOptions
 
     /// <summary>Where downloaded packages are kept (default: a folder under the system temp directory).</summary>
     public string PackageCacheDir { get; set; } = Path.Combine(Path.GetTempPath(), "karma-packages");
+
+    /// <summary>
+    /// Directories an admin Reload may load packages from (the package must be one of them or below one, after
+    /// resolving <c>..</c> and symbolic links). Empty (the default): the directory that contains <see cref="ModelPath"/>,
+    /// and <see cref="PackageCacheDir"/>.
+    /// </summary>
+    public IList<string> ModelRoots { get; } = [];
 
     /// <summary>Bearer token of the admin service; empty disables it (every call PERMISSION_DENIED).</summary>
     public string AdminToken { get; set; } = string.Empty;

@@ -1,7 +1,8 @@
 using Karma.Serving.Configuration;
 using Karma.Serving.Model;
 using Karma.Serving.Services;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Karma.Serving.Wire;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Karma.Serving.Hosting;
@@ -21,6 +22,11 @@ public static class ServingExtensions
             .Validate(o => o.DefaultRecallK is null || o.DefaultRecallK <= o.MaxRecallK, "Karma:DefaultRecallK must not exceed Karma:MaxRecallK")
             .Validate(o => o.DrainDelaySeconds < o.ShutdownTimeoutSeconds, "Karma:DrainDelaySeconds must be less than Karma:ShutdownTimeoutSeconds")
             .Validate(o => ServingOptions.DecodeCacheHmacKey(o.CacheHmacKey) is not null, ServingOptions.CacheHmacKeyError)
+            .Validate(o => ListenAddresses.IsValid(o.ListenAddress), ListenAddresses.Problem(nameof(ServingOptions.ListenAddress)))
+            .Validate(o => ListenAddresses.IsValid(o.AdminListenAddress), ListenAddresses.Problem(nameof(ServingOptions.AdminListenAddress)))
+            .Validate(o => o.GrpcPort == 0 || o.GrpcPort != o.HttpPort, "Karma:GrpcPort and Karma:HttpPort must differ")
+            .Validate(o => o.AdminPort == 0 || (o.AdminPort != o.GrpcPort && o.AdminPort != o.HttpPort),
+                "Karma:AdminPort must differ from Karma:GrpcPort and Karma:HttpPort (0 serves admin on the gRPC port)")
             .ValidateOnStart();
         var options = builder.Configuration.GetSection(ServingOptions.Section).Get<ServingOptions>() ?? new ServingOptions();
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(options.ShutdownTimeoutSeconds));
@@ -31,11 +37,10 @@ public static class ServingExtensions
         {
             k.Limits.MaxConcurrentConnections = options.MaxConnections;
             k.Limits.Http2.MaxStreamsPerConnection = options.MaxStreamsPerConnection;
-            k.ListenAnyIP(options.GrpcPort, l => l.Protocols = HttpProtocols.Http2);
-            k.ListenAnyIP(options.HttpPort, l => l.Protocols = HttpProtocols.Http1);
         });
         builder.Services.AddSingleton<Core.Telemetry.KarmaTelemetry>();
         builder.Services.AddSingleton<ModelHost>();
+        builder.Services.AddSingleton<ModelRoots>();
         builder.Services.AddSingleton<UserEmbeddingCache>();
         if (string.IsNullOrWhiteSpace(options.CacheRedis))
         {
@@ -64,6 +69,7 @@ public static class ServingExtensions
             o.Services.Map("", r => r.Tags.Contains(ReadyTag));
             o.Services.Map("karma.v1.Retrieval", r => r.Tags.Contains(ReadyTag));
         });
+        builder.AddKarmaWire(options);
         return builder;
     }
 
@@ -99,17 +105,26 @@ public static class ServingExtensions
         return c;
     }
 
-    /// <summary>Maps the gRPC services and the HTTP probes.</summary>
+    /// <summary>
+    /// Maps the gRPC services on the gRPC listener (admin on its own listener when <c>Karma:AdminPort</c> is set) and the
+    /// probes and metrics on the HTTP listener only, behind the wire checks.
+    /// </summary>
     public static WebApplication MapKarmaServing(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        app.MapGrpcService<RetrievalService>();
-        app.MapGrpcService<AdminService>();
-        app.MapGrpcHealthChecksService();
-        app.MapGrpcReflectionService();
-        app.MapPrometheusScrapingEndpoint("/metrics");
-        app.MapHealthChecks("/healthz", new() { Predicate = _ => false });
-        app.MapHealthChecks("/readyz", new() { Predicate = r => r.Tags.Contains(ReadyTag) });
+        var options = app.Services.GetRequiredService<IOptions<ServingOptions>>().Value;
+        var grpc = new ServedOnAttribute(KarmaListener.Grpc);
+        var http = new ServedOnAttribute(KarmaListener.Http);
+        app.UseKarmaWire();
+        // Retrieval first: grpc-dotnet attaches its catch-all for unknown services to the first mapped service, so
+        // UNIMPLEMENTED for an unknown service is answered on the gRPC listener only.
+        app.MapGrpcService<RetrievalService>().WithMetadata(grpc);
+        app.MapGrpcService<AdminService>().WithMetadata(options.AdminPort == 0 ? grpc : new ServedOnAttribute(KarmaListener.Admin));
+        app.MapGrpcHealthChecksService().WithMetadata(grpc);
+        app.MapGrpcReflectionService().WithMetadata(grpc);
+        app.MapPrometheusScrapingEndpoint("/metrics").WithMetadata(http);
+        app.MapHealthChecks("/healthz", new() { Predicate = _ => false }).WithMetadata(http);
+        app.MapHealthChecks("/readyz", new() { Predicate = r => r.Tags.Contains(ReadyTag) }).WithMetadata(http);
         return app;
     }
 }

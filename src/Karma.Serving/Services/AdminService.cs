@@ -4,6 +4,7 @@ using Grpc.Core;
 using Karma.Serving.Configuration;
 using Karma.Serving.Contracts.V1;
 using Karma.Serving.Model;
+using Karma.Serving.Wire;
 using Microsoft.Extensions.Options;
 
 namespace Karma.Serving.Services;
@@ -11,14 +12,21 @@ namespace Karma.Serving.Services;
 /// <summary>The <c>karma.v1.Admin</c> service: model info and reload, behind a bearer token.</summary>
 public sealed class AdminService : Admin.AdminBase
 {
+    /// <summary>Longest error text returned by Reload (the loader's messages can quote a path of any length).</summary>
+    private const int MaxErrorLength = 500;
+
     private readonly ModelHost _host;
+    private readonly ModelRoots _roots;
+    private readonly RequestValidation _validate;
     private readonly byte[] _token;
 
     /// <summary>Creates the service.</summary>
-    public AdminService(ModelHost host, IOptions<ServingOptions> options)
+    public AdminService(ModelHost host, ModelRoots roots, IOptions<ServingOptions> options)
     {
         ArgumentNullException.ThrowIfNull(options);
         _host = host;
+        _roots = roots;
+        _validate = new RequestValidation(options.Value);
         _token = Encoding.UTF8.GetBytes(options.Value.AdminToken);
     }
 
@@ -35,15 +43,27 @@ public sealed class AdminService : Admin.AdminBase
     {
         ArgumentNullException.ThrowIfNull(request);
         Authorize(context);
+        // Empty: the configured ModelPath (trusted configuration). Anything else only from inside the model roots, and
+        // loaded by its canonical path, so what was checked is what is read.
+        string? path = null;
+        if (!string.IsNullOrWhiteSpace(request.PackagePath))
+        {
+            _validate.Text(request.PackagePath, "package_path");
+            path = _roots.Admit(request.PackagePath);
+        }
+
         string? previous;
         try
         {
-            previous = await _host.LoadAsync(request.PackagePath, context.CancellationToken).ConfigureAwait(false);
+            previous = await _host.LoadAsync(path, context.CancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
         {
-            // The old version keeps serving.
-            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"reload refused, previous version still serving: {e.Message}"));
+            // The old version keeps serving. The loader's message may quote the path: shown shortened, and the whole
+            // text bounded.
+            string reason = path is null ? e.Message : e.Message.Replace(path, ErrorText.Bound(path), StringComparison.Ordinal);
+            throw new RpcException(new Status(StatusCode.FailedPrecondition,
+                ErrorText.Bound($"reload refused, previous version still serving: {reason}", MaxErrorLength)));
         }
 
         using var lease = _host.Acquire();
