@@ -24,9 +24,14 @@ public sealed class IndexKindsTests : IDisposable
     private async Task<List<int>[]> TopRowsAsync(string kind, HnswQuantization quantization = HnswQuantization.Float32)
         => (await TopHitsAsync(kind, quantization)).Select(hits => hits.Select(h => h.Row).ToList()).ToArray();
 
-    private async Task<List<Hit>[]> TopHitsAsync(string kind, HnswQuantization quantization = HnswQuantization.Float32)
+    private async Task<List<Hit>[]> TopHitsAsync(string kind, HnswQuantization quantization = HnswQuantization.Float32, int k = 100)
     {
-        var options = new ServingOptions { Index = kind, Device = Karma.Serving.Core.Model.InferenceDevice.Cpu, HnswQuantization = quantization };
+        // Search expansion 512: at the default 128 (barely above k = 100) the shipped model's tightly clustered items gave
+        // recall@100 of 0.948-0.958 from build to build (rows are inserted from two threads), too close to any fixed bar.
+        var options = new ServingOptions
+        {
+            Index = kind, Device = Karma.Serving.Core.Model.InferenceDevice.Cpu, HnswQuantization = quantization, HnswExpansionSearch = 512,
+        };
         var model = ServingModel.Load(_dir, options, NullLogger.Instance);
         await using (model)
         {
@@ -36,15 +41,28 @@ public sealed class IndexKindsTests : IDisposable
             {
                 var (rows, query, _) = model.Encoder.Prepare(new UserContextInput([model.Package.Catalog.Ids[i * 37]], i % 2 == 0 ? "shoes" : null));
                 var interest = model.Encoder.Run([(rows, query)])[0];
-                results[i] = model.Index.Search(interest, 100).ToList();
+                results[i] = model.Index.Search(interest, k).ToList();
             }
 
             return results;
         }
     }
 
+    /// <summary>
+    /// Recall@100 that counts ties as hits: the catalog has items with the same text and features, hence the same
+    /// embedding, so which of several tied items fills the last places of an exact top 100 is arbitrary. A returned row
+    /// counts when its exact score reaches the exact 100th score (the exact top 200 holds every such row).
+    /// </summary>
+    private static double TieAwareRecall(List<Hit>[] exactTop200, List<int>[] approximate)
+        => exactTop200.Zip(approximate).Average(p =>
+        {
+            float cut = p.First[99].Score - 1e-5f;
+            var atLeastCut = p.First.Where(h => h.Score >= cut).Select(h => h.Row).ToHashSet();
+            return p.Second.Take(100).Count(atLeastCut.Contains) / 100.0;
+        });
+
     [Fact]
-    public async Task OnnxExact_EqualsExact_AndHnswRecallsAtLeast95Percent()
+    public async Task OnnxExact_EqualsExact_AndHnswRecallsAtLeast97Percent()
     {
         var exactHits = await TopHitsAsync("exact");
         var onnxHits = await TopHitsAsync("onnx-exact");
@@ -62,24 +80,20 @@ public sealed class IndexKindsTests : IDisposable
             }
         }
 
-        var exact = exactHits.Select(hits => hits.Select(h => h.Row).ToList()).ToArray();
-        double recall = exact.Zip(hnsw).Average(p => p.First.Intersect(p.Second).Count() / 100.0);
-        // 5,000 items, expansion 128: HNSW is near-exact at this size; 0.95 leaves room for graph randomness.
-        Assert.True(recall >= 0.95, $"HNSW recall@100 {recall:F3}");
+        double recall = TieAwareRecall(await TopHitsAsync("exact", k: 200), hnsw);
+        // Expansion 512 measured 0.998 (float16: 0.999); 0.97 leaves room for the graph's build-to-build variation.
+        Assert.True(recall >= 0.97, $"HNSW recall@100 {recall:F3}");
         Assert.True(File.Exists(Path.Combine(_dir, "index.hnsw-M16.usearch")), "the HNSW graph is persisted beside the package");
         var again = await TopRowsAsync("hnsw"); // loads the persisted graph
         Assert.Equal(hnsw, again);
     }
 
     [Fact]
-    public async Task HnswFloat16_RecallsAtLeast93Percent_AndIsPersistedUnderItsOwnName()
+    public async Task HnswFloat16_RecallsAtLeast97Percent_AndIsPersistedUnderItsOwnName()
     {
-        var exact = await TopRowsAsync("exact");
         var half = await TopRowsAsync("hnsw", HnswQuantization.Float16);
-        double recall = exact.Zip(half).Average(p => p.First.Intersect(p.Second).Count() / 100.0);
-        // Rows are inserted from two threads, so the graph (and its recall) varies from build to build; on a loaded
-        // 2-core machine float16 builds measured 0.949 to above 0.96, hence a lower bar than float32's.
-        Assert.True(recall >= 0.93, $"float16 HNSW recall@100 {recall:F3}");
+        double recall = TieAwareRecall(await TopHitsAsync("exact", k: 200), half);
+        Assert.True(recall >= 0.97, $"float16 HNSW recall@100 {recall:F3}");
         Assert.True(File.Exists(Path.Combine(_dir, "index.hnsw-M16-f16.usearch")));
         Assert.False(File.Exists(Path.Combine(_dir, "index.hnsw-M16.usearch")), "a float32 graph was not asked for");
         Assert.Equal(half, await TopRowsAsync("hnsw", HnswQuantization.Float16));

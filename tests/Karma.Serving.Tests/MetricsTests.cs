@@ -5,8 +5,9 @@ using Karma.Serving.Contracts.V1;
 
 namespace Karma.Serving.Tests;
 
-[Collection(ServerGroup.Name)]
-public sealed class MetricsTests(ServerFixture server)
+// Its own server, alone: another host's meter disposed beside it would stop its metric streams (OwnServerGroup).
+[Collection(OwnServerGroup.Name)]
+public sealed class MetricsTests(ServerFixture server) : IClassFixture<ServerFixture>
 {
     /// <summary>Sums every sample of a Prometheus metric (all label sets) from a text exposition.</summary>
     private static double Sum(string exposition, string metric, string? labelContains = null)

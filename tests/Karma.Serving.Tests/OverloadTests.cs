@@ -24,6 +24,8 @@ public sealed class SmallLimitServerFixture : ServerFixture
 /// admitted ones finish, health keeps answering, and a call whose deadline has passed is never computed. The
 /// assertions are on statuses, counts and order, never on durations.
 /// </summary>
+// Alone (OwnServerGroup): it reads metrics, and a storm should not share the cores with other tests.
+[Collection(OwnServerGroup.Name)]
 public sealed class OverloadTests(SmallLimitServerFixture server) : IClassFixture<SmallLimitServerFixture>
 {
     private static ItemCatalog Catalog { get; } = ItemCatalogFile.Read(Path.Combine(ServerFixture.ModelPath, ItemCatalogFile.FileName));

@@ -12,8 +12,9 @@ namespace Karma.Serving.Tests;
 /// Malformed request bodies, content-types and ports through the real host (issue 12): every malformed body is refused
 /// INVALID_ARGUMENT or RESOURCE_EXHAUSTED (never UNKNOWN), counted, and logged in a bounded number of short lines.
 /// </summary>
-[Collection(ServerGroup.Name)]
-public sealed class WireTests(ServerFixture server)
+// Its own server, alone: it counts metrics and log lines that other tests' calls would add to.
+[Collection(OwnServerGroup.Name)]
+public sealed class WireTests(ServerFixture server) : IClassFixture<ServerFixture>
 {
     private const int InvalidArgument = 3, ResourceExhausted = 8, Unimplemented = 12;
     private const string Search = "/karma.v1.Retrieval/Search", Reload = "/karma.v1.Admin/Reload", Check = "/grpc.health.v1.Health/Check";
