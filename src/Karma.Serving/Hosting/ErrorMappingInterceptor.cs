@@ -6,23 +6,21 @@ using Karma.Serving.Model;
 namespace Karma.Serving.Hosting;
 
 /// <summary>
-/// Admission and error semantics for every call. <c>karma.v1.Retrieval</c> calls whose deadline has already passed
-/// are answered DEADLINE_EXCEEDED without being computed, and beyond <see cref="CallAdmission.Limit"/> calls in
-/// progress RESOURCE_EXHAUSTED at once. Known failures map to their status (bad context → INVALID_ARGUMENT, full
+/// Deadline and error semantics for every call (admission is <see cref="CallAdmissionMiddleware"/>, before the body is
+/// read). <c>karma.v1.Retrieval</c> calls whose deadline has already passed are answered DEADLINE_EXCEEDED without
+/// being computed. Known failures map to their status (bad context → INVALID_ARGUMENT, full
 /// queue → RESOURCE_EXHAUSTED, no model → UNAVAILABLE, expired deadline → DEADLINE_EXCEEDED); a call that finishes
 /// after its deadline is never answered OK; anything else is logged and returned as INTERNAL without internals.
 /// </summary>
 public sealed class ErrorMappingInterceptor : Interceptor
 {
     private const string AdmittedService = "/karma.v1.Retrieval/";
-    private readonly CallAdmission _admission;
     private readonly ILogger<ErrorMappingInterceptor> _logger;
     private readonly Core.Telemetry.KarmaTelemetry _telemetry;
 
-    /// <summary>Creates the interceptor (a singleton, like the admission limiter it uses).</summary>
-    public ErrorMappingInterceptor(CallAdmission admission, ILogger<ErrorMappingInterceptor> logger, Core.Telemetry.KarmaTelemetry telemetry)
+    /// <summary>Creates the interceptor (a singleton).</summary>
+    public ErrorMappingInterceptor(ILogger<ErrorMappingInterceptor> logger, Core.Telemetry.KarmaTelemetry telemetry)
     {
-        _admission = admission;
         _logger = logger;
         _telemetry = telemetry;
     }
@@ -54,19 +52,9 @@ public sealed class ErrorMappingInterceptor : Interceptor
         where TResponse : class
     {
         ArgumentNullException.ThrowIfNull(continuation);
-        bool admitted = context.Method.StartsWith(AdmittedService, StringComparison.Ordinal);
-        if (admitted)
+        if (context.Method.StartsWith(AdmittedService, StringComparison.Ordinal) && context.Deadline <= DateTime.UtcNow)
         {
-            if (context.Deadline <= DateTime.UtcNow)
-            {
-                throw new RpcException(new Status(StatusCode.DeadlineExceeded, "the deadline had passed when the call was admitted; it was not computed"));
-            }
-
-            if (!_admission.TryEnter())
-            {
-                throw new RpcException(new Status(StatusCode.ResourceExhausted,
-                    $"the server is at its limit of {_admission.Limit} calls in progress; retry with backoff"));
-            }
+            throw new RpcException(new Status(StatusCode.DeadlineExceeded, "the deadline had passed when the call was admitted; it was not computed"));
         }
 
         try
@@ -107,13 +95,6 @@ public sealed class ErrorMappingInterceptor : Interceptor
         {
             HostLog.Unhandled(_logger, e, context.Method);
             throw new RpcException(new Status(StatusCode.Internal, "internal error; see the server log"));
-        }
-        finally
-        {
-            if (admitted)
-            {
-                _admission.Exit();
-            }
         }
     }
 }

@@ -116,6 +116,7 @@ public static class ServingExtensions
         var grpc = new ServedOnAttribute(KarmaListener.Grpc);
         var http = new ServedOnAttribute(KarmaListener.Http);
         app.UseKarmaWire();
+        app.UseMiddleware<CallAdmissionMiddleware>();
         // Retrieval first: grpc-dotnet attaches its catch-all for unknown services to the first mapped service, so
         // UNIMPLEMENTED for an unknown service is answered on the gRPC listener only.
         app.MapGrpcService<RetrievalService>().WithMetadata(grpc);

@@ -1,5 +1,4 @@
 using System.IO.Pipelines;
-using System.Text;
 using Grpc.AspNetCore.Server;
 using Grpc.Core;
 using Karma.Serving.Core.Telemetry;
@@ -57,7 +56,7 @@ public sealed class GrpcWireMiddleware
             string detail = $"{method}: content-type '{ErrorText.Bound(context.Request.ContentType ?? string.Empty, 60)}' is not supported; "
                             + "send application/grpc or application/grpc+proto";
             Refused(method, StatusCode.Unimplemented, RefusalKind.ContentType, detail);
-            WriteStatus(context.Response, StatusCode.Unimplemented, detail);
+            TrailersOnlyResponse.Write(context.Response, StatusCode.Unimplemented, detail);
             return;
         }
 
@@ -100,34 +99,6 @@ public sealed class GrpcWireMiddleware
         media = (parameters >= 0 ? media[..parameters] : media).Trim();
         return media.Equals("application/grpc", StringComparison.OrdinalIgnoreCase)
                || media.Equals("application/grpc+proto", StringComparison.OrdinalIgnoreCase);
-    }
-
-    /// <summary>A trailers-only gRPC response: HTTP 200, the status in the headers, no body.</summary>
-    private static void WriteStatus(HttpResponse response, StatusCode code, string detail)
-    {
-        response.StatusCode = StatusCodes.Status200OK;
-        response.ContentType = "application/grpc";
-        response.Headers["grpc-status"] = ((int)code).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        response.Headers["grpc-message"] = PercentEncode(detail);
-    }
-
-    /// <summary>grpc-message encoding (gRPC over HTTP/2): UTF-8, bytes outside printable ASCII and '%' as %XX.</summary>
-    private static string PercentEncode(string text)
-    {
-        var sb = new StringBuilder(text.Length);
-        foreach (byte b in Encoding.UTF8.GetBytes(text))
-        {
-            if (b is >= 0x20 and <= 0x7E and not (byte)'%')
-            {
-                sb.Append((char)b);
-            }
-            else
-            {
-                sb.Append('%').Append(b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
-            }
-        }
-
-        return sb.ToString();
     }
 
     private sealed class GuardedBody(PipeReader reader) : IRequestBodyPipeFeature
