@@ -16,7 +16,10 @@ public sealed class SmallLimitServerFixture : ServerFixture
     public const int Limit = 2;
 
     protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
-        [new("Karma:MaxConcurrentCalls", Limit.ToString(System.Globalization.CultureInfo.InvariantCulture))];
+    [
+        new("Karma:MaxConcurrentCalls", Limit.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        new("Karma:MaxWaitingCalls", Limit.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+    ];
 }
 
 /// <summary>

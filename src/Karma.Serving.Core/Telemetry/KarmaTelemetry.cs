@@ -22,6 +22,7 @@ public sealed class KarmaTelemetry : IBatchObserver, IDisposable
     private readonly Histogram<int> _candidates;
     private int _queueDepth;
     private int _callsInFlight;
+    private int _callsWaiting;
     private string _modelVersion = "none";
 
     /// <summary>Creates the source, meter and instruments.</summary>
@@ -55,6 +56,8 @@ public sealed class KarmaTelemetry : IBatchObserver, IDisposable
             "Encodes waiting for a batch");
         Meter.CreateObservableGauge("karma.rpc.in_flight", () => Volatile.Read(ref _callsInFlight), "{call}",
             "Retrieval calls in progress (admitted under Karma:MaxConcurrentCalls)");
+        Meter.CreateObservableGauge("karma.rpc.waiting", () => Volatile.Read(ref _callsWaiting), "{call}",
+            "Retrieval calls waiting for a slot (at most Karma:MaxWaitingCalls, each at most Karma:MaxAdmissionWaitMs)");
         Meter.CreateObservableGauge("karma.model.loaded", () => new Measurement<int>(1,
             new KeyValuePair<string, object?>("model_version", Volatile.Read(ref _modelVersion))), "{model}",
             "1, tagged with the model version being served");
@@ -89,6 +92,9 @@ public sealed class KarmaTelemetry : IBatchObserver, IDisposable
 
     /// <summary>Records how many Retrieval calls are in progress.</summary>
     public void CallsInFlight(int count) => Volatile.Write(ref _callsInFlight, count);
+
+    /// <summary>Records how many Retrieval calls wait for a slot.</summary>
+    public void CallsWaiting(int count) => Volatile.Write(ref _callsWaiting, count);
 
     /// <summary>Records a cache lookup.</summary>
     public void CacheLookup(bool hit) => _cacheRequests.Add(1, new KeyValuePair<string, object?>("result", hit ? "hit" : "miss"));

@@ -78,15 +78,30 @@ public sealed class ServingOptions
 
     /// <summary>
     /// <c>karma.v1.Retrieval</c> calls in progress at once; more are refused at once with RESOURCE_EXHAUSTED (health,
-    /// reflection and admin calls are not counted). Unset: 8 per processor (16 on 2 cores). The work is CPU-bound, so a
-    /// higher limit only lengthens every call's wait (with 256 on 2 cores a storm was answered after seconds); a lower
-    /// one refuses bursts at ordinary load (4 per processor refused 0.3% of calls at 80% of the highest sustainable rate).
+    /// reflection and admin calls are not counted); beyond it a call may wait briefly (<see cref="MaxWaitingCalls"/>,
+    /// <see cref="MaxAdmissionWaitMs"/>). Unset: 4 per processor (8 on 2 cores). The work is CPU-bound, so a higher
+    /// limit only lengthens every call's wait: with 256 on 2 cores a storm was answered after seconds.
     /// </summary>
     [Range(1, 100_000)]
     public int? MaxConcurrentCalls { get; set; }
 
     /// <summary>The effective <see cref="MaxConcurrentCalls"/>.</summary>
-    public int ConcurrentCallLimit => MaxConcurrentCalls ?? 8 * Environment.ProcessorCount;
+    public int ConcurrentCallLimit => MaxConcurrentCalls ?? 4 * Environment.ProcessorCount;
+
+    /// <summary>
+    /// <c>karma.v1.Retrieval</c> calls that may wait for a slot when all <see cref="MaxConcurrentCalls"/> are taken; more
+    /// are refused at once with RESOURCE_EXHAUSTED. Unset: 8 per processor (16 on 2 cores). Absorbs the bursts of
+    /// ordinary load; under overload the line is full and the excess is refused without waiting.
+    /// </summary>
+    [Range(0, 100_000)]
+    public int? MaxWaitingCalls { get; set; }
+
+    /// <summary>The effective <see cref="MaxWaitingCalls"/>.</summary>
+    public int WaitingCallLimit => MaxWaitingCalls ?? 8 * Environment.ProcessorCount;
+
+    /// <summary>Longest wait of a call for a slot (never past its deadline), in milliseconds; then RESOURCE_EXHAUSTED.</summary>
+    [Range(0, 10_000)]
+    public int MaxAdmissionWaitMs { get; set; } = 50;
 
     /// <summary>Open connections at most (Kestrel's <c>MaxConcurrentConnections</c>, every port); more are refused.</summary>
     [Range(1, 1_000_000)]

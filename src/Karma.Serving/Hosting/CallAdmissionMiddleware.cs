@@ -5,9 +5,9 @@ using Karma.Serving.Wire;
 namespace Karma.Serving.Hosting;
 
 /// <summary>
-/// Admission of <c>karma.v1.Retrieval</c> calls before anything of them is parsed or run: beyond
-/// <see cref="CallAdmission.Limit"/> calls in progress, a call is answered RESOURCE_EXHAUSTED at once, written
-/// directly (no exception, no handler), so refusing costs little even when most of a storm is refused. Other services
+/// Admission of <c>karma.v1.Retrieval</c> calls before anything of them is parsed or run (<see cref="CallAdmission"/>:
+/// a slot, or a short wait in a bounded line, or RESOURCE_EXHAUSTED at once). A refusal is written directly (no
+/// exception, no handler), so refusing costs little even when most of a storm is refused. Other services
 /// (health, reflection, admin) pass untouched: overload never refuses a probe.
 /// </summary>
 public sealed class CallAdmissionMiddleware(RequestDelegate next, CallAdmission admission, Core.Telemetry.KarmaTelemetry telemetry)
@@ -25,11 +25,19 @@ public sealed class CallAdmissionMiddleware(RequestDelegate next, CallAdmission 
             return;
         }
 
-        if (!admission.TryEnter())
+        var result = await admission.EnterAsync(GrpcTimeout.Parse(context.Request.Headers["grpc-timeout"]), context.RequestAborted).ConfigureAwait(false);
+        if (result != AdmissionResult.Admitted)
         {
-            telemetry.CallDone(method.FullName, nameof(StatusCode.ResourceExhausted));
-            TrailersOnlyResponse.Write(context.Response, StatusCode.ResourceExhausted,
-                $"the server is at its limit of {admission.Limit} calls in progress; retry with backoff");
+            var (code, detail) = result switch
+            {
+                AdmissionResult.LineFull => (StatusCode.ResourceExhausted,
+                    $"the server is at its limit of {admission.Limit} calls in progress and {admission.MaxWaiting} waiting; retry with backoff"),
+                AdmissionResult.WaitedTooLong => (StatusCode.ResourceExhausted,
+                    $"no call slot freed within {admission.MaxWait.TotalMilliseconds:F0} ms (or the deadline); retry with backoff"),
+                _ => (StatusCode.Cancelled, "the caller went away while the call waited for a slot"),
+            };
+            telemetry.CallDone(method.FullName, code.ToString());
+            TrailersOnlyResponse.Write(context.Response, code, detail);
             return;
         }
 
