@@ -44,7 +44,8 @@ public static class ServingExtensions
         builder.Services.AddSingleton<UserEmbeddingCache>();
         if (string.IsNullOrWhiteSpace(options.CacheRedis))
         {
-            builder.Services.AddDistributedMemoryCache();
+            // Each entry's size is its value's length in bytes (MemoryDistributedCache), so the limit is in bytes.
+            builder.Services.AddDistributedMemoryCache(o => o.SizeLimit = (long)options.CacheMemoryMb * 1024 * 1024);
         }
         else
         {
