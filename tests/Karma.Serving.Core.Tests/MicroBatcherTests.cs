@@ -12,6 +12,37 @@ public sealed class MicroBatcherTests
         public void BatchRan(int size, int queueDepth) => Sizes.Enqueue(size);
     }
 
+    /// <summary>A batcher of one item per batch whose function records what it ran and holds each run until the gate opens.</summary>
+    private sealed class HeldBatcher : IAsyncDisposable
+    {
+        public HeldBatcher(int maxQueue) => Batcher = new MicroBatcher<int, int>(items =>
+        {
+            Started.TrySetResult();
+            Gate.Wait(TimeSpan.FromSeconds(10));
+            foreach (int i in items)
+            {
+                Seen.Add(i);
+            }
+
+            return [.. items];
+        }, maxBatch: 1, maxDelay: TimeSpan.Zero, maxQueue: maxQueue);
+
+        public MicroBatcher<int, int> Batcher { get; }
+
+        public ManualResetEventSlim Gate { get; } = new(false);
+
+        public TaskCompletionSource Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public ConcurrentBag<int> Seen { get; } = [];
+
+        public async ValueTask DisposeAsync()
+        {
+            Gate.Set();
+            await Batcher.DisposeAsync();
+            Gate.Dispose();
+        }
+    }
+
     [Fact]
     public async Task ConcurrentCallers_AreBatched_AndEachGetsItsOwnResult()
     {
@@ -65,20 +96,8 @@ public sealed class MicroBatcherTests
     [Fact]
     public async Task CancelledCaller_IsCancelled_AndSkipped()
     {
-        var seen = new ConcurrentBag<int>();
-        var gate = new ManualResetEventSlim(false);
-        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var batcher = new MicroBatcher<int, int>(items =>
-        {
-            started.TrySetResult();
-            gate.Wait(TimeSpan.FromSeconds(10));
-            foreach (int i in items)
-            {
-                seen.Add(i);
-            }
-
-            return [.. items];
-        }, maxBatch: 1, maxDelay: TimeSpan.Zero, maxQueue: 10);
+        await using var held = new HeldBatcher(maxQueue: 10);
+        var (batcher, gate, started, seen) = (held.Batcher, held.Gate, held.Started, held.Seen);
         var first = batcher.EnqueueAsync(1);
         await started.Task;
         using var cts = new CancellationTokenSource();
@@ -94,20 +113,8 @@ public sealed class MicroBatcherTests
     [Fact]
     public async Task CallersThatGaveUp_LeaveTheQueueAtOnce_AndAreNeverRun()
     {
-        var seen = new ConcurrentBag<int>();
-        var gate = new ManualResetEventSlim(false);
-        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var batcher = new MicroBatcher<int, int>(items =>
-        {
-            started.TrySetResult();
-            gate.Wait(TimeSpan.FromSeconds(10));
-            foreach (int i in items)
-            {
-                seen.Add(i);
-            }
-
-            return [.. items];
-        }, maxBatch: 1, maxDelay: TimeSpan.Zero, maxQueue: 2);
+        await using var held = new HeldBatcher(maxQueue: 2);
+        var (batcher, gate, started, seen) = (held.Batcher, held.Gate, held.Started, held.Seen);
         var first = batcher.EnqueueAsync(1);
         await started.Task; // the worker holds item 1; the queue is empty
         using var expired = new CancellationTokenSource();

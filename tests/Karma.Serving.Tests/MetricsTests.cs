@@ -1,4 +1,3 @@
-using System.Globalization;
 using Grpc.Core;
 using Karma.Core.Package;
 using Karma.Serving.Contracts.V1;
@@ -9,19 +8,9 @@ namespace Karma.Serving.Tests;
 [Collection(OwnServerGroup.Name)]
 public sealed class MetricsTests(ServerFixture server) : IClassFixture<ServerFixture>
 {
-    /// <summary>Sums every sample of a Prometheus metric (all label sets) from a text exposition.</summary>
-    private static double Sum(string exposition, string metric, string? labelContains = null)
-        => exposition.Split('\n')
-            .Where(l => l.StartsWith(metric, StringComparison.Ordinal) && (l.Length == metric.Length || l[metric.Length] is '{' or ' '))
-            .Where(l => labelContains is null || l.Contains(labelContains, StringComparison.Ordinal))
-            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
+    private static double Sum(string exposition, string metric, string? labelContains = null) => PrometheusText.Sum(exposition, metric, labelContains);
 
-    private async Task<string> ScrapeAsync()
-    {
-        using var response = await server.Http.GetAsync(new Uri("/metrics", UriKind.Relative));
-        response.EnsureSuccessStatusCode();
-        return await response.Content.ReadAsStringAsync();
-    }
+    private Task<string> ScrapeAsync() => PrometheusText.ScrapeAsync(server.Http);
 
     [Fact]
     public async Task Metrics_CountStagesBatchesCallsAndModelVersion()
