@@ -109,6 +109,33 @@ public sealed class PretrainedBackboneTests
     }
 
     [Fact]
+    public void TextEmbedder_BatchesByLength_AndGivesEachTextWhatItGetsAlone()
+    {
+        var tokenizer = new PretrainedTokenizer(Files.Value.Vocabulary);
+        using var encoder = new BertEncoder(BertConfig.MiniLmL6);
+        encoder.Load(BertWeights.FromOnnx(Files.Value.Model));
+        var embedder = new TextEmbedder(encoder, tokenizer, maxTokens: 32, batch: 3);
+        string[] texts = ["skillet", "Ostra tan tempered glass skillet gift, cookware", "", "ivory mesh sneaker", "kettle", "a b c d e f g"];
+        var reports = new List<string>();
+        var together = embedder.Embed(texts, new SynchronousProgress(reports));
+        Assert.Equal(texts.Length, together.Length);
+        Assert.NotEmpty(reports);
+        for (int i = 0; i < texts.Length; i++)
+        {
+            var alone = embedder.Embed([texts[i]])[0];
+            Assert.Equal(embedder.Dimensions, together[i].Length);
+            Assert.InRange(Math.Sqrt(together[i].Sum(x => (double)x * x)), 0.999, 1.001);
+            // Padding beside longer texts changes nothing for this text (to float rounding).
+            Assert.True(together[i].Zip(alone).Max(p => Math.Abs(p.First - p.Second)) < 1e-5, $"text {i} differs batched vs alone");
+        }
+    }
+
+    private sealed class SynchronousProgress(List<string> reports) : IProgress<string>
+    {
+        public void Report(string value) => reports.Add(value);
+    }
+
+    [Fact]
     public void MissingOrForeignCarrier_IsRefusedNamingIt()
     {
         string missing = Path.Combine(Path.GetTempPath(), $"no-such-{Guid.NewGuid():N}.dll");
