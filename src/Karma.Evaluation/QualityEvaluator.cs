@@ -28,6 +28,9 @@ public sealed record QualityOptions
 
     /// <summary>Channel shares of Search's recall budget (null: the ones the package's pre-ranker was trained with).</summary>
     public Karma.Search.Hybrid.ChannelQuotas? Quotas { get; init; }
+
+    /// <summary>Also rank with the frozen pretrained text encoder (<see cref="PretrainedTextBaseline"/>; about a minute more on 10k items).</summary>
+    public bool PretrainedBaseline { get; init; }
 }
 
 /// <summary>A finished evaluation: the report and every system's per-example outcomes (same example order).</summary>
@@ -70,10 +73,16 @@ public static class QualityEvaluator
         using var stats = new CatalogStatistics(data, split);
         double weight = Bm25HistoryBaseline.Tune(stats, validation);
         log.WriteLine($"[quality] bm25+history weight {weight:G3} (best HR@50 on {validation.Count} validation requests)");
-        IRankingSystem[] baselines =
+        List<IRankingSystem> baselines =
         [
             new PopularityBaseline(stats), new Bm25Baseline(stats), new Bm25HistoryBaseline(stats, weight), new CategoryPopularityBaseline(stats),
         ];
+        if (options.PretrainedBaseline)
+        {
+            log.WriteLine("[quality] pretrained-text baseline: loading all-MiniLM-L6-v2 and embedding the catalog");
+            baselines.Add(new PretrainedTextBaseline(stats, data.Items, Karma.Training.Pretrained.PretrainedText.LoadMiniLm(),
+                new Progress<string>(m => log.WriteLine($"[quality] pretrained-text: {m}"))));
+        }
         var lists = new List<(string Name, string Description, string Kind, IReadOnlyList<int[]> Ranked)>();
         var package = runner.Run(data, examples, options.Depth, new Progress<string>(m => log.WriteLine($"[quality] search path: {m}")));
         var q = runner.Pipeline.Quotas;

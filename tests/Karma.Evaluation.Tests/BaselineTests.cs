@@ -106,4 +106,17 @@ public sealed class BaselineTests : IDisposable
         Assert.Equal([1.0], QualityEvaluator.PerExample(examples, o, "OOI HR@50"));
         Assert.Equal(1 / Math.Log2(3), o.Ndcg10()[0], 12);
     }
+
+    [Fact]
+    public void PretrainedText_FindsWhatTheQueryMeans_WithoutSharingAWord()
+    {
+        var baseline = new PretrainedTextBaseline(_stats, _log.Items, Karma.Training.Pretrained.PretrainedText.LoadMiniLm());
+        // No title shares a word with these queries; the pretrained model knows what they mean.
+        Assert.Contains(baseline.RankAll([Example("coffee cup", 3)], 6)[0][0], new[] { 2, 3 });
+        Assert.Contains(baseline.RankAll([Example("sneakers", 4)], 6)[0][0], new[] { 4, 5 });
+        Assert.Contains(baseline.RankAll([Example("light", 0)], 6)[0][0], new[] { 0, 1 });
+        // Browse: the history's mean; no history and no query: popularity.
+        Assert.Contains(baseline.RankAll([Example(null, 0, 2)], 6)[0][0], new[] { 2, 3 });
+        Assert.Equal([2, 4, 0, 1, 3, 5], baseline.RankAll([Example(null, 0)], 6)[0]);
+    }
 }
