@@ -9,6 +9,6 @@ public static class PretrainedText
         var (model, vocabulary) = MiniLmFiles.Read();
         var encoder = new BertEncoder(BertConfig.MiniLmL6);
         encoder.Load(BertWeights.FromOnnx(model));
-        return new TextEmbedder(encoder, new PretrainedTokenizer(vocabulary), maxTokens);
+        return new TextEmbedder(encoder, new PretrainedTokenizer(vocabulary), maxTokens, modelId: "all-MiniLM-L6-v2@" + MiniLmFiles.ModelSha256[..16]);
     }
 }

@@ -14,9 +14,13 @@ public sealed class TextEmbedder
     private readonly int _maxTokens;
     private readonly int _batch;
 
-    /// <summary>Wraps a loaded encoder and its tokenizer; texts are cut to <paramref name="maxTokens"/> tokens.</summary>
-    public TextEmbedder(BertEncoder encoder, PretrainedTokenizer tokenizer, int maxTokens = 32, int batch = 64)
+    /// <summary>
+    /// Wraps a loaded encoder and its tokenizer; texts are cut to <paramref name="maxTokens"/> tokens.
+    /// <paramref name="modelId"/> names the weights (e.g. their SHA-256) for caches of the embeddings.
+    /// </summary>
+    public TextEmbedder(BertEncoder encoder, PretrainedTokenizer tokenizer, int maxTokens = 32, int batch = 64, string modelId = "unnamed")
     {
+        ArgumentException.ThrowIfNullOrWhiteSpace(modelId);
         ArgumentNullException.ThrowIfNull(encoder);
         ArgumentNullException.ThrowIfNull(tokenizer);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxTokens, 2);
@@ -26,7 +30,11 @@ public sealed class TextEmbedder
         _tokenizer = tokenizer;
         _maxTokens = maxTokens;
         _batch = batch;
+        Identity = $"{modelId}/max-tokens-{maxTokens}";
     }
+
+    /// <summary>What determines the embeddings besides the text: the weights and the token limit.</summary>
+    public string Identity { get; }
 
     /// <summary>Width of the embeddings.</summary>
     public int Dimensions => _encoder.Config.Hidden;
