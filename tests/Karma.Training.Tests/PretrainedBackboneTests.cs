@@ -1,3 +1,4 @@
+using Karma.Core.Text;
 using System.Text;
 using Karma.Training.Pretrained;
 using Microsoft.ML.OnnxRuntime;
@@ -165,6 +166,28 @@ public sealed class PretrainedBackboneTests
         {
             Directory.Delete(dir, recursive: true);
         }
+    }
+
+    [Fact]
+    public void ServingEncoder_OnnxRuntime_MatchesTheTrainersTorchSharpEmbeddings()
+    {
+        var tokenizer = new PretrainedTokenizer(Files.Value.Vocabulary);
+        using var encoder = new BertEncoder(BertConfig.MiniLmL6);
+        encoder.Load(BertWeights.FromOnnx(Files.Value.Model));
+        var trainer = new TextEmbedder(encoder, tokenizer, maxTokens: 32);
+        using var serving = new Karma.Serving.Core.Inference.PretrainedSentenceEncoder(Files.Value.Model, tokenizer,
+            Karma.Serving.Core.Model.SessionThreading.OrtDefault, maxTokens: 32);
+        string[] texts = ["frying pan", "gray sneaker size 42", "", "Ostra tan tempered glass skillet gift with a very long description of many words"];
+        var expected = trainer.Embed(texts);
+        var actual = serving.Encode(texts);
+        Assert.Equal(trainer.Dimensions, serving.Dimensions);
+        for (int i = 0; i < texts.Length; i++)
+        {
+            double diff = expected[i].Zip(actual[i]).Max(p => Math.Abs(p.First - p.Second));
+            Assert.True(diff < 1e-5, $"text {i}: max difference {diff:E2}");
+        }
+
+        Assert.Empty(serving.Encode([]));
     }
 
     private sealed class SynchronousProgress(List<string> reports) : IProgress<string>

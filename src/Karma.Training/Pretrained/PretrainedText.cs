@@ -1,3 +1,4 @@
+using Karma.Core.Text;
 namespace Karma.Training.Pretrained;
 
 /// <summary>Ready-made pretrained pieces.</summary>

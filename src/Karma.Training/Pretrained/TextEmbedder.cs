@@ -1,3 +1,4 @@
+using Karma.Core.Text;
 using static TorchSharp.torch;
 
 namespace Karma.Training.Pretrained;

@@ -1,6 +1,6 @@
 using Microsoft.ML.Tokenizers;
 
-namespace Karma.Training.Pretrained;
+namespace Karma.Core.Text;
 
 /// <summary>
 /// The pretrained model's WordPiece tokenizer (Microsoft.ML.Tokenizers' <see cref="BertTokenizer"/> over its
