@@ -126,10 +126,7 @@ public sealed class CacheIntegrityTests(CacheIntegrityFixture f) : IClassFixture
         }
     }
 
-    private static double Count(string scrape, string result) => scrape.Split('\n')
-        .Where(l => l.StartsWith("karma_cache_requests_total{", StringComparison.Ordinal)
-                    && l.Contains($"result=\"{result}\"", StringComparison.Ordinal))
-        .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
+    private static double Count(string scrape, string result) => Scrapes.Sum(scrape, "karma_cache_requests_total", ("result", result));
 
     private static void SameEmbedding(Embedding expected, Embedding actual)
     {

@@ -8,9 +8,9 @@ namespace Karma.Serving.Tests;
 [Collection(OwnServerGroup.Name)]
 public sealed class MetricsTests(ServerFixture server) : IClassFixture<ServerFixture>
 {
-    private static double Sum(string exposition, string metric, string? labelContains = null) => PrometheusText.Sum(exposition, metric, labelContains);
+    private static double Sum(string exposition, string metric, params (string Label, string Value)[] labels) => Scrapes.Sum(exposition, metric, labels);
 
-    private Task<string> ScrapeAsync() => PrometheusText.ScrapeAsync(server.Http);
+    private Task<string> ScrapeAsync() => Scrapes.ScrapeAsync(server.Http);
 
     [Fact]
     public async Task Metrics_CountStagesBatchesCallsAndModelVersion()
@@ -27,8 +27,8 @@ public sealed class MetricsTests(ServerFixture server) : IClassFixture<ServerFix
 
         // The Prometheus exporter caches a scrape briefly; poll until the calls show up.
         string after = await ScrapeAsync();
-        for (int i = 0; i < 40 && Sum(after, "karma_stage_duration_milliseconds_count", "stage=\"prerank\"")
-                 < Sum(before, "karma_stage_duration_milliseconds_count", "stage=\"prerank\"") + 5; i++)
+        for (int i = 0; i < 40 && Sum(after, "karma_stage_duration_milliseconds_count", ("stage", "prerank"))
+                 < Sum(before, "karma_stage_duration_milliseconds_count", ("stage", "prerank")) + 5; i++)
         {
             await Task.Delay(250);
             after = await ScrapeAsync();
@@ -36,21 +36,21 @@ public sealed class MetricsTests(ServerFixture server) : IClassFixture<ServerFix
 
         foreach (string stage in new[] { "encode", "recall", "prerank" })
         {
-            double delta = Sum(after, "karma_stage_duration_milliseconds_count", $"stage=\"{stage}\"")
-                - Sum(before, "karma_stage_duration_milliseconds_count", $"stage=\"{stage}\"");
+            double delta = Sum(after, "karma_stage_duration_milliseconds_count", ("stage", stage))
+                - Sum(before, "karma_stage_duration_milliseconds_count", ("stage", stage));
             Assert.True(delta >= 5, $"stage {stage} counted {delta} new samples");
         }
 
         Assert.True(Sum(after, "karma_encode_batch_size_count") >= 5);
         foreach (string channel in new[] { "karma", "lexical", "category", "fused" })
         {
-            double searches = Sum(after, "karma_search_candidates_count", $"channel=\"{channel}\"")
-                - Sum(before, "karma_search_candidates_count", $"channel=\"{channel}\"");
+            double searches = Sum(after, "karma_search_candidates_count", ("channel", channel))
+                - Sum(before, "karma_search_candidates_count", ("channel", channel));
             Assert.True(searches >= 5, $"channel {channel}: {searches} searches recorded");
         }
 
-        Assert.True(Sum(after, "karma_search_candidates_sum", "channel=\"karma\"") > 0);
-        Assert.True(Sum(after, "karma_rpc_calls_total", "status=\"OK\"") >= 5);
+        Assert.True(Sum(after, "karma_search_candidates_sum", ("channel", "karma")) > 0);
+        Assert.True(Sum(after, "karma_rpc_calls_total", ("status", "OK")) >= 5);
         Assert.Contains("karma_model_loaded{", after, StringComparison.Ordinal);
         Assert.Contains("model_version=\"karma-", after, StringComparison.Ordinal);
         Assert.Contains("# TYPE karma_encode_queue_depth gauge", after, StringComparison.Ordinal);

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Net;
 using Google.Protobuf;
@@ -48,7 +47,7 @@ public sealed class OverloadTests(SmallLimitServerFixture server) : IClassFixtur
         using var probeChannel = GrpcChannel.ForAddress($"http://127.0.0.1:{server.GrpcPort}");
         var health = new Health.HealthClient(probeChannel);
         await client.SearchAsync(Search(0)); // connection and JIT warm
-        string before = await PrometheusText.ScrapeAsync(server.Http);
+        string before = await Scrapes.ScrapeAsync(server.Http);
 
         long order = 0;
         var finished = new ConcurrentBag<(StatusCode Status, long Order)>();
@@ -94,12 +93,12 @@ public sealed class OverloadTests(SmallLimitServerFixture server) : IClassFixtur
 
         // After the storm the service serves normally, and the refusals were counted.
         Assert.Equal(100, (await client.SearchAsync(Search(1))).Items.Count);
-        string after = await PrometheusText.ScrapeUntilAsync(server.Http, text =>
-            PrometheusText.Sum(text, "karma_rpc_calls_total", "status=\"ResourceExhausted\"")
-            >= PrometheusText.Sum(before, "karma_rpc_calls_total", "status=\"ResourceExhausted\"") + statuses[StatusCode.ResourceExhausted]);
+        string after = await Scrapes.ScrapeUntilAsync(server.Http, text =>
+            Scrapes.Sum(text, "karma_rpc_calls_total", ("status", "ResourceExhausted"))
+            >= Scrapes.Sum(before, "karma_rpc_calls_total", ("status", "ResourceExhausted")) + statuses[StatusCode.ResourceExhausted]);
         Assert.Equal(statuses[StatusCode.ResourceExhausted],
-            PrometheusText.Sum(after, "karma_rpc_calls_total", "status=\"ResourceExhausted\"")
-            - PrometheusText.Sum(before, "karma_rpc_calls_total", "status=\"ResourceExhausted\""));
+            Scrapes.Sum(after, "karma_rpc_calls_total", ("status", "ResourceExhausted"))
+            - Scrapes.Sum(before, "karma_rpc_calls_total", ("status", "ResourceExhausted")));
     }
 
     [Fact]
@@ -107,50 +106,27 @@ public sealed class OverloadTests(SmallLimitServerFixture server) : IClassFixtur
     {
         // The .NET client refuses to send a call whose deadline has passed, so the header is written by hand:
         // grpc-timeout 1 µs has expired by the time the call reaches the service.
-        using var http = new HttpClient();
-        string before = await PrometheusText.ScrapeAsync(server.Http);
+        using var raw = new RawGrpc(server.GrpcPort);
+        string before = await Scrapes.ScrapeAsync(server.Http);
         for (int i = 0; i < 20; i++)
         {
             var request = new EncodeRequest { Context = new UserContext { Query = "late " + Guid.NewGuid().ToString("N") } };
-            Assert.Equal(StatusCode.DeadlineExceeded, await RawCallAsync(http, "/karma.v1.Retrieval/Encode", request, "1u"));
+            var reply = await raw.PostAsync("/karma.v1.Retrieval/Encode", RawGrpc.Frame(request.ToByteArray()), headers: ("grpc-timeout", "1u"));
+            Assert.Equal(StatusCode.DeadlineExceeded, (StatusCode)reply.GrpcStatus!.Value);
         }
 
         // A normal call afterwards is encoded (the counters move), so the scrape below is fresh.
         var client = new Retrieval.RetrievalClient(server.Channel);
         await client.EncodeAsync(new EncodeRequest { Context = new UserContext { Query = "on time " + Guid.NewGuid().ToString("N") } });
-        string after = await PrometheusText.ScrapeUntilAsync(server.Http, text =>
-            PrometheusText.Sum(text, "karma_rpc_calls_total", "status=\"DeadlineExceeded\"")
-            >= PrometheusText.Sum(before, "karma_rpc_calls_total", "status=\"DeadlineExceeded\"") + 20
-            && PrometheusText.Sum(text, "karma_stage_duration_milliseconds_count", "stage=\"encode\"")
-            > PrometheusText.Sum(before, "karma_stage_duration_milliseconds_count", "stage=\"encode\""));
-        Assert.Equal(20, PrometheusText.Sum(after, "karma_rpc_calls_total", "status=\"DeadlineExceeded\"")
-            - PrometheusText.Sum(before, "karma_rpc_calls_total", "status=\"DeadlineExceeded\""));
+        string after = await Scrapes.ScrapeUntilAsync(server.Http, text =>
+            Scrapes.Sum(text, "karma_rpc_calls_total", ("status", "DeadlineExceeded"))
+            >= Scrapes.Sum(before, "karma_rpc_calls_total", ("status", "DeadlineExceeded")) + 20
+            && Scrapes.Sum(text, "karma_stage_duration_milliseconds_count", ("stage", "encode"))
+            > Scrapes.Sum(before, "karma_stage_duration_milliseconds_count", ("stage", "encode")));
+        Assert.Equal(20, Scrapes.Sum(after, "karma_rpc_calls_total", ("status", "DeadlineExceeded"))
+            - Scrapes.Sum(before, "karma_rpc_calls_total", ("status", "DeadlineExceeded")));
         // Exactly one encode ran: the on-time call's. None of the twenty expired calls reached the user tower.
-        Assert.Equal(1, PrometheusText.Sum(after, "karma_stage_duration_milliseconds_count", "stage=\"encode\"")
-            - PrometheusText.Sum(before, "karma_stage_duration_milliseconds_count", "stage=\"encode\""));
-    }
-
-    /// <summary>A unary gRPC call over raw HTTP/2 with a hand-written <c>grpc-timeout</c>; returns the grpc-status.</summary>
-    private async Task<StatusCode> RawCallAsync(HttpClient http, string path, IMessage message, string timeout)
-    {
-        byte[] payload = message.ToByteArray();
-        byte[] frame = new byte[5 + payload.Length];
-        BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(1), (uint)payload.Length);
-        payload.CopyTo(frame, 5);
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri($"http://127.0.0.1:{server.GrpcPort}{path}"))
-        {
-            Content = new ByteArrayContent(frame),
-            Version = HttpVersion.Version20,
-            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
-        };
-        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/grpc");
-        request.Headers.Add("te", "trailers");
-        request.Headers.Add("grpc-timeout", timeout);
-        using var response = await http.SendAsync(request);
-        await response.Content.ReadAsByteArrayAsync();
-        string? status = response.TrailingHeaders.TryGetValues("grpc-status", out var t) ? t.First()
-            : response.Headers.TryGetValues("grpc-status", out var h) ? h.First() : null;
-        Assert.True(status is not null, $"no grpc-status: HTTP {(int)response.StatusCode} {response.Version}, headers {response.Headers}, trailers {response.TrailingHeaders}");
-        return (StatusCode)int.Parse(status, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(1, Scrapes.Sum(after, "karma_stage_duration_milliseconds_count", ("stage", "encode"))
+            - Scrapes.Sum(before, "karma_stage_duration_milliseconds_count", ("stage", "encode")));
     }
 }

@@ -128,9 +128,7 @@ public sealed class CacheFailureMetricTests(DeadRedisServerFixture server) : ICl
             Assert.False(r.ContextReport.CacheHit);
         }
 
-        static double Errors(string exposition) => exposition.Split('\n')
-            .Where(l => l.StartsWith("karma_cache_requests_total{", StringComparison.Ordinal) && l.Contains("result=\"error\"", StringComparison.Ordinal))
-            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
+        static double Errors(string exposition) => Scrapes.Sum(exposition, "karma_cache_requests_total", ("result", "error"));
 
         string scrape = string.Empty;
         for (int i = 0; i < 40 && Errors(scrape) < 5; i++)

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using Google.Protobuf;
 using Grpc.Core;
@@ -239,10 +238,7 @@ public sealed class WireTests(ServerFixture server) : IClassFixture<ServerFixtur
     }
 
     private static double Count(string exposition, string method, string status)
-        => exposition.Split('\n')
-            .Where(l => l.StartsWith("karma_rpc_calls_total{", StringComparison.Ordinal)
-                        && l.Contains($"method=\"{method}\"", StringComparison.Ordinal) && l.Contains($"status=\"{status}\"", StringComparison.Ordinal))
-            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
+        => Scrapes.Sum(exposition, "karma_rpc_calls_total", ("method", method), ("status", status));
 
-    private async Task<string> ScrapeAsync() => await server.Http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+    private Task<string> ScrapeAsync() => Scrapes.ScrapeAsync(server.Http);
 }

@@ -1,16 +1,13 @@
-using System.Globalization;
-
 namespace Karma.Serving.Tests;
 
-/// <summary>Reads samples out of a Prometheus text exposition (what <c>/metrics</c> serves).</summary>
-internal static class PrometheusText
+/// <summary>Scrapes of <c>/metrics</c> and sums over them, read with the load tester's Prometheus text parser.</summary>
+internal static class Scrapes
 {
-    /// <summary>Sums every sample of a metric (all label sets, or those whose labels contain <paramref name="labelContains"/>).</summary>
-    public static double Sum(string exposition, string metric, string? labelContains = null)
-        => exposition.Split('\n')
-            .Where(l => l.StartsWith(metric, StringComparison.Ordinal) && (l.Length == metric.Length || l[metric.Length] is '{' or ' '))
-            .Where(l => labelContains is null || l.Contains(labelContains, StringComparison.Ordinal))
-            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
+    /// <summary>Sums every sample of a metric whose labels include all of <paramref name="labels"/>.</summary>
+    public static double Sum(string exposition, string metric, params (string Label, string Value)[] labels)
+        => Karma.LoadTesting.PrometheusText.Parse(exposition)
+            .Where(s => s.Name == metric && labels.All(l => s.Labels.TryGetValue(l.Label, out string? v) && v == l.Value))
+            .Sum(s => s.Value);
 
     /// <summary>Scrapes <c>/metrics</c> until <paramref name="done"/> holds for it (the exporter caches a scrape briefly) or 10 s pass.</summary>
     public static async Task<string> ScrapeUntilAsync(HttpClient http, Func<string, bool> done)
