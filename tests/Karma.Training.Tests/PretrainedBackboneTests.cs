@@ -11,6 +11,15 @@ public sealed class PretrainedBackboneTests
 {
     private static readonly Lazy<(byte[] Model, byte[] Vocabulary)> Files = new(() => MiniLmFiles.Read());
 
+    /// <summary>The pretrained encoder, loaded once for the class (reading the 91 MB graph's weights takes about a second); only read.</summary>
+    private static readonly Lazy<BertEncoder> Encoder = new(() =>
+    {
+        var encoder = new BertEncoder(BertConfig.MiniLmL6);
+        encoder.Load(BertWeights.FromOnnx(Files.Value.Model));
+        encoder.eval();
+        return encoder;
+    });
+
     private static string[] VocabularyLines => Encoding.UTF8.GetString(Files.Value.Vocabulary).Split('\n').Select(l => l.TrimEnd('\r')).ToArray();
 
     [Fact]
@@ -54,9 +63,7 @@ public sealed class PretrainedBackboneTests
         }
 
         float[] expected = OnnxHidden(flatIds, flatMask, texts.Length, width);
-        using var encoder = new BertEncoder(BertConfig.MiniLmL6);
-        encoder.Load(BertWeights.FromOnnx(Files.Value.Model));
-        encoder.eval();
+        var encoder = Encoder.Value;
         float[] actual;
         using (no_grad())
         using (var idTensor = tensor(flatIds, [texts.Length, width]))
@@ -87,9 +94,7 @@ public sealed class PretrainedBackboneTests
     public void PretrainedEncoder_KnowsSynonymsOurCatalogNeverTaught()
     {
         var tokenizer = new PretrainedTokenizer(Files.Value.Vocabulary);
-        using var encoder = new BertEncoder(BertConfig.MiniLmL6);
-        encoder.Load(BertWeights.FromOnnx(Files.Value.Model));
-        encoder.eval();
+        var encoder = Encoder.Value;
         float[] Embed(string text)
         {
             int[] ids = tokenizer.Encode(text, 32);
@@ -113,8 +118,7 @@ public sealed class PretrainedBackboneTests
     public void TextEmbedder_BatchesByLength_AndGivesEachTextWhatItGetsAlone()
     {
         var tokenizer = new PretrainedTokenizer(Files.Value.Vocabulary);
-        using var encoder = new BertEncoder(BertConfig.MiniLmL6);
-        encoder.Load(BertWeights.FromOnnx(Files.Value.Model));
+        var encoder = Encoder.Value;
         var embedder = new TextEmbedder(encoder, tokenizer, maxTokens: 32, batch: 3);
         string[] texts = ["skillet", "Ostra tan tempered glass skillet gift, cookware", "", "ivory mesh sneaker", "kettle", "a b c d e f g"];
         var reports = new List<string>();
@@ -135,8 +139,7 @@ public sealed class PretrainedBackboneTests
     public void EmbeddingCache_ComputesOnce_ReadsBackTheSame_AndReplacesABrokenFile()
     {
         var tokenizer = new PretrainedTokenizer(Files.Value.Vocabulary);
-        using var encoder = new BertEncoder(BertConfig.MiniLmL6);
-        encoder.Load(BertWeights.FromOnnx(Files.Value.Model));
+        var encoder = Encoder.Value;
         var embedder = new TextEmbedder(encoder, tokenizer, maxTokens: 16, batch: 4, modelId: "test");
         string dir = Directory.CreateTempSubdirectory("karma-emb-cache-").FullName;
         try
@@ -172,8 +175,7 @@ public sealed class PretrainedBackboneTests
     public void ServingEncoder_OnnxRuntime_MatchesTheTrainersTorchSharpEmbeddings()
     {
         var tokenizer = new PretrainedTokenizer(Files.Value.Vocabulary);
-        using var encoder = new BertEncoder(BertConfig.MiniLmL6);
-        encoder.Load(BertWeights.FromOnnx(Files.Value.Model));
+        var encoder = Encoder.Value;
         var trainer = new TextEmbedder(encoder, tokenizer, maxTokens: 32);
         using var serving = new Karma.Serving.Core.Inference.PretrainedSentenceEncoder(Files.Value.Model, tokenizer,
             Karma.Serving.Core.Model.SessionThreading.OrtDefault, maxTokens: 32);

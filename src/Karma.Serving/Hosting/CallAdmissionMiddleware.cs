@@ -12,7 +12,7 @@ namespace Karma.Serving.Hosting;
 /// </summary>
 public sealed class CallAdmissionMiddleware(RequestDelegate next, CallAdmission admission, Core.Telemetry.KarmaTelemetry telemetry)
 {
-    private const string AdmittedService = "karma.v1.Retrieval";
+    private static readonly string AdmittedService = Contracts.V1.Retrieval.Descriptor.FullName;
 
     /// <summary>Handles one request.</summary>
     public async Task InvokeAsync(HttpContext context)

@@ -14,7 +14,7 @@ namespace Karma.Serving.Hosting;
 /// </summary>
 public sealed class ErrorMappingInterceptor : Interceptor
 {
-    private const string AdmittedService = "/karma.v1.Retrieval/";
+    private static readonly string AdmittedService = "/" + Contracts.V1.Retrieval.Descriptor.FullName + "/";
     private readonly ILogger<ErrorMappingInterceptor> _logger;
     private readonly Core.Telemetry.KarmaTelemetry _telemetry;
 
