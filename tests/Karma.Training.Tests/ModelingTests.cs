@@ -1,3 +1,4 @@
+using Karma.Training.Batching;
 using Karma.Training.Configuration;
 using Karma.Training.Modeling;
 using static TorchSharp.torch;
@@ -102,7 +103,8 @@ public sealed class ModelingTests
         using var tokens = tensor(new long[] { 9, 10, 0, 0, 9, 10, 11, 12 }, [2, 4]);
         using var mask = tensor(new long[] { 1, 1, 0, 0, 1, 1, 0, 0 }, [2, 4]);
         using var image = zeros(2, 4);
-        var (hist, emb) = model.EncodeItems(tokens, mask, image, null);
+        using var bucket = zeros(2, dtype: int64);
+        var (hist, emb) = model.EncodeItems(new ItemRows(tokens, mask, image, bucket, null));
         Assert.True(emb.norm(1).allclose(ones(2), atol: 1e-5));
         // Same real tokens, different padding content → same outputs.
         Assert.True(emb[0].allclose(emb[1], atol: 1e-6));

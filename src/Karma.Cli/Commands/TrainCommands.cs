@@ -38,10 +38,10 @@ internal static class TrainCommands
         var from = new Option<DirectoryInfo>("--from") { Description = "Stage-1 (pretrain) checkpoint to start from", Required = true };
         var objective = new Option<string>("--objective")
         {
-            Description = "action | gen | rec | karma | karma-img",
+            Description = "action | gen | rec | karma | action-img | karma-img",
             DefaultValueFactory = _ => "karma",
         };
-        objective.AcceptOnlyFromAmong("action", "gen", "rec", "karma", "karma-img");
+        objective.AcceptOnlyFromAmong("action", "gen", "rec", "karma", "action-img", "karma-img");
         var cmd = new Command("align", "Stage 2: align the backbone to next-engagement prediction with the chosen objective") { from, objective };
         o.AddTo(cmd);
         cmd.SetAction(parse => CliErrors.Run(() =>

@@ -8,6 +8,7 @@ using Karma.Training.Batching;
 using Karma.Training.Configuration;
 using Karma.Training.Evaluation;
 using Karma.Training.Modeling;
+using Karma.Training.Pretrained;
 using Karma.Training.Training;
 using Microsoft.ML.OnnxRuntime;
 using TorchSharp.PyBridge;
@@ -89,8 +90,9 @@ public static class ModelExporter
         string dataDir = options.DataDir ?? info.Data ?? throw new InvalidDataException("no data directory given and the checkpoint names none");
         var data = SearchLog.Load(dataDir);
         var split = TemporalSplit.Build(data, info.Model.MaxHistory);
-        using var items = ItemFeatures.Build(data.Items, tokenizer, info.Model);
-        var builder = new AlignBatchBuilder(items, tokenizer, info.Model, hardNegatives: 0);
+        var text = TextInputs.For(info.Model, data, dataDir, log);
+        using var items = ItemFeatures.Build(data.Items, tokenizer, info.Model, text?.Items);
+        var builder = new AlignBatchBuilder(items, tokenizer, info.Model, hardNegatives: 0, text: text);
 
         log.WriteLine($"[export] building graphs for {options.CheckpointDir} ({info.Objective}, {data.Items.Count} items)");
         byte[] userBytes = TowerGraphs.UserTower(model).ToByteArray();
@@ -154,6 +156,7 @@ public static class ModelExporter
         long[] allMask = items.Mask.data<long>().ToArray();
         float[]? allImage = items.Image?.data<float>().ToArray();
         long[] allBucket = items.IdBucket.data<long>().ToArray();
+        float[]? allText = items.TextEmbedding?.data<float>().ToArray();
         using var noGrad = no_grad();
         for (int start = 0; start < n; start += Chunk)
         {
@@ -163,6 +166,11 @@ public static class ModelExporter
                 (TowerNames.ItemTextIds, OrtGraph.Tensor(allTokens[(start * l)..((start + m) * l)], m, l)),
                 (TowerNames.ItemTextMask, OrtGraph.Tensor(allMask[(start * l)..((start + m) * l)].Select(x => (float)x).ToArray(), m, l)),
             };
+            if (allText is not null)
+            {
+                inputs.Add((TowerNames.ItemTextEmbedding, OrtGraph.Tensor(allText[(start * config.TextDim)..((start + m) * config.TextDim)], m, config.TextDim)));
+            }
+
             if (config.ImageDim > 0)
             {
                 inputs.Add((TowerNames.ItemImage, OrtGraph.Tensor(allImage![(start * config.ImageDim)..((start + m) * config.ImageDim)], m, config.ImageDim)));
@@ -186,8 +194,7 @@ public static class ModelExporter
             Array.Copy(outs[0], 0, history, (long)start * d, outs[0].Length);
             Array.Copy(outs[1], 0, embeddings, (long)start * dim, outs[1].Length);
             using var scope = NewDisposeScope();
-            var (tok, mask, image, bucket) = items.Gather(arange(start, start + m, dtype: int64));
-            var (th, te) = model.EncodeItems(tok, mask, image, bucket);
+            var (th, te) = model.EncodeItems(items.Gather(arange(start, start + m, dtype: int64)));
             maxDiff = Math.Max(maxDiff, MaxAbsDiff(th.data<float>(), outs[0]));
             maxDiff = Math.Max(maxDiff, MaxAbsDiff(te.data<float>(), outs[1]));
         }
@@ -206,9 +213,9 @@ public static class ModelExporter
         var results = new List<ParityResult>(2);
         int b = samples.Count, d = config.DModel, dim = config.EmbedDim;
         using var batch = builder.Build(samples, withGen: false, rng: null);
-        var (tok, mask, image, bucket) = items.Gather(batch.UniqueItems);
-        var (hist, _) = model.EncodeItems(tok, mask, image, bucket);
-        var (_, torchInterest) = model.EncodeSequence(batch.Tokens, batch.HistorySlot, hist, batch.InterestPosition);
+        var (hist, _) = model.EncodeItems(items.Gather(batch.UniqueItems));
+        var (_, torchInterest) = model.EncodeSequence(batch.Tokens, batch.HistorySlot, hist, batch.InterestPosition,
+            queryEmbedding: batch.QueryEmbedding);
 
         // ONNX path as the service runs it: history tokens gathered from the exported item table.
         long t = batch.Tokens.shape[1];
@@ -225,12 +232,24 @@ public static class ModelExporter
         }
 
         float[] ortInterest;
-        using (var v1 = OrtGraph.Tensor(ids, b, t))
-        using (var v2 = OrtGraph.Tensor(historyTokens, b, t, d))
-        using (var v3 = OrtGraph.Tensor(batch.InterestPosition.data<long>().ToArray(), b))
+        var inputs = new List<(string, OrtValue)>
         {
-            ortInterest = userGraph.Run([(TowerNames.InputIds, v1), (TowerNames.HistoryTokens, v2), (TowerNames.InterestPosition, v3)],
-                TowerNames.Interest)[0];
+            (TowerNames.InputIds, OrtGraph.Tensor(ids, b, t)),
+            (TowerNames.HistoryTokens, OrtGraph.Tensor(historyTokens, b, t, d)),
+            (TowerNames.InterestPosition, OrtGraph.Tensor(batch.InterestPosition.data<long>().ToArray(), b)),
+        };
+        if (batch.QueryEmbedding is not null)
+        {
+            inputs.Add((TowerNames.QueryEmbedding, OrtGraph.Tensor(batch.QueryEmbedding.data<float>().ToArray(), b, config.TextDim)));
+        }
+
+        try
+        {
+            ortInterest = userGraph.Run(inputs, TowerNames.Interest)[0];
+        }
+        finally
+        {
+            inputs.ForEach(i => i.Item2.Dispose());
         }
 
         float[] torchInterestData = torchInterest.data<float>().ToArray();

@@ -14,6 +14,15 @@ public static class TowerNames
     /// <summary>User tower inputs: token ids with [ITEM] at history slots [B, T] int64; history tokens at those slots (zeros elsewhere) [B, T, d]; position of [INT] [B] int64.</summary>
     public const string InputIds = "input_ids", HistoryTokens = "history_tokens", InterestPosition = "interest_position";
 
+    /// <summary>
+    /// User tower input of a model with a pretrained text encoder: the query's sentence embedding [B, text dim] (zeros
+    /// for a request without a query), added to the [INT] position through a learned projection.
+    /// </summary>
+    public const string QueryEmbedding = "query_embedding";
+
+    /// <summary>Item tower input of a model with a pretrained text encoder: the item text's sentence embedding [N, text dim].</summary>
+    public const string ItemTextEmbedding = "item_text_embedding";
+
     /// <summary>User tower output: unit next-interest embedding [B, D].</summary>
     public const string Interest = "interest";
 
@@ -47,6 +56,15 @@ public static class TowerGraphs
         var tokens = g.Gather(g.Constant("backbone.tok_embeddings.weight", emb, embShape), ids);
         var isItem = g.Unsqueeze(g.Equal(ids, g.ScalarInt64("item_token", SpecialTokens.Item)), 2);
         var x = g.Where(isItem, hist, tokens);
+        if (c.HasTextEncoder)
+        {
+            var query = g.Input(TowerNames.QueryEmbedding, DataType.Float, "batch", c.TextDim);
+            var projected = Layers.Linear(g, w, query, "query_proj");
+            var values = g.Constant("one_hot_values", [0f, 1f], 2);
+            var atInterest = g.Node("OneHot", [pos, g.Dim(ids, 1), values], null, ("axis", -1L));
+            x = g.Add(x, g.Mul(g.Unsqueeze(atInterest, 2), g.Unsqueeze(projected, 1)));
+        }
+
         var hidden = BackboneGraph.Hidden(g, w, x, c);
         var at = g.Node("GatherND", [hidden, g.Unsqueeze(pos, 1)], null, ("batch_dims", 1L));
         var interest = Layers.L2Normalize(g, Layers.Linear(g, w, at, "interest_head"));
@@ -68,6 +86,12 @@ public static class TowerGraphs
         var m = g.Unsqueeze(mask, 2);
         var text = g.Div(g.ReduceSum(g.Mul(tokens, m), keepDims: false, 1), g.Max(g.ReduceSum(m, keepDims: false, 1), g.Scalar("one", 1f)));
         var x = text;
+        if (c.HasTextEncoder)
+        {
+            var sentence = g.Input(TowerNames.ItemTextEmbedding, DataType.Float, "items", c.TextDim);
+            x = g.Add(x, Layers.Linear(g, w, sentence, "item_encoder.text_proj"));
+        }
+
         if (c.ImageDim > 0)
         {
             var image = g.Input(TowerNames.ItemImage, DataType.Float, "items", c.ImageDim);

@@ -41,6 +41,9 @@ public sealed class AlignBatch : IDisposable
     /// <summary>L_rec labels [B, L+1]: position 0 predicts the first text token, the last real one [EOS].</summary>
     public required Tensor RecLabels { get; init; }
 
+    /// <summary>The frozen text encoder's query embeddings [B, text dim] (zeros without a query), or null when the model has none.</summary>
+    public Tensor? QueryEmbedding { get; init; }
+
     /// <summary>Examples in the batch.</summary>
     public long Size => Tokens.shape[0];
 
@@ -58,5 +61,6 @@ public sealed class AlignBatch : IDisposable
         HardNegativeValid.Dispose();
         TargetText.Dispose();
         RecLabels.Dispose();
+        QueryEmbedding?.Dispose();
     }
 }

@@ -4,6 +4,7 @@ using Karma.Core.Package;
 using Karma.Core.Text;
 using Karma.Training.Configuration;
 using Karma.Training.Objectives;
+using Karma.Training.Pretrained;
 using static TorchSharp.torch;
 
 namespace Karma.Training.Batching;
@@ -21,6 +22,7 @@ public sealed class AlignBatchBuilder
     private readonly ModelConfig _config;
     private readonly int _hardNegatives;
     private readonly double _historyDropout;
+    private readonly TextInputs? _text;
     private readonly ConcurrentDictionary<string, int[]> _queryCache = new(StringComparer.Ordinal);
 
     /// <summary>Creates the builder.</summary>
@@ -32,8 +34,19 @@ public sealed class AlignBatchBuilder
     /// Training only (batches built with an RNG): probability that an example with a query is shown without its
     /// history, so the tower must read the query by itself and a history pointing elsewhere cannot drown it.
     /// </param>
-    public AlignBatchBuilder(ItemFeatures items, BpeTokenizer tokenizer, ModelConfig config, int hardNegatives, double historyDropout = 0)
+    /// <param name="text">The frozen text encoder's query embeddings; required exactly when the model has a text encoder.</param>
+    public AlignBatchBuilder(ItemFeatures items, BpeTokenizer tokenizer, ModelConfig config, int hardNegatives, double historyDropout = 0,
+        TextInputs? text = null)
     {
+        ArgumentNullException.ThrowIfNull(config);
+        if (config.HasTextEncoder != text is not null)
+        {
+            throw new ArgumentException(config.HasTextEncoder
+                ? $"the model reads {config.TextEncoder} query embeddings; pass the text inputs"
+                : "the model has no text encoder, yet text inputs were given", nameof(text));
+        }
+
+        _text = text;
         ArgumentOutOfRangeException.ThrowIfNegative(historyDropout);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(historyDropout, 1.0);
         _items = items;
@@ -203,6 +216,7 @@ public sealed class AlignBatchBuilder
             HardNegativeValid = tensor(negValid, [b, h]),
             TargetText = tensor(text2, [b, maxText]),
             RecLabels = tensor(rec, [b, maxText + 1]),
+            QueryEmbedding = _text?.Queries(examples.Select(e => e.Query)),
         };
     }
 }

@@ -12,8 +12,9 @@ namespace Karma.Training.Batching;
 public sealed class ItemFeatures : IDisposable
 {
     private ItemFeatures(int count, int[][] textTokens, Tensor tokens, Tensor mask, Tensor? image, Tensor hasImage,
-        Tensor idBucket, float[] imageMean, float[] imageStd)
+        Tensor idBucket, float[] imageMean, float[] imageStd, Tensor? textEmbedding)
     {
+        TextEmbedding = textEmbedding;
         HasImage = hasImage;
         Count = count;
         TextTokens = textTokens;
@@ -42,6 +43,9 @@ public sealed class ItemFeatures : IDisposable
 
     /// <summary>[N] bool: the item came with an image feature (others carry the catalog mean, neutral after standardisation).</summary>
     public Tensor HasImage { get; }
+
+    /// <summary>[N, text dim] float32 sentence embeddings from the frozen text encoder, or null when the model has none.</summary>
+    public Tensor? TextEmbedding { get; }
 
     /// <summary>[N] int64 hashed id bucket (0 when id embeddings are off).</summary>
     public Tensor IdBucket { get; }
@@ -77,13 +81,41 @@ public sealed class ItemFeatures : IDisposable
         return (int)(h % (uint)buckets);
     }
 
-    /// <summary>Tokenizes and stacks the catalog.</summary>
-    public static ItemFeatures Build(IReadOnlyList<Item> items, BpeTokenizer tokenizer, ModelConfig config)
+    /// <summary>
+    /// Tokenizes and stacks the catalog; <paramref name="textEmbeddings"/> (one per item, from the frozen text encoder) is
+    /// required exactly when the model has a text encoder.
+    /// </summary>
+    public static ItemFeatures Build(IReadOnlyList<Item> items, BpeTokenizer tokenizer, ModelConfig config, float[][]? textEmbeddings = null)
     {
         ArgumentNullException.ThrowIfNull(items);
         ArgumentNullException.ThrowIfNull(tokenizer);
         ArgumentNullException.ThrowIfNull(config);
         int n = items.Count, l = config.MaxItemTokens, dim = config.ImageDim;
+        if (config.HasTextEncoder != textEmbeddings is not null || (textEmbeddings is not null && textEmbeddings.Length != n))
+        {
+            throw new ArgumentException(config.HasTextEncoder
+                ? $"the model reads {config.TextEncoder} embeddings: one per item is needed ({n}), got {textEmbeddings?.Length ?? 0}"
+                : "the model has no text encoder, yet text embeddings were given", nameof(textEmbeddings));
+        }
+
+        Tensor? text2 = null;
+        if (textEmbeddings is not null)
+        {
+            var flat = new float[n * config.TextDim];
+            for (int i = 0; i < n; i++)
+            {
+                if (textEmbeddings[i].Length != config.TextDim)
+                {
+                    throw new ArgumentException($"item '{items[i].ItemId}' has a text embedding of {textEmbeddings[i].Length} numbers; the model expects {config.TextDim}",
+                        nameof(textEmbeddings));
+                }
+
+                textEmbeddings[i].CopyTo(flat, i * config.TextDim);
+            }
+
+            text2 = tensor(flat, [n, config.TextDim]);
+        }
+
         var text = new int[n][];
         var tok = new long[n * l];
         var mask = new long[n * l];
@@ -162,13 +194,13 @@ public sealed class ItemFeatures : IDisposable
         }
 
         return new ItemFeatures(n, text, tensor(tok, [n, l]), tensor(mask, [n, l]),
-            image is null ? null : tensor(image, [n, dim]), tensor(hasImage), tensor(bucket), mean, std);
+            image is null ? null : tensor(image, [n, dim]), tensor(hasImage), tensor(bucket), mean, std, text2);
     }
 
     /// <summary>Rows of the catalog for the given item indices [U].</summary>
-    public (Tensor Tokens, Tensor Mask, Tensor? Image, Tensor IdBucket) Gather(Tensor indices)
-        => (Tokens.index_select(0, indices), Mask.index_select(0, indices), Image?.index_select(0, indices),
-            IdBucket.index_select(0, indices));
+    public ItemRows Gather(Tensor indices)
+        => new(Tokens.index_select(0, indices), Mask.index_select(0, indices), Image?.index_select(0, indices),
+            IdBucket.index_select(0, indices), TextEmbedding?.index_select(0, indices));
 
     /// <inheritdoc />
     public void Dispose()
@@ -178,5 +210,14 @@ public sealed class ItemFeatures : IDisposable
         Image?.Dispose();
         HasImage.Dispose();
         IdBucket.Dispose();
+        TextEmbedding?.Dispose();
     }
 }
+
+/// <summary>Some rows of <see cref="ItemFeatures"/>: what the item encoder reads.</summary>
+/// <param name="Tokens">Text token ids [U, L].</param>
+/// <param name="Mask">Text mask [U, L].</param>
+/// <param name="Image">Raw image features [U, I], or null.</param>
+/// <param name="IdBucket">Hashed id buckets [U].</param>
+/// <param name="TextEmbedding">Frozen text-encoder embeddings [U, text dim], or null.</param>
+public sealed record ItemRows(Tensor Tokens, Tensor Mask, Tensor? Image, Tensor IdBucket, Tensor? TextEmbedding);

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Text.Json.Serialization;
 
 namespace Karma.Training.Configuration;
 
@@ -50,6 +51,26 @@ public sealed record ModelConfig
     /// <summary>Item-text tokens kept per item (title and category words).</summary>
     [Range(1, 256)] public int MaxItemTokens { get; init; } = 16;
 
+    /// <summary>
+    /// Frozen pretrained text encoder whose sentence embeddings feed the item tower (each item's text) and the interest
+    /// slot (the query): <c>none</c> (text only through this model's own token embeddings) or <c>all-MiniLM-L6-v2</c>.
+    /// </summary>
+    public string TextEncoder { get; init; } = NoTextEncoder;
+
+    /// <summary>Width of the text encoder's embeddings (0 without one; 384 for all-MiniLM-L6-v2).</summary>
+    [JsonIgnore]
+    public int TextDim => TextEncoder == MiniLmTextEncoder ? 384 : 0;
+
+    /// <summary>The <see cref="TextEncoder"/> value meaning "no pretrained text encoder".</summary>
+    public const string NoTextEncoder = "none";
+
+    /// <summary>The one pretrained text encoder supported: all-MiniLM-L6-v2 (384 wide).</summary>
+    public const string MiniLmTextEncoder = "all-MiniLM-L6-v2";
+
+    /// <summary>True when a pretrained text encoder feeds the model.</summary>
+    [JsonIgnore]
+    public bool HasTextEncoder => TextDim > 0;
+
     /// <summary>Checks relations between sizes that attributes cannot express.</summary>
     public void Validate()
     {
@@ -62,6 +83,11 @@ public sealed record ModelConfig
         if (DModel % NHeads != 0 || (DModel / NHeads) % 2 != 0)
         {
             throw new InvalidDataException($"model config: d_model {DModel} must split into {NHeads} heads of even width");
+        }
+
+        if (TextEncoder is not (NoTextEncoder or MiniLmTextEncoder))
+        {
+            throw new InvalidDataException($"model config: unknown text_encoder '{TextEncoder}' (expected {NoTextEncoder} or {MiniLmTextEncoder})");
         }
 
         int longest = 2 + MaxHistory + MaxQueryTokens + MaxItemTokens + 2;

@@ -19,8 +19,7 @@ public static class Encoding
         {
             using var scope = NewDisposeScope();
             var idx = arange(start, Math.Min(start + chunk, items.Count), dtype: int64);
-            var (tok, mask, image, id) = items.Gather(idx);
-            parts.Add(model.EncodeItems(tok, mask, image, id).Embedding.MoveToOuterDisposeScope());
+            parts.Add(model.EncodeItems(items.Gather(idx)).Embedding.MoveToOuterDisposeScope());
         }
 
         var all = cat(parts, 0);
@@ -43,10 +42,9 @@ public static class Encoding
             using var scope = NewDisposeScope();
             var slice = examples.Skip(start).Take(chunk).ToList();
             using var batch = builder.Build(slice, withGen: false, rng: null);
-            var (tok, mask, image, id) = items.Gather(batch.UniqueItems);
-            var (hist, _) = model.EncodeItems(tok, mask, image, id);
+            var (hist, _) = model.EncodeItems(items.Gather(batch.UniqueItems));
             List<Tensor>? probs = attention is not null && start < attentionLimit ? [] : null; // detached from scopes by Attention
-            var (_, interest) = model.EncodeSequence(batch.Tokens, batch.HistorySlot, hist, batch.InterestPosition, probs);
+            var (_, interest) = model.EncodeSequence(batch.Tokens, batch.HistorySlot, hist, batch.InterestPosition, probs, batch.QueryEmbedding);
             if (probs is not null)
             {
                 // Keep [B, H, T, T] per layer plus the valid lengths (interest position + 1).

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Karma.Core.Data;
 using Karma.Core.Evaluation;
 using Karma.Training.Batching;
+using Karma.Training.Pretrained;
 using Karma.Training.Training;
 using static TorchSharp.torch;
 
@@ -43,8 +44,9 @@ public static class Evaluator
             throw new InvalidDataException($"{dataDir}: no test examples (every user needs at least two engagements)");
         }
 
-        using var items = ItemFeatures.Build(data.Items, tokenizer, info.Model);
-        var builder = new AlignBatchBuilder(items, tokenizer, info.Model, hardNegatives: 0);
+        var text = TextInputs.For(info.Model, data, dataDir, log);
+        using var items = ItemFeatures.Build(data.Items, tokenizer, info.Model, text?.Items);
+        var builder = new AlignBatchBuilder(items, tokenizer, info.Model, hardNegatives: 0, text: text);
         log.WriteLine($"[eval] {checkpointDir}: {split.Test.Count} test users over {data.Items.Count} items");
         using var catalog = Encoding.EncodeCatalog(model, items);
         var attention = new List<Tensor>();

@@ -20,6 +20,9 @@ public sealed class ItemEncoder : nn.Module
     /// <summary>Projects the standardised image feature to width d (absent when the catalog has none).</summary>
     public Linear? image_proj;
 
+    /// <summary>Projects the frozen text encoder's sentence embedding to width d (absent without a text encoder).</summary>
+    public Linear? text_proj;
+
     /// <summary>Hashed item-id embeddings (absent when <see cref="ModelConfig.IdBuckets"/> is 0).</summary>
     public Embedding? id_embeddings;
 
@@ -44,6 +47,11 @@ public sealed class ItemEncoder : nn.Module
             image_proj = nn.Linear(config.ImageDim, d);
         }
 
+        if (config.HasTextEncoder)
+        {
+            text_proj = nn.Linear(config.TextDim, d);
+        }
+
         if (config.IdBuckets > 0)
         {
             id_embeddings = nn.Embedding(config.IdBuckets, d);
@@ -65,11 +73,12 @@ public sealed class ItemEncoder : nn.Module
     }
 
     /// <summary>
-    /// tokens/mask [N, L] (mask 1 for real tokens), image [N, I] raw features, idBucket [N];
-    /// returns history tokens [N, d] and unit retrieval embeddings [N, D].
+    /// tokens/mask [N, L] (mask 1 for real tokens), image [N, I] raw features, idBucket [N], textEmbedding [N, text dim]
+    /// (the frozen text encoder's; required when the model has one); returns history tokens [N, d] and unit retrieval
+    /// embeddings [N, D].
     /// </summary>
     public (Tensor HistoryToken, Tensor Embedding) Forward(Embedding tokenEmbeddings, Tensor tokens, Tensor mask,
-        Tensor? image, Tensor? idBucket)
+        Tensor? image, Tensor? idBucket, Tensor? textEmbedding = null)
     {
         using var scope = NewDisposeScope();
         var m = mask.unsqueeze(-1).to_type(float32);
@@ -78,6 +87,12 @@ public sealed class ItemEncoder : nn.Module
         if (image_proj is not null && image is not null)
         {
             x = x + image_proj.forward((image - image_mean) / image_std);
+        }
+
+        if (text_proj is not null)
+        {
+            x = x + text_proj.forward(textEmbedding ?? throw new ArgumentNullException(nameof(textEmbedding),
+                $"the item encoder reads {_config.TextEncoder} embeddings"));
         }
 
         if (id_embeddings is not null && idBucket is not null)

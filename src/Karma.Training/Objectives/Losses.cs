@@ -41,6 +41,13 @@ public static class Losses
             .MoveToOuterDisposeScope();
     }
 
+    /// <summary>Mean cosine distance 1 − cos(predicted, target) over rows [B, E]: the semantic reconstruction term.</summary>
+    public static Tensor CosineDistance(Tensor predicted, Tensor target)
+    {
+        using var scope = NewDisposeScope();
+        return (1.0 - nn.functional.cosine_similarity(predicted, target, 1)).mean().MoveToOuterDisposeScope();
+    }
+
     /// <summary>Mean squared error of predicted and target (standardised) image features.</summary>
     public static Tensor ImageRegression(Tensor predicted, Tensor target)
         => nn.functional.mse_loss(predicted, target);

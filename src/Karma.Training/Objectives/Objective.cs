@@ -13,13 +13,15 @@ public enum Objective
     Karma,
     /// <summary>KARMA plus λ_img·L_img (image-feature reconstruction from h_t).</summary>
     KarmaImg,
+    /// <summary>L_act + λ_img·L_img: the image head without the text regularizers.</summary>
+    ActionImg,
 }
 
 /// <summary>Which losses an objective switches on.</summary>
 public static class ObjectiveExtensions
 {
     /// <summary>All objectives in ablation order.</summary>
-    public static readonly Objective[] All = [Objective.Action, Objective.Gen, Objective.Rec, Objective.Karma, Objective.KarmaImg];
+    public static readonly Objective[] All = [Objective.Action, Objective.Gen, Objective.Rec, Objective.Karma, Objective.ActionImg, Objective.KarmaImg];
 
     /// <summary>History-conditioned generation of the target text.</summary>
     public static bool UsesGen(this Objective o) => o is Objective.Gen or Objective.Karma or Objective.KarmaImg;
@@ -28,7 +30,7 @@ public static class ObjectiveExtensions
     public static bool UsesRec(this Objective o) => o is Objective.Rec or Objective.Karma or Objective.KarmaImg;
 
     /// <summary>Image-feature reconstruction from h_t.</summary>
-    public static bool UsesImg(this Objective o) => o is Objective.KarmaImg;
+    public static bool UsesImg(this Objective o) => o is Objective.KarmaImg or Objective.ActionImg;
 
     /// <summary>The command-line spelling.</summary>
     public static string ToArgument(this Objective o) => o switch
@@ -38,6 +40,7 @@ public static class ObjectiveExtensions
         Objective.Rec => "rec",
         Objective.Karma => "karma",
         Objective.KarmaImg => "karma-img",
+        Objective.ActionImg => "action-img",
         _ => throw new ArgumentOutOfRangeException(nameof(o)),
     };
 
@@ -49,6 +52,7 @@ public static class ObjectiveExtensions
         "rec" => Objective.Rec,
         "karma" => Objective.Karma,
         "karma-img" => Objective.KarmaImg,
-        _ => throw new ArgumentException($"unknown objective '{text}' (expected action, gen, rec, karma or karma-img)", nameof(text)),
+        "action-img" => Objective.ActionImg,
+        _ => throw new ArgumentException($"unknown objective '{text}' (expected action, gen, rec, karma, action-img or karma-img)", nameof(text)),
     };
 }

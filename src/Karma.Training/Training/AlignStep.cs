@@ -10,7 +10,11 @@ namespace Karma.Training.Training;
 public static class AlignStep
 {
     /// <summary>The loss terms of one batch; <c>Total</c> carries the gradient.</summary>
-    public sealed record Terms(Tensor Total, float Act, float? Gen, float? Rec, float? Img);
+    /// <remarks>
+    /// <c>Sem</c> is L_rec's second part when the model has a pretrained text encoder: the cosine distance between the
+    /// sentence embedding decoded from h_t and the target item's (weighted by λ_rec like the token part).
+    /// </remarks>
+    public sealed record Terms(Tensor Total, float Act, float? Gen, float? Rec, float? Img, float? Sem = null);
 
     /// <summary>Computes the objective's loss for a batch.</summary>
     public static Terms Loss(KarmaModel model, ItemFeatures items, AlignBatch batch, Objective objective, AlignConfig config)
@@ -19,9 +23,9 @@ public static class AlignStep
         ArgumentNullException.ThrowIfNull(items);
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(config);
-        var (tok, mask, image, id) = items.Gather(batch.UniqueItems);
-        var (historyTokens, embeddings) = model.EncodeItems(tok, mask, image, id);
-        var (hidden, interest) = model.EncodeSequence(batch.Tokens, batch.HistorySlot, historyTokens, batch.InterestPosition);
+        var (historyTokens, embeddings) = model.EncodeItems(items.Gather(batch.UniqueItems));
+        var (hidden, interest) = model.EncodeSequence(batch.Tokens, batch.HistorySlot, historyTokens, batch.InterestPosition,
+            queryEmbedding: batch.QueryEmbedding);
 
         double inv = 1.0 / config.Temperature;
         long b = batch.Size, h = batch.HardNegativeLocal.shape[1], dim = embeddings.shape[1];
@@ -37,7 +41,7 @@ public static class AlignStep
             ? Losses.InfoNce(positive, negatives, valid)
             : Losses.Bpr(positive, negatives, valid);
         var total = act;
-        float? gen = null, rec = null, img = null;
+        float? gen = null, rec = null, img = null, sem = null;
         if (objective.UsesGen() && batch.GenLabels is not null)
         {
             var l = Losses.NextTokenCrossEntropy(model.backbone.Logits(hidden), batch.GenLabels);
@@ -50,6 +54,12 @@ public static class AlignStep
             var l = Losses.NextTokenCrossEntropy(model.ReconstructLogits(interest, batch.TargetText), batch.RecLabels);
             total = total + config.LambdaRec * l;
             rec = l.item<float>();
+            if (items.TextEmbedding is not null)
+            {
+                var s = Losses.CosineDistance(model.PredictTextEmbedding(interest), items.TextEmbedding.index_select(0, batch.TargetItem));
+                total = total + config.LambdaRec * s;
+                sem = s.item<float>();
+            }
         }
 
         if (objective.UsesImg() && items.Image is not null)
@@ -61,6 +71,6 @@ public static class AlignStep
             img = l.item<float>();
         }
 
-        return new Terms(total, act.item<float>(), gen, rec, img);
+        return new Terms(total, act.item<float>(), gen, rec, img, sem);
     }
 }

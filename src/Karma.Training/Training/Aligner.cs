@@ -1,7 +1,9 @@
 using Karma.Core.Data;
 using Karma.Training.Batching;
 using Karma.Training.Configuration;
+using Karma.Training.Modeling;
 using Karma.Training.Objectives;
+using Karma.Training.Pretrained;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 
@@ -23,7 +25,6 @@ public static class Aligner
         TorchRuntime.Seed(options.Seed);
         bool resuming = options.Resume && Checkpoint.Exists(options.OutDir);
         var (info, model, tokenizer) = Checkpoint.Load(resuming ? options.OutDir : initFrom);
-        using var modelScope = model;
         TrainerState state = new();
         if (resuming)
         {
@@ -47,12 +48,20 @@ public static class Aligner
                 throw new InvalidDataException($"{initFrom} holds a '{info.Stage}' checkpoint; align starts from a pretrain checkpoint");
             }
 
-            // Stage-2 settings come from this run's config; model sizes stay those of the stage-1 checkpoint.
+            // Stage-2 settings come from this run's config; model sizes stay those of the stage-1 checkpoint, and the
+            // frozen text encoder (an input, not a size of the language model) is the run's choice.
+            var modelConfig = info.Model with { TextEncoder = config.Model.TextEncoder };
+            if (modelConfig.HasTextEncoder != info.Model.HasTextEncoder)
+            {
+                model = WithTextEncoder(model, modelConfig, info);
+            }
+
             info = info with
             {
                 Stage = "align",
                 Objective = objective.ToArgument(),
-                Training = config with { Model = info.Model },
+                Model = modelConfig,
+                Training = config with { Model = modelConfig },
                 Seed = options.Seed,
                 Step = 0,
                 TotalSteps = config.Align.Steps,
@@ -61,6 +70,7 @@ public static class Aligner
             };
         }
 
+        using var modelScope = model;
         var data = SearchLog.Load(options.DataDir);
         var split = TemporalSplit.Build(data, info.Model.MaxHistory);
         if (split.Train.Count < 2)
@@ -68,8 +78,9 @@ public static class Aligner
             throw new InvalidDataException($"{options.DataDir}: only {split.Train.Count} training examples; need at least 2");
         }
 
-        using var items = ItemFeatures.Build(data.Items, tokenizer, info.Model);
-        var builder = new AlignBatchBuilder(items, tokenizer, info.Model, config.Align.HardNegatives, config.Align.HistoryDropout);
+        var text = TextInputs.For(info.Model, data, options.DataDir, log);
+        using var items = ItemFeatures.Build(data.Items, tokenizer, info.Model, text?.Items);
+        var builder = new AlignBatchBuilder(items, tokenizer, info.Model, config.Align.HardNegatives, config.Align.HistoryDropout, text);
         var parameters = model.parameters().Where(p => p.requires_grad).ToList();
         using var optimizer = optim.AdamW(parameters, config.Align.LearningRate, weight_decay: 0.01);
         if (resuming && File.Exists(Path.Combine(options.OutDir, Checkpoint.OptimizerFile)))
@@ -116,6 +127,7 @@ public static class Aligner
             Accumulate(sums, "gen", terms.Gen);
             Accumulate(sums, "rec", terms.Rec);
             Accumulate(sums, "img", terms.Img);
+            Accumulate(sums, "sem", terms.Sem);
             windowCount++;
             int done = step + 1;
             if (done % 50 == 0 || done == total)
@@ -144,6 +156,24 @@ public static class Aligner
         return state;
     }
 
+    /// <summary>
+    /// The stage-1 model rebuilt with the text encoder's input layers: every stage-1 weight carried over, the new
+    /// projections freshly initialised (seeded like the rest of the run).
+    /// </summary>
+    private static KarmaModel WithTextEncoder(KarmaModel stage1, ModelConfig config, CheckpointInfo info)
+    {
+        var widened = new KarmaModel(config, info.ImageMean.Length > 0 ? info.ImageMean : null, info.ImageStd.Length > 0 ? info.ImageStd : null);
+        var (missing, unexpected) = widened.load_state_dict(stage1.state_dict(), strict: false);
+        if (unexpected.Count > 0 || missing.Any(name => !name.Contains("text_", StringComparison.Ordinal) && !name.Contains("query_", StringComparison.Ordinal)))
+        {
+            widened.Dispose();
+            throw new InvalidDataException($"stage-1 weights do not fit the model with a text encoder: missing {string.Join(", ", missing)}; unexpected {string.Join(", ", unexpected)}");
+        }
+
+        stage1.Dispose();
+        return widened;
+    }
+
     private static void Accumulate(Dictionary<string, double> sums, string key, float? value)
     {
         if (value is { } v)
@@ -168,6 +198,11 @@ public static class Aligner
         if (t.Img is { } i)
         {
             s += $" img {i:F3}";
+        }
+
+        if (t.Sem is { } m)
+        {
+            s += $" sem {m:F3}";
         }
 
         return s;

@@ -42,7 +42,7 @@ public static class Pretrainer
             ResumeGuard.Check(options.OutDir, ("seed", info.Seed, options.Seed),
                 ("data", info.Data, Path.GetFullPath(options.DataDir)),
                 ("pretrain settings", info.Training.Pretrain with { Steps = 0 }, config.Pretrain with { Steps = 0 }),
-                ("model settings", info.Model, config.Model with { VocabSize = info.Model.VocabSize, ImageDim = info.Model.ImageDim }));
+                ("model settings", info.Model, config.Model with { VocabSize = info.Model.VocabSize, ImageDim = info.Model.ImageDim, TextEncoder = ModelConfig.NoTextEncoder }));
             state = ResumeGuard.ReadState(options.OutDir, info);
 
             log.WriteLine($"[pretrain] resuming {options.OutDir} at step {state.Step}");
@@ -51,7 +51,8 @@ public static class Pretrainer
         {
             log.WriteLine($"[pretrain] building a {config.Pretrain.VocabSize}-token BPE vocabulary from the training period's items and queries");
             tokenizer = TokenizerBuilder.Build(data, split, config.Pretrain.VocabSize);
-            var modelConfig = config.Model with { VocabSize = tokenizer.VocabSize, ImageDim = data.ImageDim };
+            // Stage 1 trains the language model alone; a frozen text encoder joins at stage 2 (align).
+            var modelConfig = config.Model with { VocabSize = tokenizer.VocabSize, ImageDim = data.ImageDim, TextEncoder = ModelConfig.NoTextEncoder };
             using var features = ItemFeatures.Build(data.Items, tokenizer, modelConfig);
             model = new KarmaModel(modelConfig, features.ImageMean, features.ImageStd);
             info = new CheckpointInfo
