@@ -67,7 +67,7 @@ public sealed class FilterAndPreRankTests(DefaultPackage fx) : IClassFixture<Def
     public void PreRank_ScoresAreFinite_OrderIndependent()
     {
         var encoder = new InterestEncoder(fx.Package);
-        var (history, _, _) = encoder.Prepare(new UserContextInput([fx.Package.Catalog.Ids[3]], "desk lamp"));
+        var history = encoder.Prepare(new UserContextInput([fx.Package.Catalog.Ids[3]], "desk lamp")).Context.Rows;
         var interest = encoder.Encode([new UserContextInput([fx.Package.Catalog.Ids[3]], "desk lamp")], out _)[0];
         using var index = new ExactIndex(fx.Package.Embeddings);
         var pipeline = Pipeline(index);
@@ -88,7 +88,7 @@ public sealed class FilterAndPreRankTests(DefaultPackage fx) : IClassFixture<Def
     {
         var encoder = new InterestEncoder(fx.Package);
         var context = new UserContextInput([fx.Package.Catalog.Ids[3]], "lamp");
-        var (history, _, _) = encoder.Prepare(context);
+        var history = encoder.Prepare(context).Context.Rows;
         var interest = encoder.Encode([context], out _)[0];
         using var index = new ExactIndex(fx.Package.Embeddings);
         var pipeline = Pipeline(index);

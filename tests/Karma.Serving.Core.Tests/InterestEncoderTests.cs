@@ -80,7 +80,8 @@ public sealed class InterestEncoderTests(DefaultPackage fx) : IClassFixture<Defa
         int max = fx.Package.Manifest.Limits.MaxHistory;
         var ids = Enumerable.Range(0, max + 3).Select(Id).Append("no-such-item").ToList();
         string longQuery = string.Join(' ', Enumerable.Repeat("shoes", 50));
-        var (rows, query, stats) = Encoder.Prepare(new UserContextInput(ids, longQuery));
+        var ((rows, query, textTokens), stats) = Encoder.Prepare(new UserContextInput(ids, longQuery));
+        Assert.Null(textTokens); // the fixture's model has no pretrained text encoder
         Assert.Equal(1, stats.UnknownHistoryItems);
         Assert.Equal(3, stats.TruncatedHistoryItems);
         Assert.Equal(max, rows.Length);

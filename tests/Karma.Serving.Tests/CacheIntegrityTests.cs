@@ -83,8 +83,8 @@ public sealed class CacheIntegrityTests(CacheIntegrityFixture f) : IClassFixture
     private static string KeyOf(ServerFixture server, UserContext context)
     {
         using var lease = server.Services.GetRequiredService<ModelHost>().Acquire();
-        var (rows, tokens, _) = lease.Model.Encoder.Prepare(new UserContextInput(context.HistoryItemIds, context.Query));
-        return UserEmbeddingCache.Key(lease.Model.Package.Version, rows, tokens);
+        var ((rows, tokens, text), _) = lease.Model.Encoder.Prepare(new UserContextInput(context.HistoryItemIds, context.Query));
+        return UserEmbeddingCache.Key(lease.Model.Package.Version, rows, tokens, text);
     }
 
     /// <summary>Waits until the entry's data field exists and differs from <paramref name="not"/> (a background store landed).</summary>

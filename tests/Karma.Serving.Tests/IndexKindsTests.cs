@@ -39,8 +39,9 @@ public sealed class IndexKindsTests : IDisposable
             var results = new List<Hit>[20];
             for (int i = 0; i < results.Length; i++)
             {
-                var (rows, query, _) = model.Encoder.Prepare(new UserContextInput([model.Package.Catalog.Ids[i * 37]], i % 2 == 0 ? "shoes" : null));
-                var interest = model.Encoder.Run([(rows, query)])[0];
+                var (prepared, _) = model.Encoder.Prepare(new UserContextInput([model.Package.Catalog.Ids[i * 37]], i % 2 == 0 ? "shoes" : null));
+                var rows = prepared.Rows;
+                var interest = model.Encoder.Run([prepared])[0];
                 results[i] = model.Index.Search(interest, k).ToList();
             }
 

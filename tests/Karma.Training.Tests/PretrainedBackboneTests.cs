@@ -1,5 +1,5 @@
-using Karma.Core.Text;
 using System.Text;
+using Karma.Core.Text;
 using Karma.Training.Pretrained;
 using Microsoft.ML.OnnxRuntime;
 using static TorchSharp.torch;

@@ -59,6 +59,12 @@ public sealed record ModelManifest
     /// <summary>How the pre-ranker's training candidates were recalled: the Search defaults it was fitted to.</summary>
     public ManifestSearch? Search { get; init; }
 
+    /// <summary>
+    /// The frozen pretrained text encoder whose sentence embeddings the towers read (the query's at request time), or
+    /// null when the model has none. Identified by hash; see <see cref="ManifestTextEncoder"/>.
+    /// </summary>
+    public ManifestTextEncoder? TextEncoder { get; init; }
+
     /// <summary>What the model was trained with (objective, steps, seed, data).</summary>
     public IReadOnlyDictionary<string, string> Training { get; init; } = new Dictionary<string, string>();
 
@@ -144,6 +150,20 @@ public sealed record ManifestGraph(string File, string Sha256, long Bytes, int O
 
 /// <summary>An item table (a VectorTable file, or the catalog with Cols 0).</summary>
 public sealed record ManifestTable(string File, string Sha256, long Bytes, int Rows, int Cols, string ElementType);
+
+/// <summary>
+/// A frozen pretrained sentence encoder (BERT layout; inputs input_ids, attention_mask, token_type_ids; output
+/// last_hidden_state; WordPiece vocabulary), mean-pooled over the text's tokens and scaled to unit length. The files are
+/// not in the package: they are identified by SHA-256, and the service takes them from the copy its build carries
+/// (<see cref="Source"/>), refusing the package when the hashes differ.
+/// </summary>
+/// <param name="Name">Model name, e.g. all-MiniLM-L6-v2.</param>
+/// <param name="ModelSha256">SHA-256 of the ONNX graph.</param>
+/// <param name="VocabularySha256">SHA-256 of the WordPiece vocabulary.</param>
+/// <param name="Dimensions">Embedding width.</param>
+/// <param name="MaxTokens">Tokens per text, [CLS] and [SEP] included.</param>
+/// <param name="Source">Where the files come from (a NuGet package and version).</param>
+public sealed record ManifestTextEncoder(string Name, string ModelSha256, string VocabularySha256, int Dimensions, int MaxTokens, string Source);
 
 /// <summary>The recall budget and channel shares the pre-ranker's training candidates were drawn with.</summary>
 /// <param name="RecallK">Candidates recalled per request.</param>

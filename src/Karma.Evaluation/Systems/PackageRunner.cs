@@ -102,7 +102,7 @@ public sealed class PackageRunner : IDisposable
             var prepared = batch.Select(Prepare).ToList();
             var queryOnly = batch.Select(e => string.IsNullOrWhiteSpace(e.Query) ? null : Prepare(e with { History = [] })).ToList();
             var queryOnlyValid = queryOnly.Select((p, i) => (p, i)).Where(x => x.p is not null).ToList();
-            var queryOnlyInterests = _encoder.Run(queryOnlyValid.Select(x => x.p!.Value).ToList());
+            var queryOnlyInterests = _encoder.Run(queryOnlyValid.Select(x => x.p!).ToList());
             var queryOnlyOf = new float[batch.Count][];
             for (int v = 0; v < queryOnlyValid.Count; v++)
             {
@@ -110,7 +110,7 @@ public sealed class PackageRunner : IDisposable
             }
 
             var valid = prepared.Select((p, i) => (p, i)).Where(x => x.p is not null).ToList();
-            var interests = _encoder.Run(valid.Select(x => x.p!.Value).ToList());
+            var interests = _encoder.Run(valid.Select(x => x.p!).ToList());
             var interestOf = new float[batch.Count][];
             for (int v = 0; v < valid.Count; v++)
             {
@@ -128,7 +128,7 @@ public sealed class PackageRunner : IDisposable
                     continue;
                 }
 
-                int[] history = prepared[i]!.Value.Rows;
+                int[] history = prepared[i]!.Rows;
                 using var matches = Pipeline.Match(ex.Query);
                 var request = Pipeline.Context(interest, history, ex.Query, matches);
                 var set = Pipeline.Recall(request, RecallK);
@@ -184,12 +184,11 @@ public sealed class PackageRunner : IDisposable
     }
 
     /// <summary>The history rows and query tokens of an example as the service reads them; null when nothing is usable.</summary>
-    private (int[] Rows, int[] Query)? Prepare(EvaluationExample example)
+    private PreparedContext? Prepare(EvaluationExample example)
     {
         try
         {
-            var (rows, query, _) = _encoder.Prepare(new UserContextInput(example.History.Select(h => IdOf(h)).ToList(), example.Query));
-            return (rows, query);
+            return _encoder.Prepare(new UserContextInput(example.History.Select(h => IdOf(h)).ToList(), example.Query)).Context;
         }
         catch (InvalidContextException)
         {

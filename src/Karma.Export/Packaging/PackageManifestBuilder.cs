@@ -5,6 +5,7 @@ using Karma.Core.Text;
 using Karma.Search.Hybrid;
 using Karma.Training.Configuration;
 using Karma.Training.Evaluation;
+using Karma.Training.Pretrained;
 using Karma.Training.Training;
 
 namespace Karma.Export.Packaging;
@@ -31,6 +32,10 @@ internal static class PackageManifestBuilder
             ItemStatistics = ItemStatistics.Columns,
             PrerankFeatures = preRank.Features.Names,
             Search = new ManifestSearch(preRank.RecallK, preRank.Quotas.Karma, preRank.Quotas.Lexical, preRank.Quotas.Category),
+            TextEncoder = c.HasTextEncoder
+                ? new ManifestTextEncoder(MiniLmFiles.Name, MiniLmFiles.ModelSha256, MiniLmFiles.VocabularySha256, c.TextDim,
+                    PretrainedText.MaxTokens, MiniLmFiles.Source)
+                : null,
             Training = new Dictionary<string, string>
             {
                 ["objective"] = info.Objective ?? string.Empty,

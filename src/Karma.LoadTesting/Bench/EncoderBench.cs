@@ -68,9 +68,10 @@ public static class EncoderBench
                 // At least 100 samples (p99 is then not just the maximum) and every distinct input warmed once.
                 int repeats = Math.Clamp(4000 / b, 100, 400);
                 using var runOptions = new RunOptions();
+                var inputNames = encoder.Gather(prepared[0]).InputNames;
                 void RunSession(OrtInputs inputs)
                 {
-                    using var outputs = package.UserTower.Run(runOptions, UserTowerBatch.InputNames, inputs.Values, UserTowerBatch.OutputNames);
+                    using var outputs = package.UserTower.Run(runOptions, inputNames, inputs.Values, UserTowerBatch.OutputNames);
                 }
 
                 var whole = LatencySummary.Time(i => RunSession(padded[i % Distinct]), repeats, warmup: Distinct);
@@ -104,24 +105,20 @@ public static class EncoderBench
         return new EncoderBenchResult(package.Version, package.Device, points, saturationPoints, speedup);
     }
 
-    private static (int[] Rows, int[] Query) Prepared(InterestEncoder encoder, UserContextInput context)
-    {
-        var (rows, query, _) = encoder.Prepare(context);
-        return (rows, query);
-    }
+    private static PreparedContext Prepared(InterestEncoder encoder, UserContextInput context) => encoder.Prepare(context).Context;
 
     /// <summary>
     /// <paramref name="concurrency"/> callers each enqueue one context and wait for it, in a loop, for
     /// <paramref name="duration"/>: the most the batcher can deliver. Same worker count and delay as the service.
     /// </summary>
-    private static BatchingPoint Saturate(InterestEncoder encoder, (int[] Rows, int[] Query)[] prepared, int maxBatch, TimeSpan maxDelay,
+    private static BatchingPoint Saturate(InterestEncoder encoder, PreparedContext[] prepared, int maxBatch, TimeSpan maxDelay,
         TimeSpan duration, int concurrency)
     {
         int workers = Math.Max(1, Environment.ProcessorCount / 2);
         var sizes = new BatchSizes();
         long encodes = 0;
         double seconds;
-        var batcher = new MicroBatcher<(int[] Rows, int[] Query), float[]>(items => encoder.Run(items), maxBatch,
+        var batcher = new MicroBatcher<PreparedContext, float[]>(items => encoder.Run(items), maxBatch,
             maxDelay, maxQueue: Math.Max(1024, concurrency * 2), workers, sizes);
         try
         {

@@ -126,7 +126,7 @@ public static class EndToEndBench
     private static Dictionary<string, LatencySummary> Stages(ServingModel model, Serving.Core.Inference.UserContextInput[] contexts)
     {
         var interests = new float[contexts.Length][];
-        var history = contexts.Select(c => model.Encoder.Prepare(c).Rows).ToArray();
+        var history = contexts.Select(c => model.Encoder.Prepare(c).Context.Rows).ToArray();
         var candidates = new Karma.Search.Hybrid.CandidateSet[contexts.Length];
         var encode = LatencySummary.Time(i => interests[i] = model.Encoder.Encode([contexts[i]], out _)[0], contexts.Length, warmup: 0);
         var recall = LatencySummary.Time(i =>

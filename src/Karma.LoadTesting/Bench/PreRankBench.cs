@@ -35,7 +35,7 @@ public static class PreRankBench
         var pipeline = new SearchPipeline(package, index, package.DefaultQuotas);
         var contexts = new ContextSampler(package.Catalog).Take(16, seed: 5);
         var interests = encoder.Encode(contexts, out _);
-        var history = contexts.Select(c => encoder.Prepare(c).Rows).ToArray();
+        var history = contexts.Select(c => encoder.Prepare(c).Context.Rows).ToArray();
         var rng = new Random(3);
         var points = new List<PreRankPoint>();
         foreach (int c in candidateCounts)

@@ -57,8 +57,8 @@ public sealed class InterestEncoder
     /// <summary>Embedding width D.</summary>
     public int Dimensions => _dim;
 
-    /// <summary>Reads a context: rows of the known history items (most recent last, capped) and query tokens.</summary>
-    public (int[] Rows, int[] QueryTokens, ContextStats Stats) Prepare(UserContextInput context)
+    /// <summary>Reads a context: rows of the known history items (most recent last, capped) and the query's tokens.</summary>
+    public (PreparedContext Context, ContextStats Stats) Prepare(UserContextInput context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var rows = new List<int>(Math.Min(context.HistoryItemIds.Count, _maxHistory));
@@ -86,7 +86,8 @@ public sealed class InterestEncoder
                 : "context: history_item_ids and query are both empty");
         }
 
-        return (kept, query, new ContextStats(unknown, truncated, query.Length, all.Length > _maxQuery));
+        int[]? textTokens = _package.QueryText is { } text && !string.IsNullOrWhiteSpace(context.Query) ? text.Tokenize(context.Query) : null;
+        return (new PreparedContext(kept, query, textTokens), new ContextStats(unknown, truncated, query.Length, all.Length > _maxQuery));
     }
 
     /// <summary>Encodes a batch; returns one unit embedding per context, in order.</summary>
@@ -95,23 +96,21 @@ public sealed class InterestEncoder
         ArgumentNullException.ThrowIfNull(contexts);
         int b = contexts.Count;
         stats = new ContextStats[b];
-        var prepared = new (int[] Rows, int[] Query)[b];
+        var prepared = new PreparedContext[b];
         for (int i = 0; i < b; i++)
         {
-            var (rows, query, s) = Prepare(contexts[i]);
-            prepared[i] = (rows, query);
-            stats[i] = s;
+            (prepared[i], stats[i]) = Prepare(contexts[i]);
         }
 
         return Run(prepared);
     }
 
     /// <summary>
-    /// Runs the user tower on prepared (history rows, query tokens) pairs. A batch whose sequences differ much in
+    /// Runs the user tower on prepared contexts. A batch whose sequences differ much in
     /// length is run as a few sub-batches of similar lengths (<see cref="LengthGroups"/>): every row is padded to the
     /// longest of its run, and padding is paid-for compute.
     /// </summary>
-    public float[][] Run(IReadOnlyList<(int[] Rows, int[] Query)> prepared)
+    public float[][] Run(IReadOnlyList<PreparedContext> prepared)
     {
         ArgumentNullException.ThrowIfNull(prepared);
         if (prepared.Count == 0)
@@ -177,10 +176,11 @@ public sealed class InterestEncoder
     }
 
     /// <summary>
-    /// Lays out the user tower's inputs for prepared pairs: token ids, history tokens gathered from the table, and
-    /// the [INT] positions, padded to the longest sequence of the batch.
+    /// Lays out the user tower's inputs for prepared contexts: token ids, history tokens gathered from the table, the
+    /// [INT] positions, padded to the longest sequence of the batch, and with a text encoder the queries' sentence
+    /// embeddings (zeros for a request without a query).
     /// </summary>
-    public UserTowerBatch Gather(IReadOnlyList<(int[] Rows, int[] Query)> prepared)
+    public UserTowerBatch Gather(IReadOnlyList<PreparedContext> prepared)
     {
         ArgumentNullException.ThrowIfNull(prepared);
         ArgumentOutOfRangeException.ThrowIfZero(prepared.Count);
@@ -191,7 +191,7 @@ public sealed class InterestEncoder
         var positions = new long[b];
         for (int i = 0; i < b; i++)
         {
-            var (rows, query) = prepared[i];
+            var (rows, query, _) = prepared[i];
             positions[i] = InterestSequence.Layout(rows.Length, query, ids.AsSpan(i * t, t));
             for (int h = 0; h < rows.Length; h++)
             {
@@ -200,7 +200,19 @@ public sealed class InterestEncoder
             }
         }
 
-        return new UserTowerBatch(ids, history, positions, b, t, _dModel);
+        float[]? queryEmbeddings = null;
+        if (_package.QueryText is { } text)
+        {
+            queryEmbeddings = new float[b * text.Dimensions];
+            var withQuery = Enumerable.Range(0, b).Where(i => prepared[i].TextTokens is not null).ToList();
+            var embedded = text.Embed(withQuery.Select(i => prepared[i].TextTokens!).ToList());
+            for (int j = 0; j < withQuery.Count; j++)
+            {
+                embedded[j].CopyTo(queryEmbeddings, withQuery[j] * text.Dimensions);
+            }
+        }
+
+        return new UserTowerBatch(ids, history, positions, b, t, _dModel, queryEmbeddings);
     }
 
     /// <summary>Runs the user tower on a gathered batch; returns one unit embedding per row, in order.</summary>
@@ -214,7 +226,7 @@ public sealed class InterestEncoder
 
         using var inputs = batch.CreateInputs();
         using var runOptions = new RunOptions();
-        using var outputs = _package.UserTower.Run(runOptions, UserTowerBatch.InputNames, inputs.Values, UserTowerBatch.OutputNames);
+        using var outputs = _package.UserTower.Run(runOptions, batch.InputNames, inputs.Values, UserTowerBatch.OutputNames);
         var flat = outputs[0].GetTensorDataAsSpan<float>();
         var result = new float[batch.Batch][];
         for (int i = 0; i < batch.Batch; i++)

@@ -39,17 +39,26 @@ public sealed class PretrainedSentenceEncoder : IDisposable
     /// <summary>Width of the embeddings.</summary>
     public int Dimensions { get; }
 
+    /// <summary>The encoder's input for a text: WordPiece ids between [CLS] and [SEP], cut to the encoder's token limit.</summary>
+    public int[] Tokenize(string text) => _tokenizer.Encode(text ?? string.Empty, _maxTokens);
+
     /// <summary>One unit-length embedding per text, in order, from one run over the batch (padded to its longest text).</summary>
     public float[][] Encode(IReadOnlyList<string> texts)
     {
         ArgumentNullException.ThrowIfNull(texts);
-        if (texts.Count == 0)
+        return EncodeTokens(texts.Select(Tokenize).ToArray());
+    }
+
+    /// <summary>One unit-length embedding per tokenized text (<see cref="Tokenize"/>), in order, from one run over the batch.</summary>
+    public float[][] EncodeTokens(IReadOnlyList<int[]> ids)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        if (ids.Count == 0)
         {
             return [];
         }
 
-        var ids = texts.Select(t => _tokenizer.Encode(t ?? string.Empty, _maxTokens)).ToArray();
-        int n = ids.Length, width = ids.Max(i => i.Length);
+        int n = ids.Count, width = ids.Max(i => i.Length);
         var flatIds = new long[n * width];
         var mask = new long[n * width];
         for (int b = 0; b < n; b++)

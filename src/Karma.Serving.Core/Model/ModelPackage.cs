@@ -1,6 +1,7 @@
 using Karma.Core.Package;
 using Karma.Core.Text;
 using Karma.Search.Hybrid;
+using Karma.Serving.Core.Inference;
 using Karma.Search.Lexical;
 using Microsoft.Extensions.Logging;
 using Microsoft.ML.OnnxRuntime;
@@ -17,8 +18,9 @@ public sealed class ModelPackage : IDisposable
 {
     private ModelPackage(string directory, ModelManifest manifest, BpeTokenizer tokenizer, ItemCatalog catalog,
         VectorTable embeddings, VectorTable historyTokens, ItemAttributes attributes, LexicalIndex lexical, FeatureSet features,
-        InferenceSession userTower, InferenceSession itemTower, InferenceSession preRank, string device)
+        InferenceSession userTower, InferenceSession itemTower, InferenceSession preRank, string device, QueryTextEncoder? queryText)
     {
+        QueryText = queryText;
         Directory = directory;
         Manifest = manifest;
         Tokenizer = tokenizer;
@@ -78,6 +80,9 @@ public sealed class ModelPackage : IDisposable
 
     /// <summary>Pre-ranker session.</summary>
     public InferenceSession PreRank { get; }
+
+    /// <summary>The frozen pretrained text encoder for queries (<see cref="ModelManifest.TextEncoder"/>), or null when the model has none.</summary>
+    public QueryTextEncoder? QueryText { get; }
 
     /// <summary><c>cuda</c> or <c>cpu</c>.</summary>
     public string Device { get; }
@@ -175,12 +180,21 @@ public sealed class ModelPackage : IDisposable
             var item = Session(PackageRoles.ItemTower, out _);
             var prerank = Session(PackageRoles.PreRank, out _);
             CheckPreRankSignature(prerank, dims.EmbedDim, features!.Count, problems);
+            CheckTextInputs(user, manifest.TextEncoder, problems);
             Refuse(directory, problems);
+            QueryTextEncoder? queryText = null;
+            if (manifest.TextEncoder is { } textEncoder)
+            {
+                // The query encoder runs on the request path like the user tower: same threading.
+                queryText = QueryTextEncoder.Load(textEncoder, threading ?? SessionThreading.OrtDefault);
+                disposables.Add(queryText);
+            }
+
             disposables.Remove(statistics);
             statistics.Dispose(); // copied into the attributes
             ModelLog.Loaded(logger, manifest.ModelVersion, directory, dims.Items, dims.EmbedDim, actualDevice);
             return new ModelPackage(directory, manifest, tokenizer, catalog, embeddings, history, attributes, lexical, features,
-                user, item, prerank, actualDevice);
+                user, item, prerank, actualDevice, queryText);
         }
         catch
         {
@@ -205,6 +219,24 @@ public sealed class ModelPackage : IDisposable
         }
     }
 
+    /// <summary>The user tower takes the query's sentence embedding exactly when the manifest names a text encoder, at its width.</summary>
+    private static void CheckTextInputs(InferenceSession user, ManifestTextEncoder? textEncoder, List<string> problems)
+    {
+        bool has = user.InputMetadata.TryGetValue(QueryEmbeddingInput, out var meta);
+        if (textEncoder is null && has)
+        {
+            problems.Add($"user_tower graph takes {QueryEmbeddingInput}, but the manifest names no text_encoder");
+        }
+        else if (textEncoder is not null && (!has || meta!.Dimensions.Length != 2 || meta.Dimensions[^1] != textEncoder.Dimensions))
+        {
+            problems.Add($"manifest names text encoder {textEncoder.Name} ({textEncoder.Dimensions} wide), but the user_tower graph has no " +
+                $"{QueryEmbeddingInput} input of shape [batch, {textEncoder.Dimensions}]");
+        }
+    }
+
+    /// <summary>Name of the user tower's query-embedding input (models with a text encoder).</summary>
+    public const string QueryEmbeddingInput = "query_embedding";
+
     private static void Refuse(string directory, List<string> problems)
     {
         if (problems.Count > 0)
@@ -222,5 +254,6 @@ public sealed class ModelPackage : IDisposable
         Embeddings.Dispose();
         HistoryTokens.Dispose();
         Lexical.Dispose();
+        QueryText?.Dispose();
     }
 }

@@ -18,7 +18,7 @@ public sealed class ServingModel : IAsyncDisposable
     private int _retired;
 
     private ServingModel(ModelPackage package, IVectorIndex index, InterestEncoder encoder,
-        MicroBatcher<(int[] Rows, int[] Query), float[]> batcher, Karma.Search.Hybrid.ChannelQuotas quotas)
+        MicroBatcher<PreparedContext, float[]> batcher, Karma.Search.Hybrid.ChannelQuotas quotas)
     {
         Package = package;
         Index = index;
@@ -36,7 +36,7 @@ public sealed class ServingModel : IAsyncDisposable
     public InterestEncoder Encoder { get; }
 
     /// <summary>Micro-batched user-tower runs.</summary>
-    public MicroBatcher<(int[] Rows, int[] Query), float[]> Batcher { get; }
+    public MicroBatcher<PreparedContext, float[]> Batcher { get; }
 
     /// <summary>Recall index.</summary>
     public IVectorIndex Index { get; }
@@ -56,7 +56,7 @@ public sealed class ServingModel : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         var package = ModelPackage.Load(path, options.Device, logger, new SessionThreading(options.IntraOpThreads, options.OrtSpinning));
         IVectorIndex? index = null;
-        MicroBatcher<(int[] Rows, int[] Query), float[]>? batcher = null;
+        MicroBatcher<PreparedContext, float[]>? batcher = null;
         try
         {
             var defaults = package.DefaultQuotas;
@@ -71,7 +71,7 @@ public sealed class ServingModel : IAsyncDisposable
                 _ => new ExactIndex(package.Embeddings),
             };
             var encoder = new InterestEncoder(package);
-            batcher = new MicroBatcher<(int[] Rows, int[] Query), float[]>(items => encoder.Run(items), options.MaxBatch,
+            batcher = new MicroBatcher<PreparedContext, float[]>(items => encoder.Run(items), options.MaxBatch,
                 TimeSpan.FromMilliseconds(options.MaxBatchDelayMs), options.MaxQueue, workers: Math.Max(1, Environment.ProcessorCount / 2),
                 observer: batchObserver);
             var model = new ServingModel(package, index, encoder, batcher, quotas);
@@ -129,8 +129,9 @@ public sealed class ServingModel : IAsyncDisposable
     private void WarmUp()
     {
         string first = Package.Catalog.Ids[0];
-        var (rows, query, _) = Encoder.Prepare(new UserContextInput([first], "warm up"));
-        var interest = Encoder.Run([(rows, query)])[0];
+        var (prepared, _) = Encoder.Prepare(new UserContextInput([first], "warm up"));
+        var rows = prepared.Rows;
+        var interest = Encoder.Run([prepared])[0];
         using var matches = Pipeline.Match("warm up");
         var request = Pipeline.Context(interest, rows, "warm up", matches);
         Pipeline.Rank(request, Pipeline.Recall(request, 10), 10);

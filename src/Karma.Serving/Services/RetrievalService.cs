@@ -190,7 +190,8 @@ public sealed class RetrievalService : Retrieval.RetrievalBase
 
     private async Task<RequestUser> EncodeAsync(ServingModel model, UserContext userContext, CancellationToken cancellationToken)
     {
-        var (rows, query, stats) = model.Encoder.Prepare(new UserContextInput(userContext.HistoryItemIds, userContext.Query));
+        var (prepared, stats) = model.Encoder.Prepare(new UserContextInput(userContext.HistoryItemIds, userContext.Query));
+        var rows = prepared.Rows;
         var report = new ContextReport
         {
             UnknownHistoryItems = stats.UnknownHistoryItems,
@@ -199,7 +200,7 @@ public sealed class RetrievalService : Retrieval.RetrievalBase
             QueryTruncated = stats.QueryTruncated,
         };
         // Keyed by what the user tower will consume, not by the raw request: equal keys mean equal embeddings.
-        string key = UserEmbeddingCache.Key(model.Package.Version, rows, query);
+        string key = UserEmbeddingCache.Key(model.Package.Version, rows, prepared.Query, prepared.TextTokens);
         float[]? cached;
         using (var cacheSpan = _telemetry.StartStage("cache"))
         {
@@ -217,7 +218,7 @@ public sealed class RetrievalService : Retrieval.RetrievalBase
 
         using var span = _telemetry.StartStage("encode");
         long start = System.Diagnostics.Stopwatch.GetTimestamp();
-        var interest = await model.Batcher.EnqueueAsync((rows, query), cancellationToken).ConfigureAwait(false);
+        var interest = await model.Batcher.EnqueueAsync(prepared, cancellationToken).ConfigureAwait(false);
         _telemetry.StageDone("encode", System.Diagnostics.Stopwatch.GetElapsedTime(start), model.Index.Kind);
         _cache.Store(key, interest);
         return new RequestUser(interest, rows, userContext.Query, report);

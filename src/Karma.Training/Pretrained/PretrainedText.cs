@@ -1,11 +1,15 @@
 using Karma.Core.Text;
+
 namespace Karma.Training.Pretrained;
 
 /// <summary>Ready-made pretrained pieces.</summary>
 public static class PretrainedText
 {
+    /// <summary>Tokens per text the trainer's text inputs are embedded with ([CLS] and [SEP] included); the service uses the same.</summary>
+    public const int MaxTokens = 32;
+
     /// <summary>all-MiniLM-L6-v2 loaded from its NuGet carrier (<see cref="MiniLmFiles"/>), as a frozen sentence embedder.</summary>
-    public static TextEmbedder LoadMiniLm(int maxTokens = 32)
+    public static TextEmbedder LoadMiniLm(int maxTokens = MaxTokens)
     {
         var (model, vocabulary) = MiniLmFiles.Read();
         var encoder = new BertEncoder(BertConfig.MiniLmL6);

