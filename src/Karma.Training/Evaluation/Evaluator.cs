@@ -54,6 +54,8 @@ public static class Evaluator
             attentionLimit: options.AttentionExamples);
         log.WriteLine($"[eval] encoded catalog and test users ({clock.Elapsed.TotalSeconds:F1} s)");
         var sinks = AttentionSinks.Compute(attention, info.Model.NLayers);
+        AttentionMapPlot.Save(attention, info.Model.NLayers, Path.Combine(checkpointDir, AttentionMapPlot.FileName),
+            $"{info.Objective}{(info.Model.HasTextEncoder ? " + " + info.Model.TextEncoder : string.Empty)}: last-layer attention (head mean)");
         attention.ForEach(t => t.Dispose());
 
         var ranks = Ranks(testInterest, catalog, split.Test);
