@@ -14,8 +14,12 @@ namespace Karma.LoadTesting.Bench;
 /// <param name="RawSession">Session runs over the very sub-batches the encoder runs (<see cref="InterestEncoder.LengthGroups"/>), inputs prepared.</param>
 /// <param name="Encoder"><see cref="InterestEncoder.Encode"/>: the same runs plus id lookup, tokenizing, gathering, tensors, output copy.</param>
 /// <param name="OverheadPercent">Encoder over raw session runs at p50: the service's own cost.</param>
+/// <param name="TextEncoder">
+/// With a pretrained text encoder: one run of it over the batch's queries, cache bypassed (what the encoder adds when
+/// every query is new; <see cref="Encoder"/> includes it only on cache misses). Null without one.
+/// </param>
 public sealed record EncoderBatchPoint(int Batch, LatencySummary PaddedSession, LatencySummary RawSession, LatencySummary Encoder,
-    double RawItemsPerSecond, double EncoderItemsPerSecond, double OverheadPercent);
+    double RawItemsPerSecond, double EncoderItemsPerSecond, double OverheadPercent, LatencySummary? TextEncoder = null);
 
 /// <summary>Closed-loop saturation through the micro-batcher at one max batch size.</summary>
 public sealed record BatchingPoint(int MaxBatch, double MaxDelayMs, int Concurrency, int Workers, double Seconds, long Encodes,
@@ -77,10 +81,18 @@ public static class EncoderBench
                 var whole = LatencySummary.Time(i => RunSession(padded[i % Distinct]), repeats, warmup: Distinct);
                 var raw = LatencySummary.Time(i => Array.ForEach(grouped[i % Distinct], RunSession), repeats, warmup: Distinct);
                 var full = LatencySummary.Time(i => encoder.Encode(slices[i % Distinct], out _), repeats, warmup: Distinct);
-                var point = new EncoderBatchPoint(b, whole, raw, full, b * 1000 / raw.Mean, b * 1000 / full.Mean, (full.P50 / raw.P50 - 1) * 100);
+                LatencySummary? text = null;
+                if (package.QueryText is { } queryText)
+                {
+                    var tokens = slices.Select(s => s.Select(c => queryText.Tokenize(c.Query ?? string.Empty)).ToList()).ToArray();
+                    text = LatencySummary.Time(i => queryText.EmbedUncached(tokens[i % Distinct]), Math.Max(20, repeats / 10), warmup: 2);
+                }
+
+                var point = new EncoderBatchPoint(b, whole, raw, full, b * 1000 / raw.Mean, b * 1000 / full.Mean, (full.P50 / raw.P50 - 1) * 100, text);
                 points.Add(point);
+                string textPart = text is null ? string.Empty : string.Create(CultureInfo.InvariantCulture, $"; text encoder, uncached, p50 {text.P50:F3} ms");
                 log?.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"[bench encoder] batch {b,4}: session p50 {raw.P50:F3} ms (one padded run {whole.P50:F3}), encoder p50 {full.P50:F3} ms (+{point.OverheadPercent:F0}%), {point.EncoderItemsPerSecond:F0} contexts/s"));
+                    $"[bench encoder] batch {b,4}: session p50 {raw.P50:F3} ms (one padded run {whole.P50:F3}), encoder p50 {full.P50:F3} ms (+{point.OverheadPercent:F0}%), {point.EncoderItemsPerSecond:F0} contexts/s{textPart}"));
             }
             finally
             {
@@ -175,6 +187,20 @@ public static class EncoderBench
         {
             sb.AppendLine(CultureInfo.InvariantCulture,
                 $"| {p.Batch} | {p.PaddedSession.P50:F3} | {p.RawSession.P50:F3} | {p.RawSession.P99:F3} | {p.Encoder.P50:F3} | {p.Encoder.P99:F3} | {p.OverheadPercent:+0;-0}% | {p.RawItemsPerSecond:F0} | {p.EncoderItemsPerSecond:F0} |");
+        }
+
+        if (r.Batches.Any(p => p.TextEncoder is not null))
+        {
+            sb.AppendLine();
+            sb.AppendLine("pretrained text encoder on the batch's queries, one run, cache bypassed (the encoder columns above pay it only for queries not cached):");
+            sb.AppendLine();
+            sb.AppendLine("| batch | text encoder p50 (ms) | p99 (ms) | queries/s |");
+            sb.AppendLine("|---:|---:|---:|---:|");
+            foreach (var p in r.Batches.Where(p => p.TextEncoder is not null))
+            {
+                sb.AppendLine(CultureInfo.InvariantCulture,
+                    $"| {p.Batch} | {p.TextEncoder!.P50:F3} | {p.TextEncoder.P99:F3} | {p.Batch * 1000 / p.TextEncoder.Mean:F0} |");
+            }
         }
 
         sb.AppendLine();

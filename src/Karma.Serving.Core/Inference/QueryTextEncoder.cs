@@ -92,6 +92,9 @@ public sealed class QueryTextEncoder : IDisposable
         return result;
     }
 
+    /// <summary>Embeddings computed in one run, the cache neither read nor filled (what a batch of new queries costs; for benchmarks).</summary>
+    public float[][] EmbedUncached(IReadOnlyList<int[]> tokenized) => _encoder.EncodeTokens(tokenized);
+
     /// <inheritdoc />
     public void Dispose()
     {
