@@ -41,6 +41,16 @@ public sealed class LossesTests
     }
 
     [Fact]
+    public void CosineDistance_IsOneMinusCosine_Averaged()
+    {
+        // Row 1: same direction at another length (distance 0); row 2: orthogonal (distance 1).
+        using var a = tensor(new[] { 1f, 1f, 0f, 2f }, [2, 2]);
+        using var b = tensor(new[] { 3f, 3f, 5f, 0f }, [2, 2]);
+        using var loss = Losses.CosineDistance(a, b);
+        Assert.Equal(0.5, loss.item<float>(), 6);
+    }
+
+    [Fact]
     public void ImageRegression_IsMeanSquaredError()
     {
         using var a = tensor(new[] { 1f, 2f, 3f, 4f }, [2, 2]);

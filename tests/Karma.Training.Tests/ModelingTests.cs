@@ -112,4 +112,39 @@ public sealed class ModelingTests
         hist.Dispose();
         emb.Dispose();
     }
+
+    [Fact]
+    public void TextEncoder_UnknownName_IsRefused_AndMiniLmIs384Wide()
+    {
+        var e = Assert.Throws<InvalidDataException>(() => (Tiny with { TextEncoder = "bert-large" }).Validate());
+        Assert.Contains("bert-large", e.Message, StringComparison.Ordinal);
+        Assert.Equal(384, (Tiny with { TextEncoder = ModelConfig.MiniLmTextEncoder }).TextDim);
+        Assert.Equal(0, Tiny.TextDim);
+    }
+
+    [Fact]
+    public void QueryEmbedding_EntersAtTheInterestPosition_Only()
+    {
+        manual_seed(7);
+        using var model = new KarmaModel(Tiny with { TextEncoder = ModelConfig.MiniLmTextEncoder });
+        model.eval();
+        // [BOS] a b [INT] c: causal attention, so a change at [INT] (position 3) can alter the hidden state of
+        // positions 3 and 4 only; a model with a text encoder refuses to run without the query embeddings.
+        using var tokens = tensor(new long[] { 2, 10, 11, 5, 12 }, [1, 5]);
+        using var slots = zeros(1, 5, dtype: int64);
+        using var none = zeros(0, 16);
+        using var pos = tensor(new long[] { 3 });
+        using var zero = zeros(1, 384);
+        using var query = randn(1, 384);
+        using var noGrad = no_grad();
+        var (h0, i0) = model.EncodeSequence(tokens, slots, none, pos, queryEmbedding: zero);
+        var (h1, i1) = model.EncodeSequence(tokens, slots, none, pos, queryEmbedding: query);
+        Assert.True(h0[.., ..3].allclose(h1[.., ..3], atol: 1e-6));
+        Assert.False(i0.allclose(i1, atol: 1e-4));
+        Assert.Throws<ArgumentNullException>(() => model.EncodeSequence(tokens, slots, none, pos));
+        foreach (var t in new[] { h0, i0, h1, i1 })
+        {
+            t.Dispose();
+        }
+    }
 }
