@@ -78,6 +78,13 @@ def run(model, feeds):
             y = x[tuple(index)]
         elif op == "ReduceMean": y = np.mean(i[0], axis=tuple(attr(node, "axes")), keepdims=bool(attr(node, "keepdims", 1)))
         elif op == "ReduceSum": y = np.sum(i[0], axis=tuple(int(a) for a in i[1]), keepdims=bool(attr(node, "keepdims", 1)))
+        elif op == "OneHot":
+            depth = int(np.asarray(i[1]).reshape(-1)[0])
+            hot = np.expand_dims(i[0], -1) == np.arange(depth)
+            y = np.where(hot, i[2][1], i[2][0]).astype(i[2].dtype)
+            axis = attr(node, "axis", -1)
+            if axis != -1:
+                y = np.moveaxis(y, -1, axis)
         elif op == "Expand": y = i[0] * np.ones(tuple(int(s) for s in i[1]), dtype=i[0].dtype)
         else:
             print(f"unsupported operator {op}", file=sys.stderr)

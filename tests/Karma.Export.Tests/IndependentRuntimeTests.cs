@@ -53,6 +53,26 @@ public sealed class IndependentRuntimeTests(TinyCheckpointFixture fx) : IClassFi
     }
 
     [Fact]
+    public void UserTower_WithATextEncoder_AgreesWithNumpyReference()
+    {
+        // The query embedding enters through OneHot at [INT]: the graph of an untrained model with a text encoder is enough.
+        var m = ModelManifest.Read(fx.Package);
+        var config = Karma.Training.Training.Checkpoint.ReadInfo(fx.Checkpoint).Model with { TextEncoder = Karma.Training.Configuration.ModelConfig.MiniLmTextEncoder };
+        TorchSharp.torch.manual_seed(9);
+        using var model = new Karma.Training.Modeling.KarmaModel(config);
+        string path = Path.Combine(fx.Root, "user_tower_text.onnx");
+        File.WriteAllBytes(path, Google.Protobuf.MessageExtensions.ToByteArray(TowerGraphs.UserTower(model)));
+        int d = m.Dimensions.DModel, b = 2, t = 6;
+        var rng = new Random(5);
+        long[] ids = [SpecialTokens.Bos, SpecialTokens.Item, SpecialTokens.Sep, 20, SpecialTokens.Interest, SpecialTokens.Pad,
+            SpecialTokens.Bos, SpecialTokens.Item, SpecialTokens.Item, SpecialTokens.Sep, SpecialTokens.Interest, SpecialTokens.Pad];
+        var hist = Enumerable.Range(0, b * t * d).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray();
+        var query = Enumerable.Range(0, b * config.TextDim).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray();
+        Check(path, [(TowerNames.InputIds, ids, [b, t]), (TowerNames.HistoryTokens, hist, [b, t, d]), (TowerNames.InterestPosition, new long[] { 4, 4 }, [b]),
+            (TowerNames.QueryEmbedding, query, [b, config.TextDim])], TowerNames.Interest);
+    }
+
+    [Fact]
     public void ItemTower_AgreesWithNumpyReference()
     {
         var m = ModelManifest.Read(fx.Package);
@@ -87,7 +107,7 @@ public sealed class IndependentRuntimeTests(TinyCheckpointFixture fx) : IClassFi
 
     private void Check(string graphFile, List<(string Name, Array Data, long[] Shape)> inputs, params string[] outputs)
     {
-        string path = Path.Combine(fx.Package, graphFile);
+        string path = Path.IsPathRooted(graphFile) ? graphFile : Path.Combine(fx.Package, graphFile);
         using var graph = new OrtGraph(File.ReadAllBytes(path));
         var values = inputs.Select(i => (i.Name, i.Data is long[] l ? OrtGraph.Tensor(l, i.Shape) : OrtGraph.Tensor((float[])i.Data, i.Shape))).ToList();
         float[][] results;
