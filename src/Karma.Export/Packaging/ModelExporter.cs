@@ -90,7 +90,7 @@ public static class ModelExporter
         string dataDir = options.DataDir ?? info.Data ?? throw new InvalidDataException("no data directory given and the checkpoint names none");
         var data = SearchLog.Load(dataDir);
         var split = TemporalSplit.Build(data, info.Model.MaxHistory);
-        var text = TextInputs.For(info.Model, data, dataDir, log);
+        using var text = TextInputs.For(info.Model, data, dataDir, log);
         using var items = ItemFeatures.Build(data.Items, tokenizer, info.Model, text?.Items);
         var builder = new AlignBatchBuilder(items, tokenizer, info.Model, hardNegatives: 0, text: text);
 

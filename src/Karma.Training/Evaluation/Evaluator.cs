@@ -44,7 +44,7 @@ public static class Evaluator
             throw new InvalidDataException($"{dataDir}: no test examples (every user needs at least two engagements)");
         }
 
-        var text = TextInputs.For(info.Model, data, dataDir, log);
+        using var text = TextInputs.For(info.Model, data, dataDir, log);
         using var items = ItemFeatures.Build(data.Items, tokenizer, info.Model, text?.Items);
         var builder = new AlignBatchBuilder(items, tokenizer, info.Model, hardNegatives: 0, text: text);
         log.WriteLine($"[eval] {checkpointDir}: {split.Test.Count} test users over {data.Items.Count} items");

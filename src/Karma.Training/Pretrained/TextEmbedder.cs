@@ -8,7 +8,7 @@ namespace Karma.Training.Pretrained;
 /// ([CLS] and [SEP] included, as sentence-transformers pools), scaled to unit length. Texts are batched in order of
 /// length, so a batch pads little (items' titles vary from 3 to 20 pieces), and returned in the caller's order.
 /// </summary>
-public sealed class TextEmbedder
+public sealed class TextEmbedder : IDisposable
 {
     private readonly BertEncoder _encoder;
     private readonly PretrainedTokenizer _tokenizer;
@@ -95,4 +95,7 @@ public sealed class TextEmbedder
         float[] flat = pooled.data<float>().ToArray();
         return Enumerable.Range(0, n).Select(b => flat.AsSpan(b * d, d).ToArray()).ToArray();
     }
+
+    /// <summary>Frees the encoder's native weights (22.7M parameters) now instead of at finalization.</summary>
+    public void Dispose() => _encoder.Dispose();
 }

@@ -9,8 +9,9 @@ namespace Karma.Training.Pretrained;
 /// sentence embedding of every catalog item's text and of every query in the search log. They are computed once per
 /// catalog and query list (about 20 s per 10,000 texts on 2 cores) and kept in <c>.text-embeddings/</c> beside the
 /// data (<see cref="TextEmbeddingCache"/>); queries not in the log (new requests) are embedded when first seen.
+/// Holds the encoder for that: dispose it when the run is done.
 /// </summary>
-public sealed class TextInputs
+public sealed class TextInputs : IDisposable
 {
     /// <summary>Directory of the on-disk embedding cache under a data directory.</summary>
     public const string CacheDirectoryName = ".text-embeddings";
@@ -105,4 +106,7 @@ public sealed class TextInputs
 
         return tensor(flat, [rows.Count, Dimensions]);
     }
+
+    /// <inheritdoc />
+    public void Dispose() => _embedder.Dispose();
 }

@@ -78,7 +78,7 @@ public static class Aligner
             throw new InvalidDataException($"{options.DataDir}: only {split.Train.Count} training examples; need at least 2");
         }
 
-        var text = TextInputs.For(info.Model, data, options.DataDir, log);
+        using var text = TextInputs.For(info.Model, data, options.DataDir, log);
         using var items = ItemFeatures.Build(data.Items, tokenizer, info.Model, text?.Items);
         var builder = new AlignBatchBuilder(items, tokenizer, info.Model, config.Align.HardNegatives, config.Align.HistoryDropout, text);
         var parameters = model.parameters().Where(p => p.requires_grad).ToList();
