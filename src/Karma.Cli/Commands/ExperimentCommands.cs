@@ -23,12 +23,18 @@ internal static class ExperimentCommands
         var output = new Option<DirectoryInfo>("--out") { Description = "Output directory", DefaultValueFactory = _ => new DirectoryInfo("runs/ablation") };
         var config = new Option<FileInfo?>("--config") { Description = "Training config JSON (default: configs/<preset>.json when present, else built-in)" };
         var objectives = new Option<string>("--objectives") { Description = "Comma-separated objectives", DefaultValueFactory = _ => "action,gen,rec,karma,karma-img" };
+        var textEncoders = new Option<string?>("--text-encoders")
+        {
+            Description = "Comma-separated text encoders to train every objective with: none (from scratch), all-MiniLM-L6-v2 (frozen pretrained; " +
+                "runs named <objective>+minilm). Default: the config's model.text_encoder",
+        };
         var embeddingOnly = new Option<bool>("--embedding-only") { Description = "Skip exporting each run and evaluating its Search path (faster; embedding metrics only)" };
         var cmd = new Command("ablation",
-            "Train every objective from one stage-1 checkpoint over several seeds; evaluate each run's Search path against the baselines; " +
+            "Train every objective (from scratch and/or with the frozen pretrained text encoder) from one stage-1 checkpoint over several seeds; " +
+            "evaluate each run's Search path against the baselines; " +
             "write tables with paired intervals and a PNG")
         {
-            preset, data, seeds, output, config, objectives, embeddingOnly,
+            preset, data, seeds, output, config, objectives, textEncoders, embeddingOnly,
         };
         cmd.SetAction(parse => CliErrors.Run(() =>
         {
@@ -48,8 +54,15 @@ internal static class ExperimentCommands
             trainingConfig.Validate();
             var list = parse.GetValue(objectives)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                 .Select(ObjectiveExtensions.Parse).ToList();
+            var encoders = parse.GetValue(textEncoders)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+            foreach (string encoder in encoders ?? [])
+            {
+                (trainingConfig.Model with { TextEncoder = encoder }).Validate(); // an unknown name fails here, naming it
+            }
+
             var result = AblationRunner.Run(dataDir, outDir, trainingConfig, parse.GetValue(seeds), list,
-                parse.GetValue(embeddingOnly) ? null : (checkpoint, data, seed) => SearchPath(checkpoint, data, seed, trainingConfig.PreRank));
+                parse.GetValue(embeddingOnly) ? null : (checkpoint, data, seed) => SearchPath(checkpoint, data, seed, trainingConfig.PreRank),
+                textEncoders: encoders);
             string command = "karma " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1));
             // The per-request values behind the intervals stay in each run's quality/ (examples.csv, search-path.json):
             // 15 MB of them would drown the summary.
