@@ -48,6 +48,13 @@ public sealed record AlignConfig
     /// <summary>λ_rec: weight of reconstructing the target's text from h_t alone.</summary>
     [Range(0.0, 100.0)] public double LambdaRec { get; init; } = 0.5;
 
+    /// <summary>
+    /// With a pretrained text encoder: weight of L_rec's decoder into the encoder's space (h_t → the target's sentence
+    /// embedding); null uses <see cref="LambdaRec"/>. Setting <see cref="LambdaRec"/> to 0 and this above 0 keeps only
+    /// the decoder into the pretrained space.
+    /// </summary>
+    [Range(0.0, 100.0)] public double? LambdaSem { get; init; }
+
     /// <summary>λ_img: weight of regressing the target's image feature from h_t.</summary>
     [Range(0.0, 100.0)] public double LambdaImg { get; init; } = 0.5;
 

@@ -12,7 +12,7 @@ public static class AlignStep
     /// <summary>The loss terms of one batch; <c>Total</c> carries the gradient.</summary>
     /// <remarks>
     /// <c>Sem</c> is L_rec's second part when the model has a pretrained text encoder: the cosine distance between the
-    /// sentence embedding decoded from h_t and the target item's (weighted by λ_rec like the token part).
+    /// sentence embedding decoded from h_t and the target item's (weighted by λ_sem, by default λ_rec like the token part).
     /// </remarks>
     public sealed record Terms(Tensor Total, float Act, float? Gen, float? Rec, float? Img, float? Sem = null);
 
@@ -51,13 +51,17 @@ public static class AlignStep
 
         if (objective.UsesRec())
         {
-            var l = Losses.NextTokenCrossEntropy(model.ReconstructLogits(interest, batch.TargetText), batch.RecLabels);
-            total = total + config.LambdaRec * l;
-            rec = l.item<float>();
+            if (config.LambdaRec > 0 || items.TextEmbedding is null)
+            {
+                var l = Losses.NextTokenCrossEntropy(model.ReconstructLogits(interest, batch.TargetText), batch.RecLabels);
+                total = total + config.LambdaRec * l;
+                rec = l.item<float>();
+            }
+
             if (items.TextEmbedding is not null)
             {
                 var s = Losses.CosineDistance(model.PredictTextEmbedding(interest), items.TextEmbedding.index_select(0, batch.TargetItem));
-                total = total + config.LambdaRec * s;
+                total = total + (config.LambdaSem ?? config.LambdaRec) * s;
                 sem = s.item<float>();
             }
         }
