@@ -14,7 +14,7 @@ public static class AblationMetrics
         SearchMetrics.Select(m => ("Search " + m, (Func<AblationRun, double>)(r => r.Search?.Metrics.GetValueOrDefault(m, double.NaN) ?? double.NaN)))
             .ToArray();
 
-    /// <summary>Embedding-level column name and how to read it (h_t · e over all items, and the diagnostics).</summary>
+    /// <summary>Embedding-level column name and how to read it (h_t · e over all items, the diagnostics, and the run's training time).</summary>
     public static readonly (string Name, Func<AblationRun, double> Read)[] EmbeddingColumns =
     [
         ("emb HR@50", r => r.Report.Model.All.Hr50),
@@ -23,6 +23,7 @@ public static class AblationMetrics
         ("emb HR@200 cold", r => r.Report.Model.Cold.Hr200),
         ("SF@50", r => r.Report.SemanticFidelity50),
         ("sink max-mass", r => r.Report.AttentionSinks.MaxKeyMass),
+        ("align s", r => r.TrainSeconds),
     ];
 
     /// <summary>Every column.</summary>
