@@ -57,7 +57,7 @@ internal static class ExperimentCommands
             var encoders = parse.GetValue(textEncoders)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
             foreach (string encoder in encoders ?? [])
             {
-                (trainingConfig.Model with { TextEncoder = encoder }).Validate(); // an unknown name fails here, naming it
+                ModelConfig.CheckTextEncoder(encoder); // an unknown name fails before anything trains, naming it
             }
 
             var result = AblationRunner.Run(dataDir, outDir, trainingConfig, parse.GetValue(seeds), list,

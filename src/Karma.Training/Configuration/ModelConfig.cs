@@ -71,6 +71,15 @@ public sealed record ModelConfig
     [JsonIgnore]
     public bool HasTextEncoder => TextDim > 0;
 
+    /// <summary>Throws <see cref="InvalidDataException"/> naming <paramref name="name"/> unless it is a supported text encoder.</summary>
+    public static void CheckTextEncoder(string name)
+    {
+        if (name is not (NoTextEncoder or MiniLmTextEncoder))
+        {
+            throw new InvalidDataException($"model config: unknown text_encoder '{name}' (expected {NoTextEncoder} or {MiniLmTextEncoder})");
+        }
+    }
+
     /// <summary>Checks relations between sizes that attributes cannot express.</summary>
     public void Validate()
     {
@@ -85,10 +94,7 @@ public sealed record ModelConfig
             throw new InvalidDataException($"model config: d_model {DModel} must split into {NHeads} heads of even width");
         }
 
-        if (TextEncoder is not (NoTextEncoder or MiniLmTextEncoder))
-        {
-            throw new InvalidDataException($"model config: unknown text_encoder '{TextEncoder}' (expected {NoTextEncoder} or {MiniLmTextEncoder})");
-        }
+        CheckTextEncoder(TextEncoder);
 
         int longest = 2 + MaxHistory + MaxQueryTokens + MaxItemTokens + 2;
         if (longest > MaxSeqLen)
