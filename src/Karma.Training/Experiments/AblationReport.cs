@@ -63,9 +63,10 @@ public static class AblationReport
                     return "–";
                 }
 
+                string format = c == "align s" ? "F0" : "F4"; // seconds, not fractions
                 return row.Seeds > 1
-                    ? string.Create(CultureInfo.InvariantCulture, $"{s.Mean:F4} ± {s.Std:F4}")
-                    : string.Create(CultureInfo.InvariantCulture, $"{s.Mean:F4}");
+                    ? $"{s.Mean.ToString(format, CultureInfo.InvariantCulture)} ± {s.Std.ToString(format, CultureInfo.InvariantCulture)}"
+                    : s.Mean.ToString(format, CultureInfo.InvariantCulture);
             }));
             sb.AppendLine(" |");
         }
