@@ -22,7 +22,7 @@ public sealed class PretrainedTextBaseline : IRankingSystem
         ArgumentNullException.ThrowIfNull(items);
         _stats = stats ?? throw new ArgumentNullException(nameof(stats));
         _embedder = embedder ?? throw new ArgumentNullException(nameof(embedder));
-        _items = embedder.Embed(items.Select(ItemText).ToList(), progress);
+        _items = embedder.Embed(items.Select(TextInputs.ItemText).ToList(), progress);
     }
 
     /// <inheritdoc />
@@ -30,13 +30,6 @@ public sealed class PretrainedTextBaseline : IRankingSystem
 
     /// <inheritdoc />
     public string Description => "frozen all-MiniLM-L6-v2: the query (browse: the history's mean) against each item's title and category by cosine; then popularity";
-
-    /// <summary>The text an item is embedded from.</summary>
-    public static string ItemText(Item item)
-    {
-        ArgumentNullException.ThrowIfNull(item);
-        return $"{item.Title}. {item.Category.Replace('/', ' ')}";
-    }
 
     /// <inheritdoc />
     public IReadOnlyList<int[]> RankAll(IReadOnlyList<EvaluationExample> examples, int depth, IProgress<string>? progress = null)

@@ -11,7 +11,7 @@ public sealed record UserTowerBatch(long[] InputIds, float[] HistoryTokens, long
     float[]? QueryEmbeddings = null)
 {
     private static readonly string[] TokenInputs = ["input_ids", "history_tokens", "interest_position"];
-    private static readonly string[] TextInputs = [.. TokenInputs, "query_embedding"];
+    private static readonly string[] TextInputs = [.. TokenInputs, Model.ModelPackage.QueryEmbeddingInput];
 
     /// <summary>The graph's input names, in the order of <see cref="OrtInputs.Values"/>.</summary>
     public IReadOnlyCollection<string> InputNames => QueryEmbeddings is null ? TokenInputs : TextInputs;

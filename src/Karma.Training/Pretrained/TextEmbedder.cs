@@ -31,8 +31,11 @@ public sealed class TextEmbedder : IDisposable
         _tokenizer = tokenizer;
         _maxTokens = maxTokens;
         _batch = batch;
-        Identity = $"{modelId}/max-tokens-{maxTokens}";
+        Identity = IdentityOf(modelId, maxTokens);
     }
+
+    /// <summary>The <see cref="Identity"/> of an embedder over the weights <paramref name="modelId"/> cutting texts to <paramref name="maxTokens"/>.</summary>
+    public static string IdentityOf(string modelId, int maxTokens) => $"{modelId}/max-tokens-{maxTokens}";
 
     /// <summary>What determines the embeddings besides the text: the weights and the token limit.</summary>
     public string Identity { get; }

@@ -20,16 +20,28 @@ public static class TextEmbeddingCache
     public static float[][] Embed(TextEmbedder embedder, IReadOnlyList<string> texts, string directory, IProgress<string>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(embedder);
+        return Embed(embedder.Identity, embedder.Dimensions, texts, directory, () => embedder, progress);
+    }
+
+    /// <summary>
+    /// The same, for an embedder known by its <paramref name="identity"/> and width and created by
+    /// <paramref name="embedder"/> only when the file is missing or broken (loading one takes a second and 90 MB).
+    /// </summary>
+    public static float[][] Embed(string identity, int dimensions, IReadOnlyList<string> texts, string directory, Func<TextEmbedder> embedder,
+        IProgress<string>? progress = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(identity);
         ArgumentNullException.ThrowIfNull(texts);
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
-        string path = Path.Combine(directory, Key(embedder.Identity, texts) + ".emb");
-        if (TryRead(path, texts.Count, embedder.Dimensions) is { } cached)
+        ArgumentNullException.ThrowIfNull(embedder);
+        string path = Path.Combine(directory, Key(identity, texts) + ".emb");
+        if (TryRead(path, texts.Count, dimensions) is { } cached)
         {
             progress?.Report($"{texts.Count} embeddings read from {path}");
             return cached;
         }
 
-        var embeddings = embedder.Embed(texts, progress);
+        var embeddings = embedder().Embed(texts, progress);
         Directory.CreateDirectory(directory);
         string temporary = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
         using (var file = File.Create(temporary))
@@ -37,7 +49,7 @@ public static class TextEmbeddingCache
             Span<byte> header = stackalloc byte[HeaderBytes];
             Magic.CopyTo(header);
             BinaryPrimitives.WriteInt32LittleEndian(header[8..], texts.Count);
-            BinaryPrimitives.WriteInt32LittleEndian(header[12..], embedder.Dimensions);
+            BinaryPrimitives.WriteInt32LittleEndian(header[12..], dimensions);
             file.Write(header);
             foreach (var e in embeddings)
             {

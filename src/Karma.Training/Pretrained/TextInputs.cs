@@ -9,20 +9,21 @@ namespace Karma.Training.Pretrained;
 /// sentence embedding of every catalog item's text and of every query in the search log. They are computed once per
 /// catalog and query list (about 20 s per 10,000 texts on 2 cores) and kept in <c>.text-embeddings/</c> beside the
 /// data (<see cref="TextEmbeddingCache"/>); queries not in the log (new requests) are embedded when first seen.
-/// Holds the encoder for that: dispose it when the run is done.
+/// The encoder is loaded only when something must be embedded; dispose the inputs when the run is done.
 /// </summary>
 public sealed class TextInputs : IDisposable
 {
     /// <summary>Directory of the on-disk embedding cache under a data directory.</summary>
     public const string CacheDirectoryName = ".text-embeddings";
 
-    private readonly TextEmbedder _embedder;
+    private readonly Lazy<TextEmbedder> _embedder;
     private readonly Dictionary<string, float[]> _queries;
     private readonly Lock _gate = new();
 
-    private TextInputs(TextEmbedder embedder, float[][] items, Dictionary<string, float[]> queries)
+    private TextInputs(Lazy<TextEmbedder> embedder, int dimensions, float[][] items, Dictionary<string, float[]> queries)
     {
         _embedder = embedder;
+        Dimensions = dimensions;
         Items = items;
         _queries = queries;
     }
@@ -31,10 +32,7 @@ public sealed class TextInputs : IDisposable
     public float[][] Items { get; }
 
     /// <summary>Width of the embeddings.</summary>
-    public int Dimensions => _embedder.Dimensions;
-
-    /// <summary>The encoder's identity (model and weights hash), recorded with exported packages.</summary>
-    public string EncoderIdentity => _embedder.Identity;
+    public int Dimensions { get; }
 
     /// <summary>The text of an item the encoder reads: its title, then its category path as words.</summary>
     public static string ItemText(Item item)
@@ -57,20 +55,22 @@ public sealed class TextInputs : IDisposable
         }
 
         var progress = log is null ? null : new Progress<string>(m => log.WriteLine("[text-encoder] " + m));
-        var embedder = PretrainedText.LoadMiniLm();
+        // The encoder is loaded only when a cache file is missing or a query is new: runs over cached data skip it.
+        var embedder = new Lazy<TextEmbedder>(() => PretrainedText.LoadMiniLm());
+        string identity = TextEmbedder.IdentityOf(PretrainedText.MiniLmModelId, PretrainedText.MaxTokens);
         string cache = Path.Combine(dataDir, CacheDirectoryName);
-        var items = TextEmbeddingCache.Embed(embedder, data.Items.Select(ItemText).ToList(), cache, progress);
+        var items = TextEmbeddingCache.Embed(identity, config.TextDim, data.Items.Select(ItemText).ToList(), cache, () => embedder.Value, progress);
         var queries = data.Requests.Select(r => r.Query).Where(q => !string.IsNullOrWhiteSpace(q)).Select(q => q!)
             .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-        var queryEmbeddings = TextEmbeddingCache.Embed(embedder, queries, cache, progress);
+        var queryEmbeddings = TextEmbeddingCache.Embed(identity, config.TextDim, queries, cache, () => embedder.Value, progress);
         var byQuery = new Dictionary<string, float[]>(queries.Count, StringComparer.Ordinal);
         for (int i = 0; i < queries.Count; i++)
         {
             byQuery[queries[i]] = queryEmbeddings[i];
         }
 
-        log?.WriteLine($"[text-encoder] {embedder.Identity}: {items.Length} item texts and {queries.Count} queries ready");
-        return new TextInputs(embedder, items, byQuery);
+        log?.WriteLine($"[text-encoder] {identity}: {items.Length} item texts and {queries.Count} queries ready");
+        return new TextInputs(embedder, config.TextDim, items, byQuery);
     }
 
     /// <summary>The embedding of one query (zeros for none: the interest slot then gets nothing from the query).</summary>
@@ -85,7 +85,7 @@ public sealed class TextInputs : IDisposable
         {
             if (!_queries.TryGetValue(query, out var e))
             {
-                e = _embedder.Embed([query])[0];
+                e = _embedder.Value.Embed([query])[0];
                 _queries[query] = e;
             }
 
@@ -108,5 +108,11 @@ public sealed class TextInputs : IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => _embedder.Dispose();
+    public void Dispose()
+    {
+        if (_embedder.IsValueCreated)
+        {
+            _embedder.Value.Dispose();
+        }
+    }
 }
