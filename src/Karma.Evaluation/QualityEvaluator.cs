@@ -130,6 +130,7 @@ public static class QualityEvaluator
             Bm25HistoryWeight = weight,
             CandidateRecall = package.CandidateRecall.Average(),
             IntentAccuracy = package.Intent,
+            ExplainAccuracy = package.Explain,
             PreRankGauc = package.PreRankGauc,
             GaucRequests = package.GaucRequests,
             Systems = systems,

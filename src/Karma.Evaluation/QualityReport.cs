@@ -61,6 +61,9 @@ public sealed record QualityReport
     /// <summary>How often each reading of the request's intent names the target's category first.</summary>
     public Systems.IntentAccuracy? IntentAccuracy { get; init; }
 
+    /// <summary>How often Explain's decoded words name the target's category (null: the package has no decoder).</summary>
+    public Systems.ExplainAccuracy? ExplainAccuracy { get; init; }
+
     /// <summary>The pre-ranker's gAUC over the examples' impressions.</summary>
     public double PreRankGauc { get; init; }
 

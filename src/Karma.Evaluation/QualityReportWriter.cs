@@ -45,6 +45,10 @@ public static class QualityReportWriter
             ? string.Create(CultureInfo.InvariantCulture,
                 $" The target's category was the request's likeliest by the query's BM25 matches for {i.Lexical:P1}, by the interest embedding for {i.Karma:P1}, by both combined for {i.Combined:P1}.")
             : string.Empty;
+        intent += r.ExplainAccuracy is { } x
+            ? string.Create(CultureInfo.InvariantCulture,
+                $" Explain's {Systems.PackageRunner.ExplainWords} decoded words named the target's leaf category for {x.Leaf:P1} of {x.Requests:N0} requests, its leaf or parent for {x.LeafOrParent:P1}, any word of its path for {x.AnyPathWord:P1}.")
+            : string.Empty;
         sb.AppendLine(CultureInfo.InvariantCulture,
             $"{r.Examples:N0} {r.Split} requests ({r.OutOfInterest:N0} out-of-interest: no history item in the target's category; {r.Cold:N0} with a cold target), " +
             $"{r.Items:N0} items, every list ranked over the whole catalog; Search recalls {r.RecallK} and returns {r.Depth}. " +

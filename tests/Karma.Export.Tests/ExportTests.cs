@@ -10,7 +10,7 @@ public sealed class ExportTests(TinyCheckpointFixture fx) : IClassFixture<TinyCh
     public void Export_MeetsParityLimits_OnEveryGraph()
     {
         var parity = fx.Result.Parity.ToDictionary(p => p.Graph);
-        Assert.Equal(["item_tower", "user_tower", "prerank"], parity.Keys);
+        Assert.Equal(["item_tower", "user_tower", "decoder", "prerank"], parity.Keys);
         Assert.All(parity.Values, p => Assert.True(p.MaxAbsDiff <= 1e-4, $"{p.Graph}: {p.MaxAbsDiff}"));
         Assert.True(parity["user_tower"].Samples >= 256);
         Assert.True(parity["user_tower"].Top10Agreement >= 0.99);
@@ -37,6 +37,9 @@ public sealed class ExportTests(TinyCheckpointFixture fx) : IClassFixture<TinyCh
         Assert.Equal(Karma.Search.Hybrid.ItemStatistics.Columns, m.ItemStatistics);
         Assert.Equal(new ManifestSearch(200, 0.5, 0.3, 0.2), m.Search); // configs/tiny.json and the default shares
         Assert.Equal(["user", "candidates", "features"], m.Graphs["prerank"].Inputs.Select(i => i.Name));
+        Assert.Equal(["interest", "decoder_ids"], m.Graphs["decoder"].Inputs.Select(i => i.Name));
+        Assert.Equal(["batch", m.Dimensions.VocabSize.ToString(System.Globalization.CultureInfo.InvariantCulture)],
+            m.Graphs["decoder"].Outputs.Single(o => o.Name == "next_token_logits").Shape);
         Assert.Equal(m.PrerankFeatures.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
             m.Graphs["prerank"].Inputs.Single(i => i.Name == "features").Shape[^1]);
         foreach (string key in new[] { "embedding_hr200", "semantic_fidelity50", "parity_user_tower_max_abs_diff", "prerank_candidate_recall",

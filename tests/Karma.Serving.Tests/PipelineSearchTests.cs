@@ -123,4 +123,142 @@ public sealed class PipelineSearchTests(PipelineServerFixture fx) : IClassFixtur
         Assert.InRange(r.Recalled, 10, 100);
         Assert.True(r.RecalledByChannel["lexical"] > 0 && r.RecalledByChannel["karma"] > 0);
     }
+
+    private static UserContext Lamp()
+    {
+        var context = new UserContext { Query = "lamp" };
+        context.HistoryItemIds.Add("sku-0100");
+        return context;
+    }
+
+    [Fact]
+    public async Task Explain_DecodesTheInterest_AndExplainsEachItemWithTheScoresTheOtherCallsGive()
+    {
+        var request = new ExplainRequest { Context = Lamp(), TopWords = 10 };
+        request.ItemIds.AddRange(["sku-0003", "nope", "sku-0047"]); // a lamp, an unknown id, a mug
+        var r = await Client.ExplainAsync(request);
+        var e = r.Explanation;
+        Assert.Equal(1, r.UnknownItems);
+        Assert.False(string.IsNullOrWhiteSpace(e.Text));
+        Assert.InRange(e.Words.Count, 1, 10);
+        Assert.All(e.Words, w => Assert.InRange(w.Probability, 1e-9f, 1f));
+        Assert.Equal(e.Words.Select(w => w.Probability).OrderByDescending(p => p), e.Words.Select(w => w.Probability));
+        Assert.Equal(["sku-0003", "sku-0047"], e.Items.Select(i => i.ItemId));
+
+        // Each part is what the call that uses it reports for the same context.
+        var preRank = new PreRankRequest { Context = Lamp() };
+        preRank.ItemIds.AddRange(["sku-0003", "sku-0047"]);
+        var scores = (await Client.PreRankAsync(preRank)).Items.ToDictionary(i => i.ItemId, i => i.Score);
+        var karma = await RecallScores(RecallChannel.Karma);
+        var lexical = await RecallScores(RecallChannel.Lexical);
+        foreach (var item in e.Items)
+        {
+            Assert.Equal(scores[item.ItemId], item.PrerankScore, 4);
+            Assert.Equal(karma[item.ItemId], item.KarmaScore, 4);
+            Assert.Equal(lexical.GetValueOrDefault(item.ItemId), item.LexicalScore, 4);
+            Assert.InRange(item.CategoryProbability, 0f, 1f);
+            string itemText = (item.Title + " " + item.Category.Replace('/', ' ')).ToLowerInvariant();
+            Assert.All(item.SharedWords, w => Assert.Contains(w, e.Words.Select(d => d.Word)));
+            Assert.All(item.SharedWords, w => Assert.Contains(w, itemText.Split(' '), StringComparer.Ordinal));
+        }
+
+        Assert.True(e.Items[0].LexicalScore > 0 && e.Items[1].LexicalScore == 0, "BM25 of 'lamp' matches the lamp only");
+    }
+
+    private async Task<Dictionary<string, float>> RecallScores(RecallChannel channel)
+    {
+        var recall = new RecallRequest { Context = Lamp(), K = 240 };
+        recall.Channels.Add(channel);
+        return (await Client.RecallAsync(recall)).Items.ToDictionary(i => i.ItemId, i => i.Score);
+    }
+
+    [Fact]
+    public async Task Explain_OfTheEncodedEmbedding_DecodesLikeItsContext()
+    {
+        var embedding = (await Client.EncodeAsync(new EncodeRequest { Context = Lamp() })).Embedding;
+        var byEmbedding = await Client.ExplainAsync(new ExplainRequest { Embedding = embedding });
+        var byContext = await Client.ExplainAsync(new ExplainRequest { Context = Lamp() });
+        Assert.Equal(byContext.Explanation.Text, byEmbedding.Explanation.Text);
+        Assert.Equal(byContext.Explanation.Words.Select(w => w.Word), byEmbedding.Explanation.Words.Select(w => w.Word));
+        Assert.Equal(20, byContext.Explanation.Words.Count); // the default top_words
+    }
+
+    [Fact]
+    public async Task Explain_ReadsTheQueriedKind_ForMostKinds()
+    {
+        // The decoder was trained to spell the clicked item's title and category from h_t: a query for a kind should
+        // decode to that kind's words (its name, which is also its category).
+        var misses = new List<string>();
+        foreach (string kind in PipelineServerFixture.Kinds)
+        {
+            var r = await Client.ExplainAsync(new ExplainRequest { Context = new UserContext { Query = kind }, TopWords = 10 });
+            if (!r.Explanation.Words.Any(w => w.Word == kind))
+            {
+                misses.Add($"{kind}: {r.Explanation.Text} [{string.Join(", ", r.Explanation.Words.Select(w => w.Word))}]");
+            }
+        }
+
+        Assert.True(misses.Count <= 1, string.Join("\n", misses));
+    }
+
+    [Fact]
+    public async Task Search_WithExplain_ExplainsEveryReturnedItemInOrder()
+    {
+        var plain = await Client.SearchAsync(new SearchRequest { Context = Lamp(), TopN = 5, RecallK = 100 });
+        Assert.Null(plain.Explanation);
+        var r = await Client.SearchAsync(new SearchRequest { Context = Lamp(), TopN = 5, RecallK = 100, Explain = true });
+        Assert.Equal(r.Items.Select(i => i.ItemId), r.Explanation.Items.Select(i => i.ItemId));
+        Assert.Equal(r.Items.Select(i => i.Score), r.Explanation.Items.Select(i => i.PrerankScore));
+        Assert.NotEmpty(r.Explanation.Words);
+    }
+
+    [Theory]
+    [InlineData("top_words", 101, 0, 64)]
+    [InlineData("top_words", -1, 0, 64)]
+    [InlineData("max_tokens", 0, 65, 64)]
+    [InlineData("embedding", 0, 0, 3)]
+    public async Task Explain_RefusesBadInput_NamingTheField(string field, int topWords, int maxTokens, int embeddingLength)
+    {
+        var request = new ExplainRequest { TopWords = topWords, MaxTokens = maxTokens, Embedding = new Embedding() };
+        request.Embedding.Values.AddRange(Enumerable.Repeat(0.5f, embeddingLength));
+        var e = await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => Client.ExplainAsync(request).ResponseAsync);
+        Assert.Equal(Grpc.Core.StatusCode.InvalidArgument, e.StatusCode);
+        Assert.Contains(field, e.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Explain_WithoutAUser_IsRefused()
+    {
+        var e = await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => Client.ExplainAsync(new ExplainRequest()).ResponseAsync);
+        Assert.Equal(Grpc.Core.StatusCode.InvalidArgument, e.StatusCode);
+    }
+
+    [Fact]
+    public async Task Explain_OnAPackageWithoutDecoder_FailsNamingTheFix()
+    {
+        string copy = Directory.CreateTempSubdirectory("karma-no-decoder-").FullName;
+        var server = new ConfiguredServer([new("Karma:ModelPath", copy)]);
+        try
+        {
+            foreach (string file in Directory.EnumerateFiles(fx.Package))
+            {
+                File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
+            }
+
+            var manifest = Karma.Core.Package.ModelManifest.Read(copy);
+            (manifest with { Graphs = manifest.Graphs.Where(g => g.Key != "decoder").ToDictionary() }).Write(copy);
+            File.Delete(Path.Combine(copy, "decoder.onnx"));
+            await server.InitializeAsync();
+            var client = new Retrieval.RetrievalClient(server.Channel);
+            Assert.NotEmpty((await client.SearchAsync(new SearchRequest { Context = Lamp(), TopN = 3 })).Items); // everything else serves
+            var e = await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => client.ExplainAsync(new ExplainRequest { Context = Lamp() }).ResponseAsync);
+            Assert.Equal(Grpc.Core.StatusCode.FailedPrecondition, e.StatusCode);
+            Assert.Contains("karma export", e.Status.Detail, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await server.DisposeAsync();
+            Directory.Delete(copy, recursive: true);
+        }
+    }
 }

@@ -7,7 +7,7 @@ using Spectre.Console;
 
 namespace Karma.Cli.Commands;
 
-/// <summary><c>karma client encode|recall|search</c>: call a running service and print a readable table.</summary>
+/// <summary><c>karma client encode|recall|search|explain</c>: call a running service and print a readable table.</summary>
 internal static class ClientCommands
 {
     public static Command Create()
@@ -18,13 +18,21 @@ internal static class ClientCommands
         var k = new Option<int>("--k") { Description = "Candidates to recall (recall: default 100; search: recall_k, default the server's)" };
         var topN = new Option<int>("--top-n") { Description = "Results to show (search)", DefaultValueFactory = _ => 10 };
         var deadline = new Option<double>("--deadline-ms") { Description = "Call deadline", DefaultValueFactory = _ => 5000 };
+        var items = new Option<string?>("--items") { Description = "Comma-separated item ids to explain (explain; default: Search's top-n)" };
 
+        string[] explainItems = [];
         Command Make(string name, string description, Func<Retrieval.RetrievalClient, UserContext, int, int, DateTime, Task> call)
         {
             var cmd = new Command(name, description) { target, history, query, k, topN, deadline };
+            if (name == "explain")
+            {
+                cmd.Options.Add(items);
+            }
+
             cmd.SetAction(async parse =>
             {
                 var context = new UserContext { Query = parse.GetValue(query) ?? string.Empty };
+                explainItems = (parse.GetValue(items) ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
                 context.HistoryItemIds.AddRange((parse.GetValue(history) ?? string.Empty)
                     .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
                 using var channel = GrpcChannel.ForAddress(parse.GetValue(target)!);
@@ -64,7 +72,51 @@ internal static class ClientCommands
                 Print($"search: recalled {r.Recalled} ({channels}; {r.Index} index), top {r.Items.Count}, model {r.ModelVersion}; {Report(r.ContextReport)}",
                     r.Items, "pre-rank score");
             }),
+            Make("explain", "What the interest decodes to, and why items score as they do (--items, or Search's top-n)", async (c, ctx, kk, n, d) =>
+            {
+                if (explainItems.Length > 0)
+                {
+                    var request = new ExplainRequest { Context = ctx };
+                    request.ItemIds.AddRange(explainItems);
+                    var r = await c.ExplainAsync(request, deadline: d);
+                    Console.WriteLine($"model {r.ModelVersion}; {Report(r.ContextReport)}; unknown items {r.UnknownItems}");
+                    PrintExplanation(r.Explanation);
+                }
+                else
+                {
+                    var r = await c.SearchAsync(new SearchRequest { Context = ctx, RecallK = kk, TopN = n, Explain = true }, deadline: d);
+                    Console.WriteLine($"search top {r.Items.Count}, model {r.ModelVersion}; {Report(r.ContextReport)}");
+                    PrintExplanation(r.Explanation);
+                }
+            }),
         };
+    }
+
+    private static void PrintExplanation(Explanation e)
+    {
+        Console.WriteLine($"decodes to: {e.Text}");
+        Console.WriteLine("words: " + string.Join(", ", e.Words.Select(w => $"{w.Word} {w.Probability.ToString("F3", CultureInfo.InvariantCulture)}")));
+        if (e.Items.Count == 0)
+        {
+            return;
+        }
+
+        if (Console.IsOutputRedirected)
+        {
+            AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 160);
+        }
+
+        var table = new Table().AddColumn("item").AddColumn("title").AddColumn("shared words")
+            .AddColumn(new TableColumn("karma").RightAligned()).AddColumn(new TableColumn("bm25").RightAligned())
+            .AddColumn(new TableColumn("p(category)").RightAligned()).AddColumn(new TableColumn("pre-rank").RightAligned());
+        foreach (var item in e.Items)
+        {
+            table.AddRow(Markup.Escape(item.ItemId), Markup.Escape(item.Title), Markup.Escape(string.Join(' ', item.SharedWords)),
+                item.KarmaScore.ToString("F3", CultureInfo.InvariantCulture), item.LexicalScore.ToString("F2", CultureInfo.InvariantCulture),
+                item.CategoryProbability.ToString("F3", CultureInfo.InvariantCulture), item.PrerankScore.ToString("F3", CultureInfo.InvariantCulture));
+        }
+
+        AnsiConsole.Write(table);
     }
 
     private static string Report(ContextReport r) =>

@@ -12,6 +12,12 @@ public static class PackageRoles
     /// <summary>Graph: interest, candidate embeddings and request–candidate features → scores.</summary>
     public const string PreRank = "prerank";
 
+    /// <summary>
+    /// Graph (optional: packages exported before it existed lack it): interest and the tokens decoded so far →
+    /// next-token logits of L_rec's decoder; read by Explain only.
+    /// </summary>
+    public const string Decoder = "decoder";
+
     /// <summary>Table: unit retrieval embeddings [N, D].</summary>
     public const string Embeddings = "embeddings";
 
@@ -29,6 +35,9 @@ public static class PackageRoles
 
     /// <summary>Every graph role a package must have.</summary>
     public static IReadOnlyList<string> Graphs { get; } = [UserTower, ItemTower, PreRank];
+
+    /// <summary>Graph roles a package may have; checked like the others when present.</summary>
+    public static IReadOnlyList<string> OptionalGraphs { get; } = [Decoder];
 
     /// <summary>Every table role a package must have.</summary>
     public static IReadOnlyList<string> Tables { get; } = [Embeddings, HistoryTokens, ItemStatistics, Catalog, Lexical];

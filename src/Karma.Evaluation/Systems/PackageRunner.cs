@@ -20,9 +20,16 @@ namespace Karma.Evaluation.Systems;
 /// <param name="PreRankGauc">gAUC of the pre-ranker over the examples' impressions (requests with a click and a non-click).</param>
 /// <param name="GaucRequests">Requests counted in <paramref name="PreRankGauc"/>.</param>
 /// <param name="Intent">Share of examples whose target's category is the likeliest of each intent reading (lexical, karma, combined).</param>
+/// <param name="Explain">How often Explain's decoded words name the target's category (null: the package has no decoder).</param>
 public sealed record PackageRankings(IReadOnlyList<int[]> Search, IReadOnlyList<int[]> SearchWithoutHistory, IReadOnlyList<int[]> KarmaChannel, IReadOnlyList<int[]> LexicalChannel,
     IReadOnlyList<int[]> CategoryChannel, IReadOnlyList<int[]> Fused, IReadOnlyList<double> CandidateRecall, double PreRankGauc, int GaucRequests,
-    IntentAccuracy Intent);
+    IntentAccuracy Intent, ExplainAccuracy? Explain);
+
+/// <summary>
+/// How often the words an interest decodes to (Explain's top <see cref="PackageRunner.ExplainWords"/>) contain the words of the
+/// target's category path: its leaf (e.g. <c>sneakers</c>), its leaf or parent, any of its words.
+/// </summary>
+public sealed record ExplainAccuracy(double Leaf, double LeafOrParent, double AnyPathWord, int Requests);
 
 /// <summary>How often each reading of a request's intent names the target's category first.</summary>
 /// <param name="Lexical">The leaf holding most of the query's best BM25 mass (browse requests count as misses).</param>
@@ -38,6 +45,9 @@ public sealed record IntentAccuracy(double Lexical, double Karma, double Combine
 public sealed class PackageRunner : IDisposable
 {
     private const int EncodeBatch = 64;
+
+    /// <summary>Decoded words Explain's accuracy is measured on (the service's default).</summary>
+    public const int ExplainWords = 20;
 
     private readonly ModelPackage _package;
     private readonly ExactIndex _index;
@@ -95,6 +105,7 @@ public sealed class PackageRunner : IDisposable
         var recalled = new double[n];
         var gaucGroups = new List<(float[] Scores, bool[] Labels)>();
         double lexicalRight = 0, karmaRight = 0, combinedRight = 0;
+        int explained = 0, leafHits = 0, parentHits = 0, pathHits = 0;
         int next = 1;
         for (int start = 0; start < n; start += EncodeBatch)
         {
@@ -140,6 +151,16 @@ public sealed class PackageRunner : IDisposable
                     lexicalRight += request.QueryLeafShares.Count > 0 && request.QueryLeafShares.MaxBy(kv => kv.Value).Key == leaf ? 1 : 0;
                     karmaRight += ArgMax(request.KarmaLeaf) == leaf ? 1 : 0;
                     combinedRight += ArgMax(request.Intent) == leaf ? 1 : 0;
+                    if (_package.Decoder is { } decoder)
+                    {
+                        var words = decoder.Decode(interest, _package.Manifest.Limits.MaxItemTokens, ExplainWords).Words.Select(w => w.Word)
+                            .ToHashSet(StringComparer.Ordinal);
+                        string[] path = _package.Catalog.Categories[target].Split('/');
+                        explained++;
+                        leafHits += words.Contains(path[^1]) ? 1 : 0;
+                        parentHits += path.TakeLast(2).Any(words.Contains) ? 1 : 0;
+                        pathHits += path.Any(words.Contains) ? 1 : 0;
+                    }
                 }
                 search[e] = ToData(Pipeline.Rank(request, set, depth).Select(r => r.Row));
                 karma[e] = ToData(Pipeline.KarmaChannel(interest, depth).Select(h => h.Row));
@@ -161,7 +182,8 @@ public sealed class PackageRunner : IDisposable
 
         var (gauc, requests) = AucMetrics.GroupAuc(gaucGroups);
         return new PackageRankings(search, withoutHistory, karma, lexical, category, fused, recalled, gauc, requests,
-            new IntentAccuracy(lexicalRight / n, karmaRight / n, combinedRight / n));
+            new IntentAccuracy(lexicalRight / n, karmaRight / n, combinedRight / n),
+            explained == 0 ? null : new ExplainAccuracy(leafHits / (double)explained, parentHits / (double)explained, pathHits / (double)explained, explained));
     }
 
     /// <summary>The Search call for a query without history.</summary>

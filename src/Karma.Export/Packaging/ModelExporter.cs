@@ -61,6 +61,9 @@ public static class ModelExporter
 {
     private const int Chunk = 1024;
 
+    /// <summary>Examples the decoder's parity is checked on (each costs a V-wide logit row per position compared).</summary>
+    private const int DecoderParitySamples = 64;
+
     /// <summary>Exports; throws <see cref="ParityException"/> when a graph disagrees with the trainer.</summary>
     public static ExportResult Export(ExportOptions options, TextWriter? log = null)
     {
@@ -97,6 +100,8 @@ public static class ModelExporter
         log.WriteLine($"[export] building graphs for {options.CheckpointDir} ({info.Objective}, {data.Items.Count} items)");
         byte[] userBytes = TowerGraphs.UserTower(model).ToByteArray();
         byte[] itemBytes = TowerGraphs.ItemTower(model).ToByteArray();
+        byte[] decoderBytes = TowerGraphs.Decoder(model).ToByteArray();
+        using var decoderGraph = new OrtGraph(decoderBytes);
         using var userGraph = new OrtGraph(userBytes);
         using var itemGraph = new OrtGraph(itemBytes);
 
@@ -105,9 +110,11 @@ public static class ModelExporter
         parity.Add(itemParity);
         parity.AddRange(UserParity(model, items, builder, ParitySamples(split, options.ParitySamples), ortHistory, ortEmbeddings,
             userGraph, info.Model, options.EmbeddingType));
+        parity.Add(DecoderParity(model, items, builder, ParitySamples(split, Math.Min(options.ParitySamples, DecoderParitySamples)), decoderGraph));
         Refuse(parity, options, log);
 
         using var stage = PackageStage.Create(options.OutDir);
+        stage.WriteDecoder(decoderBytes);
         stage.WriteTowersAndTables(userBytes, itemBytes, tokenizer, data, split, ortHistory, info.Model.DModel, ortEmbeddings,
             info.Model.EmbedDim, options.EmbeddingType, log);
         var preRank = PreRankStage.Train(stage, model, items, builder, data, split, options.PreRank ?? info.Training.PreRank, info.Seed, log);
@@ -280,6 +287,44 @@ public static class ModelExporter
         }
 
         return results;
+    }
+
+    /// <summary>
+    /// The decoder graph against the trainer's L_rec pass over the same interests and target texts: next-token logits
+    /// after the prefix alone and after the whole (padded) text.
+    /// </summary>
+    private static ParityResult DecoderParity(KarmaModel model, ItemFeatures items, AlignBatchBuilder builder, List<InteractionExample> samples, OrtGraph graph)
+    {
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        using var batch = builder.Build(samples, withGen: false, rng: null);
+        var (hist, _) = model.EncodeItems(items.Gather(batch.UniqueItems));
+        var (_, interest) = model.EncodeSequence(batch.Tokens, batch.HistorySlot, hist, batch.InterestPosition, queryEmbedding: batch.QueryEmbedding);
+        var logits = model.ReconstructLogits(interest, batch.TargetText); // [B, L+1, V]
+        int b = samples.Count, l = (int)batch.TargetText.shape[1], dim = (int)interest.shape[1];
+        float[] interestData = interest.data<float>().ToArray();
+        long[] text = batch.TargetText.data<long>().ToArray();
+        double maxDiff = 0;
+        foreach (int length in new[] { 0, l })
+        {
+            // Column 0 is the placeholder the graph replaces with the prefix token.
+            var ids = new long[b * (length + 1)];
+            for (int i = 0; i < b; i++)
+            {
+                Array.Copy(text, i * l, ids, i * (length + 1) + 1, length);
+            }
+
+            float[] ort;
+            using (var interestValue = OrtGraph.Tensor(interestData, b, dim))
+            using (var idsValue = OrtGraph.Tensor(ids, b, length + 1))
+            {
+                ort = graph.Run([(TowerNames.Interest, interestValue), (TowerNames.DecoderIds, idsValue)], TowerNames.NextTokenLogits)[0];
+            }
+
+            maxDiff = Math.Max(maxDiff, MaxAbsDiff(logits.select(1, length).contiguous().data<float>().ToArray(), ort));
+        }
+
+        return new ParityResult("decoder", b, maxDiff, null);
     }
 
     private static HashSet<int> TopK(ReadOnlySpan<float> query, float[] table, int dim, int k)

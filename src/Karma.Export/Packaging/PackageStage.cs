@@ -21,6 +21,7 @@ public sealed class PackageStage : IDisposable
 {
     /// <summary>File names inside a package.</summary>
     public const string UserTowerFile = "user_tower.onnx", ItemTowerFile = "item_tower.onnx", PreRankFile = "prerank.onnx",
+        DecoderFile = "decoder.onnx",
         EmbeddingsFile = "item_embeddings.bin", HistoryTokensFile = "item_history_tokens.bin",
         ItemStatisticsFile = "item_statistics.bin", LexicalFile = "lexical_index.bin";
 
@@ -72,8 +73,11 @@ public sealed class PackageStage : IDisposable
             n, ItemStatistics.Count, VectorElementType.Float32);
         ItemCatalogFile.Write(PathOf(ItemCatalogFile.FileName), data.Items.Select(i => new ItemCatalogEntry(i.ItemId, i.Category, i.Title)));
         LexicalIndexFile.Write(PathOf(LexicalFile), data.Items.Select(i => new LexicalDocument(i.Title, i.Description, i.Category, i.Brand)),
-            new Progress<string>(m => log.WriteLine($"[export] lexical index: {m}")));
+            new Progress<string>(m => log.WriteLine($"[export] {m}")));
     }
+
+    /// <summary>Writes L_rec's decoder graph (read by Explain, never by Search).</summary>
+    public void WriteDecoder(byte[] graph) => File.WriteAllBytes(PathOf(DecoderFile), graph);
 
     /// <summary>Writes the pre-ranker graph.</summary>
     public void WritePreRank(byte[] graph) => File.WriteAllBytes(PathOf(PreRankFile), graph);
@@ -86,6 +90,7 @@ public sealed class PackageStage : IDisposable
             [PackageRoles.UserTower] = GraphEntry(Directory, UserTowerFile),
             [PackageRoles.ItemTower] = GraphEntry(Directory, ItemTowerFile),
             [PackageRoles.PreRank] = GraphEntry(Directory, PreRankFile),
+            [PackageRoles.Decoder] = GraphEntry(Directory, DecoderFile),
         };
         var tables = new Dictionary<string, ManifestTable>
         {

@@ -148,7 +148,7 @@ public static class PackageVerifier
             var sessions = new Dictionary<string, OrtGraph>();
             try
             {
-                foreach (string role in PackageRoles.Graphs)
+                foreach (string role in PackageRoles.Graphs.Concat(PackageRoles.OptionalGraphs.Where(manifest.Graphs.ContainsKey)))
                 {
                     if (!manifest.Graphs.TryGetValue(role, out var graph))
                     {

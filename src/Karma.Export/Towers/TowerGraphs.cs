@@ -37,6 +37,15 @@ public static class TowerNames
 
     /// <summary>Pre-ranker output: logits [B, C] (higher = more likely the engaged item).</summary>
     public const string Scores = "scores";
+
+    /// <summary>
+    /// Decoder inputs: the interest embedding [B, D] (<see cref="Interest"/>) and the tokens decoded so far [B, L] int64,
+    /// L ≥ 1, whose first column is a placeholder the graph replaces with the interest's prefix token.
+    /// </summary>
+    public const string DecoderIds = "decoder_ids";
+
+    /// <summary>Decoder output: next-token logits after the last position [B, V].</summary>
+    public const string NextTokenLogits = "next_token_logits";
 }
 
 /// <summary>Builds the three graphs of a model package from trained weights.</summary>
@@ -113,6 +122,30 @@ public static class TowerGraphs
         g.Output(Layers.Linear(g, w, h, "item_encoder.history_proj"), TowerNames.HistoryToken, DataType.Float, "items", c.DModel);
         g.Output(Layers.L2Normalize(g, Layers.Linear(g, w, h, "item_encoder.embed_proj")), TowerNames.Embedding, DataType.Float, "items", c.EmbedDim);
         return g.Build("KARMA item tower: title tokens, image feature, id bucket -> history token and unit retrieval embedding");
+    }
+
+    /// <summary>
+    /// L_rec's decoder, for Explain: [rec_prefix(h_t)] followed by the tokens decoded so far, through the backbone, to the
+    /// next-token logits — the train-only decoder that keeps h_t readable, shipped so the service can read it. Greedy
+    /// decoding calls it once per token.
+    /// </summary>
+    public static ModelProto Decoder(KarmaModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var c = model.Config;
+        var w = new Weights(model);
+        var g = new GraphBuilder("decoder");
+        var interest = g.Input(TowerNames.Interest, DataType.Float, "batch", c.EmbedDim);
+        var ids = g.Input(TowerNames.DecoderIds, DataType.Int64, "batch", "tokens");
+        var (emb, embShape) = w["backbone.tok_embeddings.weight"];
+        var tokens = g.Gather(g.Constant("backbone.tok_embeddings.weight", emb, embShape), ids);
+        // Position 0 is the prefix token; a placeholder column keeps every input non-empty (no zero-length tensors).
+        var prefix = g.Unsqueeze(Layers.Linear(g, w, interest, "rec_prefix"), 1);
+        var x = g.Concat(1, prefix, g.Slice(tokens, 1, 1, long.MaxValue));
+        var hidden = BackboneGraph.Hidden(g, w, x, c);
+        var last = g.Squeeze(g.Gather(hidden, g.Int64s("last_position", -1), 1), 1);
+        g.Output(Layers.Linear(g, w, last, "backbone.output"), TowerNames.NextTokenLogits, DataType.Float, "batch", c.VocabSize);
+        return g.Build("KARMA decoder (L_rec): [prefix(h_t)] + tokens so far -> next-token logits, for Explain");
     }
 
     /// <summary>Pre-ranker: interest, candidate embeddings and request–candidate features → logits.</summary>

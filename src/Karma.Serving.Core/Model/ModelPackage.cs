@@ -18,8 +18,9 @@ public sealed class ModelPackage : IDisposable
 {
     private ModelPackage(string directory, ModelManifest manifest, BpeTokenizer tokenizer, ItemCatalog catalog,
         VectorTable embeddings, VectorTable historyTokens, ItemAttributes attributes, LexicalIndex lexical, FeatureSet features,
-        InferenceSession userTower, InferenceSession itemTower, InferenceSession preRank, string device, QueryTextEncoder? queryText)
+        InferenceSession userTower, InferenceSession itemTower, InferenceSession preRank, string device, QueryTextEncoder? queryText, InterestDecoder? decoder)
     {
+        Decoder = decoder;
         QueryText = queryText;
         Directory = directory;
         Manifest = manifest;
@@ -84,6 +85,9 @@ public sealed class ModelPackage : IDisposable
     /// <summary>The frozen pretrained text encoder for queries (<see cref="ModelManifest.TextEncoder"/>), or null when the model has none.</summary>
     public QueryTextEncoder? QueryText { get; }
 
+    /// <summary>L_rec's decoder for Explain, or null for a package exported without one.</summary>
+    public InterestDecoder? Decoder { get; }
+
     /// <summary><c>cuda</c> or <c>cpu</c>.</summary>
     public string Device { get; }
 
@@ -112,6 +116,14 @@ public sealed class ModelPackage : IDisposable
             else
             {
                 problems.Add($"manifest: no '{role}' graph");
+            }
+        }
+
+        foreach (string role in PackageRoles.OptionalGraphs)
+        {
+            if (manifest.Graphs?.GetValueOrDefault(role) is { } g)
+            {
+                Check(g.File, g.Sha256, g.Bytes);
             }
         }
 
@@ -180,6 +192,12 @@ public sealed class ModelPackage : IDisposable
             var item = Session(PackageRoles.ItemTower, out _);
             var prerank = Session(PackageRoles.PreRank, out _);
             CheckPreRankSignature(prerank, dims.EmbedDim, features!.Count, problems);
+            InterestDecoder? decoder = null;
+            if (manifest.Graphs!.ContainsKey(PackageRoles.Decoder))
+            {
+                decoder = InterestDecoder.Create(Session(PackageRoles.Decoder, out _), tokenizer, dims.EmbedDim, problems);
+            }
+
             CheckTextInputs(user, manifest.TextEncoder, problems);
             Refuse(directory, problems);
             QueryTextEncoder? queryText = null;
@@ -194,7 +212,7 @@ public sealed class ModelPackage : IDisposable
             statistics.Dispose(); // copied into the attributes
             ModelLog.Loaded(logger, manifest.ModelVersion, directory, dims.Items, dims.EmbedDim, actualDevice);
             return new ModelPackage(directory, manifest, tokenizer, catalog, embeddings, history, attributes, lexical, features,
-                user, item, prerank, actualDevice, queryText);
+                user, item, prerank, actualDevice, queryText, decoder);
         }
         catch
         {
@@ -255,5 +273,6 @@ public sealed class ModelPackage : IDisposable
         HistoryTokens.Dispose();
         Lexical.Dispose();
         QueryText?.Dispose();
+        Decoder?.Dispose();
     }
 }

@@ -11,6 +11,12 @@ namespace Karma.Serving.Core.Search;
 public readonly record struct RankedItem(int Row, float Score, RecallChannels Channels);
 
 /// <summary>
+/// Why a candidate scores as it does: each recall channel's view of it (inner product with the interest, BM25 of the
+/// query, probability of its leaf category under the request's intent) and the pre-ranker's logit.
+/// </summary>
+public readonly record struct ScoreParts(int Row, float Karma, float Lexical, float CategoryProbability, float PreRank);
+
+/// <summary>
 /// The hybrid Search path after encoding, without transport: recall by three channels — the KARMA embedding channel
 /// (the vector index over h_t), the BM25 channel (the package's lexical index over the query) and the intent-category
 /// channel (popular items of the categories the request is most likely for) — fused into one de-duplicated candidate
@@ -100,6 +106,24 @@ public sealed class SearchPipeline
             .Take(topN)
             .Select(i => new RankedItem(candidates.Rows[i], scores[i], candidates.Channels[i]))
             .ToList();
+    }
+
+    /// <summary>The score parts of any rows for a request, in order (Explain).</summary>
+    public IReadOnlyList<ScoreParts> Parts(RequestContext request, ReadOnlySpan<int> rows)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        float[] preRank = Score(request, rows);
+        var embedding = new float[_package.Embeddings.Cols];
+        var parts = new ScoreParts[rows.Length];
+        for (int i = 0; i < rows.Length; i++)
+        {
+            int row = rows[i];
+            _package.Embeddings.CopyRow(row, embedding);
+            parts[i] = new ScoreParts(row, System.Numerics.Tensors.TensorPrimitives.Dot(request.Interest, embedding),
+                request.Lexical.ScoreOf(row), request.Intent[_package.Attributes.Leaf[row]], preRank[i]);
+        }
+
+        return parts;
     }
 
     /// <summary>Pre-ranker scores of any rows for a request, in order (the PreRank call, and Search's second stage).</summary>

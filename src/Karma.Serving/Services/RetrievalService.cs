@@ -165,6 +165,34 @@ public sealed class RetrievalService : Retrieval.RetrievalBase
 
         var ranked = Stage("prerank", model, () => model.Pipeline.Rank(search, candidates, request.TopN));
         response.Items.AddRange(ranked.Select(r => Item(model, r.Row, r.Score, r.Channels)));
+        if (request.Explain)
+        {
+            var decoder = Explainer.DecoderOf(model);
+            response.Explanation = Stage("explain", model, () => Explainer.Explain(model, decoder, search, ranked.Select(r => r.Row).ToArray(), 0, 0));
+        }
+
+        return response;
+    }
+
+    /// <inheritdoc />
+    public override async Task<ExplainResponse> Explain(ExplainRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        _validate.List(request.ItemIds, "item_ids");
+        RequestValidation.Range(request.TopWords, 0, Explainer.MaxTopWords, "top_words");
+        RequestValidation.Range(request.MaxTokens, 0, Explainer.MaxTokens, "max_tokens");
+        using var lease = _host.Acquire();
+        var model = lease.Model;
+        var decoder = Explainer.DecoderOf(model);
+        var user = await UserAsync(model, request.UserCase == ExplainRequest.UserOneofCase.Context ? request.Context : null,
+            request.UserCase == ExplainRequest.UserOneofCase.Embedding ? request.Embedding : null, context.CancellationToken).ConfigureAwait(false);
+        var rows = request.ItemIds.Select(model.Package.Catalog.RowOf).ToList();
+        var response = new ExplainResponse { ModelVersion = model.Package.Version, ContextReport = user.Report, UnknownItems = rows.Count(r => r < 0) };
+        using var matches = model.Pipeline.Match(user.Query);
+        var search = model.Pipeline.Context(user.Interest, user.HistoryRows, user.Query, matches);
+        response.Explanation = Stage("explain", model, () => Explainer.Explain(model, decoder, search, rows.Where(r => r >= 0).ToArray(),
+            request.TopWords, request.MaxTokens));
         return response;
     }
 
