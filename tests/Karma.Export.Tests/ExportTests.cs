@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Karma.Core.Package;
 using Karma.Export.Packaging;
+using Karma.Training.Configuration;
 
 namespace Karma.Export.Tests;
 
@@ -71,6 +72,54 @@ public sealed class ExportTests(TinyCheckpointFixture fx) : IClassFixture<TinyCh
         Assert.Contains("max |diff|", error.Message, StringComparison.Ordinal);
         Assert.False(Directory.Exists(outDir));
         Assert.Empty(Directory.GetDirectories(fx.Root, ".strict*"));
+    }
+
+    [Fact]
+    public void Export_RecordsTheGatesEvaluation_AndADriftReference()
+    {
+        var m = ModelManifest.Read(fx.Package);
+        Assert.NotNull(m.Quality);
+        Assert.True(m.Quality.Gate.Passed, m.Quality.Gate.Summary); // configs/tiny.json gates nothing
+        Assert.False(m.Quality.Gate.Forced);
+        Assert.Equal("test", m.Quality.Split);
+        Assert.InRange(m.Quality.Figures["embedding_hr200"], 0.0, 1.0);
+        Assert.NotNull(m.InterestReference);
+        Assert.Equal(m.Dimensions.EmbedDim, m.InterestReference.Mean.Count);
+        Assert.Equal(1.0, m.InterestReference.Categories.Values.Sum(), 3);
+        Assert.True(m.InterestReference.Requests > 0);
+        Assert.InRange(m.InterestReference.TestDivergence, 0.0, 1.0);
+        Assert.Equal(m.ModelVersion, fx.Result.Quality!.Report.ModelVersion); // the evaluation is of the package as written
+    }
+
+    [Fact]
+    public void Export_RefusesAModelThatFailsTheGate_NamingTheCheck_AndWritesNothing()
+    {
+        string outDir = Path.Combine(fx.Root, "gated");
+        var error = Assert.Throws<QualityGateException>(() => ModelExporter.Export(new ExportOptions
+        {
+            CheckpointDir = fx.Checkpoint, OutDir = outDir, DataDir = fx.Data,
+            Gate = new QualityGateConfig { Metrics = [], MaxSinkMass = 1e-4 },
+        }, TextWriter.Null));
+        Assert.Contains("attention-sink mass", error.Message, StringComparison.Ordinal);
+        Assert.Contains("--force", error.Message, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(outDir));
+        Assert.Empty(Directory.GetDirectories(fx.Root, ".gated*"));
+    }
+
+    [Fact]
+    public void Export_ForcedPastAFailedGate_WritesAndRecordsThatItWasForced()
+    {
+        string outDir = Path.Combine(fx.Root, "forced");
+        var result = ModelExporter.Export(new ExportOptions
+        {
+            CheckpointDir = fx.Checkpoint, OutDir = outDir, DataDir = fx.Data,
+            Gate = new QualityGateConfig { Metrics = [], MaxSinkMass = 1e-4 }, ForceGate = true,
+        }, TextWriter.Null);
+        var gate = ModelManifest.Read(outDir).Quality!.Gate;
+        Assert.False(gate.Passed);
+        Assert.True(gate.Forced);
+        Assert.Equal(result.Manifest.Quality!.Gate.Summary, gate.Summary);
+        Assert.True(PackageVerifier.Verify(outDir).Ok);
     }
 
     [Fact]

@@ -261,4 +261,48 @@ public sealed class PipelineSearchTests(PipelineServerFixture fx) : IClassFixtur
             Directory.Delete(copy, recursive: true);
         }
     }
+
+    [Fact]
+    public async Task DriftMonitor_StaysUnderTheThreshold_ForOwnTraffic_AndCrossesItForShiftedTraffic()
+    {
+        // A server of its own, so the monitor sees only this test's traffic; a short half-life for a short test.
+        var server = new ConfiguredServer([new("Karma:ModelPath", fx.Package), new("Karma:DriftHalfLife", "50")]);
+        await server.InitializeAsync();
+        try
+        {
+            var client = new Retrieval.RetrievalClient(server.Channel);
+            var admin = new Admin.AdminClient(server.Channel);
+            var auth = new Grpc.Core.Metadata { { "authorization", "Bearer " + ServerFixture.AdminToken } };
+            var rng = new Random(5);
+            // Own traffic: requests like the data's, every kind, named or by synonym, with a history of that kind.
+            for (int i = 0; i < 200; i++)
+            {
+                int kind = rng.Next(PipelineServerFixture.Kinds.Length);
+                var context = new UserContext { Query = PipelineServerFixture.Kinds[kind] };
+                context.HistoryItemIds.Add($"sku-{(kind * 40) + rng.Next(40):D4}");
+                await client.EncodeAsync(new EncodeRequest { Context = context });
+            }
+
+            var own = (await admin.GetModelInfoAsync(new GetModelInfoRequest(), auth)).Drift;
+            Assert.Equal(200, own.Observed);
+            Assert.True(own.Divergence < own.Threshold, $"own traffic: divergence {own.Divergence} (threshold {own.Threshold})");
+            Assert.False(own.Alerting);
+
+            // Shifted traffic: every request now about one kind (five sixths of what the model was trained on gone).
+            for (int i = 0; i < 200; i++)
+            {
+                await client.EncodeAsync(new EncodeRequest { Context = new UserContext { Query = "chair" } });
+            }
+
+            var foreign = (await admin.GetModelInfoAsync(new GetModelInfoRequest(), auth)).Drift;
+            Assert.True(foreign.Divergence > foreign.Threshold, $"shifted traffic: divergence {foreign.Divergence} (threshold {foreign.Threshold})");
+            Assert.True(foreign.Alerting);
+            string scrape = await Scrapes.ScrapeUntilAsync(server.Http, t => Scrapes.Sum(t, "karma_interest_observed") >= 400);
+            Assert.True(Scrapes.Sum(scrape, "karma_interest_drift") > Scrapes.Sum(scrape, "karma_interest_drift_threshold"));
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
+    }
 }

@@ -18,7 +18,8 @@ internal static class CliErrors
         }
         catch (Exception e) when (e is InvalidDataException or FileNotFoundException or DirectoryNotFoundException
                                       or ArgumentException or UnauthorizedAccessException or IOException
-                                      or FormatException or Karma.Export.Packaging.ParityException)
+                                      or FormatException or Karma.Export.Packaging.ParityException
+                                      or Karma.Export.Packaging.QualityGateException)
         {
             Console.Error.WriteLine($"error: {e.Message}");
             return 1;

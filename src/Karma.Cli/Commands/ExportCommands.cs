@@ -19,16 +19,18 @@ internal static class ExportCommands
         var output = new Option<DirectoryInfo>("--out") { Description = "Model package directory to write", Required = true };
         var data = new Option<DirectoryInfo?>("--data") { Description = "Data directory (default: the checkpoint's)" };
         var f16 = new Option<bool>("--f16") { Description = "Store retrieval embeddings as float16" };
-        var force = new Option<bool>("--force") { Description = "Replace an existing package" };
-        var config = new Option<FileInfo?>("--config") { Description = "Training config whose pre_rank section replaces the checkpoint's (retrain only the pre-ranker)" };
+        var force = new Option<bool>("--force") { Description = "Write whatever the quality gate says (recorded in the manifest) and replace an existing package" };
+        var noGate = new Option<bool>("--no-gate") { Description = "Skip the Search-path evaluation and the quality gate (benchmark packages); the manifest records none" };
+        var config = new Option<FileInfo?>("--config") { Description = "Training config whose pre_rank and gate sections replace the checkpoint's (retrain only the pre-ranker)" };
         var cmd = new Command("export",
             "Build ONNX graphs, item tables and the BM25 index from a checkpoint, train the pre-ranker on the Search path's candidates; " +
-            "refuse to write unless parity holds")
+            "evaluate the Search path against the baselines; refuse to write unless parity holds and the quality gate passes")
         {
-            checkpoint, output, data, f16, force, config,
+            checkpoint, output, data, f16, force, noGate, config,
         };
         cmd.SetAction(parse => CliErrors.Run(() =>
         {
+            var overrides = parse.GetValue(config) is { } file ? ReadConfig(file) : null;
             var result = ModelExporter.Export(new ExportOptions
             {
                 CheckpointDir = parse.GetValue(checkpoint)!.FullName,
@@ -36,7 +38,10 @@ internal static class ExportCommands
                 DataDir = parse.GetValue(data)?.FullName,
                 EmbeddingType = parse.GetValue(f16) ? VectorElementType.Float16 : VectorElementType.Float32,
                 Force = parse.GetValue(force),
-                PreRank = parse.GetValue(config) is { } file ? ReadConfig(file).PreRank : null,
+                ForceGate = parse.GetValue(force),
+                SkipGate = parse.GetValue(noGate),
+                PreRank = overrides?.PreRank,
+                Gate = overrides?.Gate,
             });
             Print(result);
             return 0;
@@ -62,6 +67,11 @@ internal static class ExportCommands
             }
 
             Console.WriteLine(report.Ok ? "package verified" : $"package rejected: {report.Problems.Count} problem(s)");
+            if (report.Ok)
+            {
+                PrintGate(ModelManifest.Read(parse.GetValue(dir)!.FullName).Quality?.Gate);
+            }
+
             return report.Ok ? 0 : 1;
         });
         return new Command("package", "Inspect model packages") { verify };
@@ -161,9 +171,9 @@ internal static class ExportCommands
             ReportWriter.WriteFiles(align, report);
             var result = ModelExporter.Export(new ExportOptions
             {
-                CheckpointDir = align, OutDir = outDir, DataDir = dataDir, Force = true, PreRank = trainingConfig.PreRank,
+                CheckpointDir = align, OutDir = outDir, DataDir = dataDir, Force = true, PreRank = trainingConfig.PreRank, Gate = trainingConfig.Gate,
             });
-            var quality = QualityEvaluator.Run(new QualityOptions { PackageDir = outDir, DataDir = dataDir, Seed = s });
+            var quality = result.Quality!; // the gate's evaluation: the package as written
             string qualityDir = Path.Combine(workDir, $"quality-{obj.ToArgument()}-seed{s}");
             string command = "karma " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1));
             QualityReportWriter.WriteFiles(qualityDir, quality, command);
@@ -175,6 +185,22 @@ internal static class ExportCommands
             return 0;
         }));
         return cmd;
+    }
+
+    private static void PrintGate(ManifestGate? gate)
+    {
+        if (gate is null)
+        {
+            Console.WriteLine("quality gate: not run (exported with --no-gate, or before the gate existed)");
+            return;
+        }
+
+        foreach (var c in gate.Checks)
+        {
+            Console.WriteLine($"{(c.Passed ? "pass" : "FAIL"),-5} {c.Name}: {c.Detail}");
+        }
+
+        Console.WriteLine(gate.Summary);
     }
 
     private static TrainingConfig ReadConfig(FileInfo file)

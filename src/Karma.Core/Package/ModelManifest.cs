@@ -71,6 +71,18 @@ public sealed record ModelManifest
     /// <summary>Metrics measured before export (recall, semantic fidelity, attention sinks, gAUC) and parity figures.</summary>
     public IReadOnlyDictionary<string, double> Metrics { get; init; } = new Dictionary<string, double>();
 
+    /// <summary>
+    /// The Search-path evaluation at export (test requests, against the baselines) and the quality gate's verdict;
+    /// null for a package exported without the gate.
+    /// </summary>
+    public ManifestQuality? Quality { get; init; }
+
+    /// <summary>
+    /// What held-out requests' interests are about (the drift monitor's reference); null for a package exported
+    /// without the gate's evaluation.
+    /// </summary>
+    public ManifestInterestReference? InterestReference { get; init; }
+
     /// <summary>JSON conventions of the manifest.</summary>
     public static readonly JsonSerializerOptions JsonOptions = new()
     {
@@ -191,3 +203,45 @@ public sealed record ManifestSearch(int RecallK, double KarmaShare, double Lexic
         return null;
     }
 }
+
+/// <summary>The evaluation a package was exported with, and the gate's verdict on it.</summary>
+/// <param name="Split">Requests evaluated (<c>test</c>).</param>
+/// <param name="Requests">How many.</param>
+/// <param name="Figures">Search, best-baseline and embedding figures, semantic fidelity, attention sinks, Explain accuracy (snake_case names).</param>
+/// <param name="Gate">The verdict.</param>
+public sealed record ManifestQuality(string Split, int Requests, IReadOnlyDictionary<string, double> Figures, ManifestGate Gate);
+
+/// <summary>The quality gate's verdict.</summary>
+/// <param name="Passed">Every check held.</param>
+/// <param name="Forced">Written although a check failed (<c>karma export --force</c>).</param>
+/// <param name="Checks">Each check, in order.</param>
+public sealed record ManifestGate(bool Passed, bool Forced, IReadOnlyList<ManifestGateCheck> Checks)
+{
+    /// <summary>One line: PASSED, FAILED or FORCED with the failed checks named.</summary>
+    public string Summary => Passed
+        ? $"quality gate PASSED ({Checks.Count} checks)"
+        : $"quality gate {(Forced ? "FAILED, package written with --force" : "FAILED")}: " +
+          string.Join("; ", Checks.Where(c => !c.Passed).Select(c => $"{c.Name}: {c.Detail}"));
+}
+
+/// <summary>One check of the gate.</summary>
+/// <param name="Name">What was checked, e.g. <c>search beats best baseline on HR@200</c>.</param>
+/// <param name="Passed">Whether it held.</param>
+/// <param name="Detail">The figures behind it.</param>
+public sealed record ManifestGateCheck(string Name, bool Passed, string Detail);
+
+/// <summary>
+/// The reference the service's drift monitor compares served interests with: the mean over held-out requests of each
+/// interest's reading as leaf categories, and the mean of the unit interests.
+/// </summary>
+/// <param name="Split">Requests profiled (<c>validation</c>).</param>
+/// <param name="Requests">How many.</param>
+/// <param name="Categories">Mean probability of each leaf category path.</param>
+/// <param name="Mean">Mean unit interest embedding [D].</param>
+/// <param name="TestDivergence">
+/// Largest divergence the monitor showed while the test requests were replayed through it offline with
+/// <paramref name="HalfLife"/> (after the first half-life): the figure of the model's own traffic.
+/// </param>
+/// <param name="HalfLife">The half-life that replay used.</param>
+public sealed record ManifestInterestReference(string Split, long Requests, IReadOnlyDictionary<string, double> Categories,
+    IReadOnlyList<float> Mean, double TestDivergence, int HalfLife);

@@ -90,6 +90,23 @@ public sealed class PackageRunner : IDisposable
     /// <summary>The Search path.</summary>
     public SearchPipeline Pipeline { get; }
 
+    /// <summary>The loaded package.</summary>
+    public ModelPackage Package => _package;
+
+    /// <summary>The interest embedding of each example as the service computes it, in order; examples with nothing usable are left out.</summary>
+    public List<float[]> Interests(IReadOnlyList<EvaluationExample> examples)
+    {
+        ArgumentNullException.ThrowIfNull(examples);
+        var interests = new List<float[]>(examples.Count);
+        for (int start = 0; start < examples.Count; start += EncodeBatch)
+        {
+            var prepared = examples.Skip(start).Take(EncodeBatch).Select(Prepare).OfType<PreparedContext>().ToList();
+            interests.AddRange(_encoder.Run(prepared));
+        }
+
+        return interests;
+    }
+
     /// <summary>Ranks every example along every path; <paramref name="depth"/> items per list.</summary>
     public PackageRankings Run(SearchLog log, IReadOnlyList<EvaluationExample> examples, int depth, IProgress<string>? progress = null)
     {

@@ -2,6 +2,7 @@ using Google.Protobuf;
 using Karma.Core.Data;
 using Karma.Core.Package;
 using Karma.Core.Text;
+using Karma.Evaluation;
 using Karma.Export.Onnx;
 using Karma.Export.Towers;
 using Karma.Training.Batching;
@@ -45,10 +46,23 @@ public sealed record ExportOptions
 
     /// <summary>Pre-ranker settings (default: the ones the checkpoint was trained with).</summary>
     public PreRankConfig? PreRank { get; init; }
+
+    /// <summary>
+    /// The quality gate: the staged package is evaluated on the data's test requests through the Search path and
+    /// written only if it passes (see <see cref="QualityGateConfig"/>). Default: the checkpoint's config's gate.
+    /// </summary>
+    public QualityGateConfig? Gate { get; init; }
+
+    /// <summary>No evaluation and no gate (benchmark packages over catalogs without held-out requests); the manifest then has no quality section.</summary>
+    public bool SkipGate { get; init; }
+
+    /// <summary>Write the package even when the gate fails; the manifest records that it was forced.</summary>
+    public bool ForceGate { get; init; }
 }
 
-/// <summary>What an export wrote.</summary>
-public sealed record ExportResult(string OutDir, ModelManifest Manifest, IReadOnlyList<ParityResult> Parity, long Bytes, PreRankFit PreRank);
+/// <summary>What an export wrote; <paramref name="Quality"/> is the gate's evaluation (null without a gate).</summary>
+public sealed record ExportResult(string OutDir, ModelManifest Manifest, IReadOnlyList<ParityResult> Parity, long Bytes, PreRankFit PreRank,
+    QualityResult? Quality = null);
 
 /// <summary>
 /// Turns an align checkpoint into a model package: builds the user and item tower graphs from the trained weights,
@@ -123,9 +137,42 @@ public static class ModelExporter
         stage.WritePreRank(preRank.Graph);
 
         var manifest = PackageManifestBuilder.Build(stage, info, data, options, preRank, parity);
+        QualityResult? quality = null;
+        if (!options.SkipGate && (options.Gate ?? info.Training.Gate) is { } gate)
+        {
+            (manifest, quality) = Judge(stage, manifest, dataDir, gate, options.ForceGate, info.Seed, log);
+        }
+
         long bytes = stage.Commit(manifest);
         log.WriteLine($"[export] wrote {options.OutDir}: {bytes / 1024.0 / 1024.0:F2} MiB, model version {manifest.ModelVersion}");
-        return new ExportResult(Path.GetFullPath(options.OutDir), manifest, parity, bytes, preRank.Fit);
+        return new ExportResult(Path.GetFullPath(options.OutDir), manifest, parity, bytes, preRank.Fit, quality);
+    }
+
+    /// <summary>
+    /// Evaluates the staged package (its manifest written provisionally, so it loads as the service would load it)
+    /// and applies the gate; throws <see cref="QualityGateException"/> unless it passes or is forced.
+    /// </summary>
+    private static (ModelManifest Manifest, QualityResult Quality) Judge(PackageStage stage, ModelManifest manifest, string dataDir,
+        QualityGateConfig gate, bool force, int seed, TextWriter log)
+    {
+        manifest.Write(stage.Directory);
+        log.WriteLine("[export] quality gate: evaluating the Search path on the test requests");
+        var quality = QualityEvaluator.Run(new QualityOptions { PackageDir = stage.Directory, DataDir = dataDir, Seed = seed }, log);
+        var verdict = QualityGate.Judge(quality.Report, manifest.Metrics, gate, force);
+        foreach (var check in verdict.Gate.Checks)
+        {
+            log.WriteLine($"[export] {(check.Passed ? "pass" : "FAIL")}  {check.Name}: {check.Detail}");
+        }
+
+        log.WriteLine($"[export] {verdict.Gate.Summary}");
+        if (!verdict.Gate.Passed && !force)
+        {
+            throw new QualityGateException(verdict.Gate);
+        }
+
+        var reference = InterestReferenceBuilder.Build(stage.Directory, dataDir);
+        log.WriteLine($"[export] drift reference: {reference.Requests} validation requests; replaying the test requests, the monitor's divergence peaked at {reference.TestDivergence:F4}");
+        return (manifest with { Quality = verdict, InterestReference = reference }, quality);
     }
 
     /// <summary>Logs each parity figure and throws when one is out of bounds: nothing is written then.</summary>

@@ -10,4 +10,10 @@ internal static partial class ModelLog
 
     [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Loaded model {Version} from {Directory}: {Items} items, D={Dim}, device {Device}")]
     public static partial void Loaded(ILogger logger, string version, string directory, int items, int dim, string device);
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Information, Message = "Model {Version}: {Verdict}")]
+    public static partial void GatePassed(ILogger logger, string version, string verdict);
+
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Warning, Message = "Model {Version}: {Verdict}")]
+    public static partial void GateNotPassed(ILogger logger, string version, string verdict);
 }

@@ -211,6 +211,15 @@ public sealed class ModelPackage : IDisposable
             disposables.Remove(statistics);
             statistics.Dispose(); // copied into the attributes
             ModelLog.Loaded(logger, manifest.ModelVersion, directory, dims.Items, dims.EmbedDim, actualDevice);
+            if (manifest.Quality?.Gate is { Passed: true } passed)
+            {
+                ModelLog.GatePassed(logger, manifest.ModelVersion, passed.Summary);
+            }
+            else
+            {
+                ModelLog.GateNotPassed(logger, manifest.ModelVersion, manifest.Quality?.Gate.Summary ?? "quality gate not run (exported with --no-gate, or before the gate existed)");
+            }
+
             return new ModelPackage(directory, manifest, tokenizer, catalog, embeddings, history, attributes, lexical, features,
                 user, item, prerank, actualDevice, queryText, decoder);
         }

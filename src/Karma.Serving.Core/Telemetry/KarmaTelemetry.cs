@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Karma.Serving.Core.Inference;
+using Karma.Serving.Core.Monitoring;
 
 namespace Karma.Serving.Core.Telemetry;
 
@@ -24,6 +25,7 @@ public sealed class KarmaTelemetry : IBatchObserver, IDisposable
     private int _callsInFlight;
     private int _callsWaiting;
     private string _modelVersion = "none";
+    private InterestDriftMonitor? _drift;
 
     /// <summary>Creates the source, meter and instruments.</summary>
     public KarmaTelemetry(IMeterFactory meterFactory)
@@ -58,9 +60,29 @@ public sealed class KarmaTelemetry : IBatchObserver, IDisposable
             "Retrieval calls in progress (admitted under Karma:MaxConcurrentCalls)");
         Meter.CreateObservableGauge("karma.rpc.waiting", () => Volatile.Read(ref _callsWaiting), "{call}",
             "Retrieval calls waiting for a slot (at most Karma:MaxWaitingCalls, each at most Karma:MaxAdmissionWaitMs)");
+        // The drift gauges report nothing while the served package has no reference (no series rather than a false 0).
+        Meter.CreateObservableGauge("karma.interest.drift", () => Drift(f => f.Divergence), unit: null,
+            "Jensen-Shannon divergence (base 2, 0..1) of served interests' category reading from the package's reference");
+        Meter.CreateObservableGauge("karma.interest.drift_threshold", () => Drift(f => f.Threshold), unit: null,
+            "The divergence above which the drift monitor alerts (Karma:DriftThreshold)");
+        Meter.CreateObservableGauge("karma.interest.mean_cosine", () => Drift(f => f.MeanCosine), unit: null,
+            "Cosine between the served and the reference mean interest direction");
+        Meter.CreateObservableGauge("karma.interest.concentration", () => Drift(f => f.Concentration), unit: null,
+            "Length of the served mean unit interest (1: all alike, near 0: spread out)");
+        Meter.CreateObservableGauge("karma.interest.observed", () => Drift(f => f.Observed), unit: null,
+            "Interests the drift monitor has seen since the model version was loaded");
         Meter.CreateObservableGauge("karma.model.loaded", () => new Measurement<int>(1,
             new KeyValuePair<string, object?>("model_version", Volatile.Read(ref _modelVersion))), "{model}",
             "1, tagged with the model version being served");
+    }
+
+    private IEnumerable<Measurement<double>> Drift(Func<DriftFigures, double> figure)
+    {
+        if (Volatile.Read(ref _drift) is { } monitor)
+        {
+            yield return new Measurement<double>(figure(monitor.Current()),
+                new KeyValuePair<string, object?>("model_version", Volatile.Read(ref _modelVersion)));
+        }
     }
 
     /// <summary>Spans of the service's stages.</summary>
@@ -70,7 +92,14 @@ public sealed class KarmaTelemetry : IBatchObserver, IDisposable
     public Meter Meter { get; }
 
     /// <summary>Records which version is being served.</summary>
-    public void ModelLoaded(string version) => Volatile.Write(ref _modelVersion, version);
+    public void ModelLoaded(string version) => ModelLoaded(version, null);
+
+    /// <summary>Records the model version now served and its drift monitor (null: the package has no reference).</summary>
+    public void ModelLoaded(string version, InterestDriftMonitor? drift)
+    {
+        Volatile.Write(ref _drift, drift);
+        Volatile.Write(ref _modelVersion, version);
+    }
 
     /// <summary>Starts a child span for a stage; dispose it to end the span.</summary>
     public Activity? StartStage(string stage) => Source.StartActivity(stage, ActivityKind.Internal);

@@ -118,6 +118,21 @@ public sealed class ServingOptions
     [Range(1, 100_000)]
     public int MaxStreamsPerConnection { get; set; } = 100;
 
+    /// <summary>
+    /// Requests after which a served interest weighs half in the drift monitor's running profile (a plain mean until
+    /// that many were served): the monitor follows roughly the last few half-lives of traffic.
+    /// </summary>
+    [Range(10, 10_000_000)]
+    public int DriftHalfLife { get; set; } = 1000;
+
+    /// <summary>
+    /// Divergence (Jensen–Shannon, base 2) of served interests from the package's reference above which the drift
+    /// monitor alerts (GetModelInfo's <c>drift.alerting</c>; the Prometheus rule compares <c>karma_interest_drift</c> with it). Own test traffic of the realistic model peaks at about
+    /// 0.01 and another domain's at 0.1 or more (README, "Drift monitor").
+    /// </summary>
+    [Range(0.0, 1.0)]
+    public double DriftThreshold { get; set; } = 0.05;
+
     /// <summary>Largest encode micro-batch.</summary>
     [Range(1, 4096)]
     public int MaxBatch { get; set; } = 32;

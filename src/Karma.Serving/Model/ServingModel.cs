@@ -1,7 +1,9 @@
 using Karma.Serving.Configuration;
 using Karma.Serving.Core.Indexing;
 using Karma.Serving.Core.Inference;
+using Karma.Search.Hybrid;
 using Karma.Serving.Core.Model;
+using Karma.Serving.Core.Monitoring;
 using Karma.Serving.Core.Search;
 using Microsoft.Extensions.Logging;
 
@@ -18,8 +20,9 @@ public sealed class ServingModel : IAsyncDisposable
     private int _retired;
 
     private ServingModel(ModelPackage package, IVectorIndex index, InterestEncoder encoder,
-        MicroBatcher<PreparedContext, float[]> batcher, Karma.Search.Hybrid.ChannelQuotas quotas)
+        MicroBatcher<PreparedContext, float[]> batcher, Karma.Search.Hybrid.ChannelQuotas quotas, InterestDriftMonitor? drift)
     {
+        Drift = drift;
         Package = package;
         Index = index;
         Batcher = batcher;
@@ -46,6 +49,9 @@ public sealed class ServingModel : IAsyncDisposable
 
     /// <summary>Category numbers for filters.</summary>
     public CatalogCategories Categories { get; }
+
+    /// <summary>The drift monitor of served interests, or null for a package without a reference.</summary>
+    public InterestDriftMonitor? Drift { get; }
 
     /// <summary>When this version started serving.</summary>
     public DateTimeOffset LoadedAt { get; }
@@ -74,7 +80,12 @@ public sealed class ServingModel : IAsyncDisposable
             batcher = new MicroBatcher<PreparedContext, float[]>(items => encoder.Run(items), options.MaxBatch,
                 TimeSpan.FromMilliseconds(options.MaxBatchDelayMs), options.MaxQueue, workers: Math.Max(1, Environment.ProcessorCount / 2),
                 observer: batchObserver);
-            var model = new ServingModel(package, index, encoder, batcher, quotas);
+            var drift = package.Manifest.InterestReference is { } reference
+                ? new InterestDriftMonitor(new LeafCentroids(package.Embeddings, package.Attributes),
+                    InterestProfile.FromManifest(reference, InterestProfile.LeafNames(package.Attributes, package.Catalog.Categories)), options.DriftHalfLife,
+                    options.DriftThreshold)
+                : null;
+            var model = new ServingModel(package, index, encoder, batcher, quotas, drift);
             model.WarmUp();
             return model;
         }

@@ -107,6 +107,23 @@ public sealed class AdminService : Admin.AdminBase
             info.Metrics[k] = v;
         }
 
+        info.QualityGate = m.Quality?.Gate.Summary ?? "not run";
+        if (model.Drift is { } drift && m.InterestReference is { } reference)
+        {
+            var f = drift.Current();
+            info.Drift = new InterestDrift
+            {
+                Divergence = f.Divergence,
+                Threshold = f.Threshold,
+                Alerting = f.Alerting,
+                MeanCosine = f.MeanCosine,
+                Concentration = f.Concentration,
+                ReferenceConcentration = Math.Sqrt(reference.Mean.Sum(x => (double)x * x)),
+                Observed = f.Observed,
+                TestDivergence = reference.TestDivergence,
+            };
+        }
+
         return info;
     }
 }

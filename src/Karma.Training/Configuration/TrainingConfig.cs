@@ -118,6 +118,32 @@ public sealed record PreRankConfig
     [Range(10, 10_000_000)] public int MaxExamples { get; init; } = 20_000;
 }
 
+/// <summary>
+/// The quality gate <c>karma export</c> applies to the package it wrote, on the data's test requests through the
+/// Search path: Search must beat the best non-neural baseline on every metric of <see cref="Metrics"/> (the paired 95%
+/// interval of the difference above 0), and the floors must hold. A floor of 0 (or a ceiling of 1) is not checked.
+/// </summary>
+public sealed record QualityGateConfig
+{
+    /// <summary>Metrics on which Search must significantly beat the best baseline (names as in the quality report).</summary>
+    public IReadOnlyList<string> Metrics { get; init; } = ["HR@50", "HR@200"];
+
+    /// <summary>Least HR@200 of the embedding alone (the karma channel: h_t against the item table).</summary>
+    [Range(0.0, 1.0)] public double MinEmbeddingHr200 { get; init; }
+
+    /// <summary>Least Search HR@200 on requests whose target was never engaged in training.</summary>
+    [Range(0.0, 1.0)] public double MinColdHr200 { get; init; }
+
+    /// <summary>Least semantic fidelity SF@50 of h_t (from the checkpoint's evaluation).</summary>
+    [Range(0.0, 1.0)] public double MinSemanticFidelity { get; init; }
+
+    /// <summary>Most attention mass on the most-attended position (the "attention sink" of semantic collapse).</summary>
+    [Range(0.0, 1.0)] public double MaxSinkMass { get; init; } = 1.0;
+
+    /// <summary>Least share of test requests whose Explain words name the target's leaf category (a decodable h_t).</summary>
+    [Range(0.0, 1.0)] public double MinExplainLeaf { get; init; }
+}
+
 /// <summary>Everything a training run reads from its config file.</summary>
 public sealed record TrainingConfig
 {
@@ -133,10 +159,13 @@ public sealed record TrainingConfig
     /// <summary>Pre-ranker.</summary>
     public PreRankConfig PreRank { get; init; } = new();
 
+    /// <summary>The quality gate at export.</summary>
+    public QualityGateConfig Gate { get; init; } = new();
+
     /// <summary>Validates every section; throws <see cref="InvalidDataException"/> naming the bad setting.</summary>
     public void Validate()
     {
-        foreach (object section in new object[] { Pretrain, Align, PreRank })
+        foreach (object section in new object[] { Pretrain, Align, PreRank, Gate })
         {
             var results = new List<ValidationResult>();
             if (!Validator.TryValidateObject(section, new ValidationContext(section), results, validateAllProperties: true))
