@@ -6,6 +6,7 @@ var root = new RootCommand("karma: data, training, evaluation and experiments fo
     DataCommands.Create(),
     TrainCommands.Create(),
     EvalCommand.Create(),
+    DriftCommand.Create(),
     ExperimentCommands.Create(),
     ExportCommands.Export(),
     ExportCommands.Package(),
