@@ -105,6 +105,20 @@ public sealed class IndependentRuntimeTests(TinyCheckpointFixture fx) : IClassFi
             TowerNames.Scores);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(6)]
+    public void Decoder_AgreesWithNumpyReference(int tokens)
+    {
+        // One column is the placeholder alone (the first step of decoding); six are the placeholder and five tokens.
+        var m = ModelManifest.Read(fx.Package);
+        int b = 2, dim = m.Dimensions.EmbedDim;
+        var rng = new Random(9);
+        var interest = Enumerable.Range(0, b * dim).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray();
+        var ids = Enumerable.Range(0, b * tokens).Select(i => i % tokens == 0 ? 2L : rng.Next(8, m.Dimensions.VocabSize)).ToArray();
+        Check("decoder.onnx", [(TowerNames.Interest, interest, [b, dim]), (TowerNames.DecoderIds, ids, [b, tokens])], TowerNames.NextTokenLogits);
+    }
+
     private void Check(string graphFile, List<(string Name, Array Data, long[] Shape)> inputs, params string[] outputs)
     {
         string path = Path.IsPathRooted(graphFile) ? graphFile : Path.Combine(fx.Package, graphFile);
