@@ -11,7 +11,9 @@ namespace Karma.Evaluation;
 /// <param name="Peak">Largest divergence after the first half-life (the final one when fewer requests were replayed).</param>
 /// <param name="Final">Divergence at the end.</param>
 /// <param name="AlertingShare">Share of the requests after the first half-life at which the monitor was alerting.</param>
-public sealed record DriftReplayResult(int Requests, double Peak, double Final, double AlertingShare);
+/// <param name="WordPeak">Largest divergence of the decoded words (one request in the sampling rate decoded), after a half-life; NaN without a decoder.</param>
+/// <param name="WordFinal">Divergence of the decoded words at the end.</param>
+public sealed record DriftReplayResult(int Requests, double Peak, double Final, double AlertingShare, double WordPeak = double.NaN, double WordFinal = double.NaN);
 
 /// <summary>
 /// Builds a package's drift reference (<see cref="ManifestInterestReference"/>): the <see cref="InterestProfile"/> of the
@@ -23,6 +25,9 @@ public static class InterestReferenceBuilder
 {
     /// <summary>The monitor's half-life the replay uses (the service's default).</summary>
     public const int DefaultHalfLife = 1000;
+
+    /// <summary>One request in this many is decoded for the word monitor (the service's default).</summary>
+    public const int DefaultWordSampling = 20;
 
     /// <summary>Profiles the package's validation requests and replays its test requests.</summary>
     public static ManifestInterestReference Build(string packageDir, string dataDir, int halfLife = DefaultHalfLife)
@@ -38,8 +43,24 @@ public static class InterestReferenceBuilder
             throw new InvalidDataException($"{dataDir}: no validation request could be encoded; the drift reference needs some");
         }
 
-        var own = Replay(runner.Interests(EvaluationExample.From(data, split, split.Test)), new InterestDriftMonitor(centroids, profile, halfLife, threshold: 1));
-        return profile.ToManifest("validation", InterestProfile.LeafNames(package.Attributes, package.Catalog.Categories), own.Peak, halfLife);
+        Dictionary<string, double>? words = null;
+        if (package.Decoder is { } decoder)
+        {
+            var validationWords = new DecodedWordProfile();
+            foreach (float[] interest in runner.Interests(EvaluationExample.From(data, split, split.Validation)))
+            {
+                validationWords.Add(decoder.Decode(interest, package.Manifest.Limits.MaxItemTokens, DecodedWordProfile.PerRequest));
+            }
+
+            words = validationWords.Distribution();
+        }
+
+        var own = Replay(runner.Interests(EvaluationExample.From(data, split, split.Test)), new InterestDriftMonitor(centroids, profile, halfLife, threshold: 1),
+            package, words, DefaultWordSampling);
+        return profile.ToManifest("validation", InterestProfile.LeafNames(package.Attributes, package.Catalog.Categories), own.Peak, halfLife) with
+        {
+            Words = words, TestWordDivergence = words is null ? 0 : own.WordPeak, WordSampling = words is null ? 0 : DefaultWordSampling,
+        };
     }
 
     /// <summary>
@@ -56,16 +77,33 @@ public static class InterestReferenceBuilder
         var centroids = new LeafCentroids(package.Embeddings, package.Attributes);
         var profile = InterestProfile.FromManifest(reference, InterestProfile.LeafNames(package.Attributes, package.Catalog.Categories));
         var split = TemporalSplit.Build(data, runner.MaxHistory);
-        return Replay(runner.Interests(EvaluationExample.From(data, split, split.Test)), new InterestDriftMonitor(centroids, profile, halfLife, threshold));
+        return Replay(runner.Interests(EvaluationExample.From(data, split, split.Test)), new InterestDriftMonitor(centroids, profile, halfLife, threshold),
+            package, reference.Words, reference.WordSampling > 0 ? reference.WordSampling : DefaultWordSampling);
     }
 
-    private static DriftReplayResult Replay(List<float[]> interests, InterestDriftMonitor monitor)
+    /// <summary>
+    /// Feeds the interests to the monitor in order; with a decoder and a word reference, also decodes one in
+    /// <paramref name="wordSampling"/> into a word profile with the matching half-life, as the service does.
+    /// </summary>
+    private static DriftReplayResult Replay(List<float[]> interests, InterestDriftMonitor monitor, Karma.Serving.Core.Model.ModelPackage package,
+        IReadOnlyDictionary<string, double>? wordReference, int wordSampling)
     {
-        double peak = 0;
+        double peak = 0, wordPeak = 0;
         int counted = 0, alerting = 0;
-        foreach (float[] interest in interests)
+        int wordHalfLife = Math.Max(1, monitor.HalfLife / wordSampling);
+        var words = package.Decoder is not null && wordReference is not null ? new DecodedWordProfile(1 - Math.Pow(0.5, 1.0 / wordHalfLife)) : null;
+        for (int i = 0; i < interests.Count; i++)
         {
-            monitor.Observe(interest);
+            monitor.Observe(interests[i]);
+            if (words is not null && (i + 1) % wordSampling == 0)
+            {
+                words.Add(package.Decoder!.Decode(interests[i], package.Manifest.Limits.MaxItemTokens, DecodedWordProfile.PerRequest));
+                if (words.Count >= wordHalfLife)
+                {
+                    wordPeak = Math.Max(wordPeak, DecodedWordProfile.Divergence(words.Distribution(), wordReference!));
+                }
+            }
+
             var figures = monitor.Current();
             if (figures.Observed >= monitor.HalfLife)
             {
@@ -76,6 +114,8 @@ public static class InterestReferenceBuilder
         }
 
         var end = monitor.Current();
-        return new DriftReplayResult(interests.Count, counted == 0 ? end.Divergence : peak, end.Divergence, counted == 0 ? 0 : alerting / (double)counted);
+        double wordFinal = words is null || words.Count == 0 ? double.NaN : DecodedWordProfile.Divergence(words.Distribution(), wordReference!);
+        return new DriftReplayResult(interests.Count, counted == 0 ? end.Divergence : peak, end.Divergence, counted == 0 ? 0 : alerting / (double)counted,
+            words is null ? double.NaN : words.Count >= wordHalfLife ? wordPeak : wordFinal, wordFinal);
     }
 }

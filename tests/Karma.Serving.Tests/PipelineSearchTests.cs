@@ -263,11 +263,32 @@ public sealed class PipelineSearchTests(PipelineServerFixture fx) : IClassFixtur
         }
     }
 
+    /// <summary>
+    /// The drift figures once the word monitor has dealt with every sampled interest (decoded, dropped or failed): with
+    /// sampling 1, once their sum reaches the interests observed.
+    /// </summary>
+    private static async Task<InterestDrift> SettledAsync(Admin.AdminClient admin, Grpc.Core.Metadata auth, long observed)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            var drift = (await admin.GetModelInfoAsync(new GetModelInfoRequest(), auth)).Drift;
+            if (drift.Observed >= observed && drift.WordsDecoded + drift.WordsDropped + drift.WordsFailed >= observed)
+            {
+                return drift;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline,
+                $"the word monitor did not catch up in 60 s: observed {drift.Observed}, decoded {drift.WordsDecoded}, dropped {drift.WordsDropped}, failed {drift.WordsFailed}");
+            await Task.Delay(50);
+        }
+    }
+
     [Fact]
     public async Task DriftMonitor_StaysUnderTheThreshold_ForOwnTraffic_AndCrossesItForShiftedTraffic()
     {
         // A server of its own, so the monitor sees only this test's traffic; a short half-life for a short test.
-        var server = new ConfiguredServer([new("Karma:ModelPath", fx.Package), new("Karma:DriftHalfLife", "50")]);
+        var server = new ConfiguredServer([new("Karma:ModelPath", fx.Package), new("Karma:DriftHalfLife", "50"), new("Karma:DriftWordSampling", "1")]);
         await server.InitializeAsync();
         try
         {
@@ -284,7 +305,7 @@ public sealed class PipelineSearchTests(PipelineServerFixture fx) : IClassFixtur
                 await client.EncodeAsync(new EncodeRequest { Context = context });
             }
 
-            var own = (await admin.GetModelInfoAsync(new GetModelInfoRequest(), auth)).Drift;
+            var own = await SettledAsync(admin, auth, 200);
             Assert.Equal(200, own.Observed);
             Assert.True(own.Divergence < own.Threshold, $"own traffic: divergence {own.Divergence} (threshold {own.Threshold})");
             Assert.False(own.Alerting);
@@ -295,9 +316,17 @@ public sealed class PipelineSearchTests(PipelineServerFixture fx) : IClassFixtur
                 await client.EncodeAsync(new EncodeRequest { Context = new UserContext { Query = "chair" } });
             }
 
-            var foreign = (await admin.GetModelInfoAsync(new GetModelInfoRequest(), auth)).Drift;
+            var foreign = await SettledAsync(admin, auth, 400);
             Assert.True(foreign.Divergence > foreign.Threshold, $"shifted traffic: divergence {foreign.Divergence} (threshold {foreign.Threshold})");
             Assert.True(foreign.Alerting);
+
+            // The decoded words tell the same story: sampled interests, decoded in the background.
+            Assert.True(own.WordsDecoded > 0 && foreign.WordsDecoded > own.WordsDecoded, $"decoded {own.WordsDecoded}, then {foreign.WordsDecoded}");
+            Assert.Equal(0, foreign.WordsFailed);
+            Assert.True(foreign.WordDivergence > 2 * own.WordDivergence,
+                $"word divergence {own.WordDivergence} (own) vs {foreign.WordDivergence} (shifted); served words now: " +
+                string.Join(", ", foreign.ServedWords.Select(w => $"{w.Word} {w.Share:F2}")));
+            Assert.Contains("chair", foreign.ServedWords.Take(3).Select(w => w.Word));
             string scrape = await Scrapes.ScrapeUntilAsync(server.Http, t => Scrapes.Sum(t, "karma_interest_observed") >= 400);
             Assert.True(Scrapes.Sum(scrape, "karma_interest_drift") > Scrapes.Sum(scrape, "karma_interest_drift_threshold"));
         }

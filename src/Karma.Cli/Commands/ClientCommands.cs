@@ -20,8 +20,7 @@ internal static class ClientCommands
         var deadline = new Option<double>("--deadline-ms") { Description = "Call deadline", DefaultValueFactory = _ => 5000 };
         var items = new Option<string?>("--items") { Description = "Comma-separated item ids to explain (explain; default: Search's top-n)" };
 
-        string[] explainItems = [];
-        Command Make(string name, string description, Func<Retrieval.RetrievalClient, UserContext, int, int, DateTime, Task> call)
+        Command Make(string name, string description, Func<Retrieval.RetrievalClient, UserContext, int, int, DateTime, string[], Task> call)
         {
             var cmd = new Command(name, description) { target, history, query, k, topN, deadline };
             if (name == "explain")
@@ -32,14 +31,14 @@ internal static class ClientCommands
             cmd.SetAction(async parse =>
             {
                 var context = new UserContext { Query = parse.GetValue(query) ?? string.Empty };
-                explainItems = (parse.GetValue(items) ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
                 context.HistoryItemIds.AddRange((parse.GetValue(history) ?? string.Empty)
                     .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
                 using var channel = GrpcChannel.ForAddress(parse.GetValue(target)!);
                 try
                 {
                     await call(new Retrieval.RetrievalClient(channel), context, parse.GetValue(k), parse.GetValue(topN),
-                        DateTime.UtcNow.AddMilliseconds(parse.GetValue(deadline)));
+                        DateTime.UtcNow.AddMilliseconds(parse.GetValue(deadline)),
+                        (parse.GetValue(items) ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
                     return 0;
                 }
                 catch (RpcException e)
@@ -53,26 +52,26 @@ internal static class ClientCommands
 
         return new Command("client", "Call a running karma service")
         {
-            Make("encode", "Interest embedding of a context", async (c, ctx, _, _, d) =>
+            Make("encode", "Interest embedding of a context", async (c, ctx, _, _, d, _) =>
             {
                 var r = await c.EncodeAsync(new EncodeRequest { Context = ctx }, deadline: d);
                 Console.WriteLine($"model {r.ModelVersion}; {Report(r.ContextReport)}");
                 Console.WriteLine(string.Join(' ', r.Embedding.Values.Select(v => v.ToString("F4", CultureInfo.InvariantCulture))));
             }),
-            Make("recall", "Top-k items of the embedding channel (inner product with the interest embedding)", async (c, ctx, kk, _, d) =>
+            Make("recall", "Top-k items of the embedding channel (inner product with the interest embedding)", async (c, ctx, kk, _, d, _) =>
             {
                 kk = kk == 0 ? 100 : kk;
                 var r = await c.RecallAsync(new RecallRequest { Context = ctx, K = kk }, deadline: d);
                 Print($"recall k={kk} ({r.Index}), model {r.ModelVersion}; {Report(r.ContextReport)}", r.Items.Take(50), "inner product");
             }),
-            Make("search", "Hybrid recall (embedding, BM25, intent category) then pre-rank; --k is recall_k", async (c, ctx, kk, n, d) =>
+            Make("search", "Hybrid recall (embedding, BM25, intent category) then pre-rank; --k is recall_k", async (c, ctx, kk, n, d, _) =>
             {
                 var r = await c.SearchAsync(new SearchRequest { Context = ctx, RecallK = kk, TopN = n }, deadline: d);
                 string channels = string.Join(", ", r.RecalledByChannel.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key} {kv.Value}"));
                 Print($"search: recalled {r.Recalled} ({channels}; {r.Index} index), top {r.Items.Count}, model {r.ModelVersion}; {Report(r.ContextReport)}",
                     r.Items, "pre-rank score");
             }),
-            Make("explain", "What the interest decodes to, and why items score as they do (--items, or Search's top-n)", async (c, ctx, kk, n, d) =>
+            Make("explain", "What the interest decodes to, and why items score as they do (--items, or Search's top-n)", async (c, ctx, kk, n, d, explainItems) =>
             {
                 if (explainItems.Length > 0)
                 {

@@ -25,9 +25,13 @@ internal static class DriftCommand
         {
             var r = InterestReferenceBuilder.Replay(parse.GetValue(package)!.FullName, parse.GetValue(data)!.FullName, parse.GetValue(halfLife),
                 parse.GetValue(threshold));
+            string words = double.IsNaN(r.WordFinal)
+                ? string.Empty
+                : string.Create(CultureInfo.InvariantCulture,
+                    $"; decoded words (one request in {InterestReferenceBuilder.DefaultWordSampling}): divergence peak {r.WordPeak:F4}, final {r.WordFinal:F4}");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{r.Requests} requests replayed: divergence peak {r.Peak:F4}, final {r.Final:F4}; threshold {parse.GetValue(threshold):F4}; " +
-                $"alerting for {r.AlertingShare:P1} of the requests after the first half-life"));
+                $"alerting for {r.AlertingShare:P1} of the requests after the first half-life{words}"));
             return r.Peak > parse.GetValue(threshold) ? 2 : 0;
         }));
         return cmd;

@@ -243,5 +243,12 @@ public sealed record ManifestGateCheck(string Name, bool Passed, string Detail);
 /// <paramref name="HalfLife"/> (after the first half-life): the figure of the model's own traffic.
 /// </param>
 /// <param name="HalfLife">The half-life that replay used.</param>
+/// <param name="Words">
+/// Distribution of the words the held-out interests decode to (each interest's ten likeliest, weighted by probability;
+/// the rest as <c>(other)</c>); null for a package without a decoder.
+/// </param>
+/// <param name="TestWordDivergence">The word monitor's largest divergence in the same replay (decoding one request in <paramref name="WordSampling"/>).</param>
+/// <param name="WordSampling">One request in this many was decoded in the replay (the service's default).</param>
 public sealed record ManifestInterestReference(string Split, long Requests, IReadOnlyDictionary<string, double> Categories,
-    IReadOnlyList<float> Mean, double TestDivergence, int HalfLife);
+    IReadOnlyList<float> Mean, double TestDivergence, int HalfLife, IReadOnlyDictionary<string, double>? Words = null,
+    double TestWordDivergence = 0, int WordSampling = 0);

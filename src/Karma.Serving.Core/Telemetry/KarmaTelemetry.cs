@@ -26,6 +26,7 @@ public sealed class KarmaTelemetry : IBatchObserver, IDisposable
     private int _callsWaiting;
     private string _modelVersion = "none";
     private InterestDriftMonitor? _drift;
+    private DecodedWordMonitor? _words;
 
     /// <summary>Creates the source, meter and instruments.</summary>
     public KarmaTelemetry(IMeterFactory meterFactory)
@@ -71,6 +72,10 @@ public sealed class KarmaTelemetry : IBatchObserver, IDisposable
             "Length of the served mean unit interest (1: all alike, near 0: spread out)");
         Meter.CreateObservableGauge("karma.interest.observed", () => Drift(f => f.Observed), unit: null,
             "Interests the drift monitor has seen since the model version was loaded");
+        Meter.CreateObservableGauge("karma.interest.word_drift", () => Words(f => f.Divergence), unit: null,
+            "Jensen-Shannon divergence of the words sampled served interests decode to from the package's reference");
+        Meter.CreateObservableGauge("karma.interest.words_decoded", () => Words(f => f.Decoded), unit: null,
+            "Served interests the word monitor has decoded since the model version was loaded (one in Karma:DriftWordSampling)");
         Meter.CreateObservableGauge("karma.model.loaded", () => new Measurement<int>(1,
             new KeyValuePair<string, object?>("model_version", Volatile.Read(ref _modelVersion))), "{model}",
             "1, tagged with the model version being served");
@@ -85,6 +90,15 @@ public sealed class KarmaTelemetry : IBatchObserver, IDisposable
         }
     }
 
+    private IEnumerable<Measurement<double>> Words(Func<WordDriftFigures, double> figure)
+    {
+        if (Volatile.Read(ref _words) is { } monitor)
+        {
+            yield return new Measurement<double>(figure(monitor.Current()),
+                new KeyValuePair<string, object?>("model_version", Volatile.Read(ref _modelVersion)));
+        }
+    }
+
     /// <summary>Spans of the service's stages.</summary>
     public ActivitySource Source { get; } = new(Name);
 
@@ -92,12 +106,13 @@ public sealed class KarmaTelemetry : IBatchObserver, IDisposable
     public Meter Meter { get; }
 
     /// <summary>Records which version is being served.</summary>
-    public void ModelLoaded(string version) => ModelLoaded(version, null);
+    public void ModelLoaded(string version) => ModelLoaded(version, null, null);
 
-    /// <summary>Records the model version now served and its drift monitor (null: the package has no reference).</summary>
-    public void ModelLoaded(string version, InterestDriftMonitor? drift)
+    /// <summary>Records the model version now served and its drift monitors (null: the package has no reference, or no decoder).</summary>
+    public void ModelLoaded(string version, InterestDriftMonitor? drift, DecodedWordMonitor? words)
     {
         Volatile.Write(ref _drift, drift);
+        Volatile.Write(ref _words, words);
         Volatile.Write(ref _modelVersion, version);
     }
 

@@ -97,7 +97,7 @@ public sealed class ModelHost : IAsyncDisposable
             }
 
             var old = Interlocked.Exchange(ref _current, model);
-            _telemetry.ModelLoaded(model.Package.Version, model.Drift);
+            _telemetry.ModelLoaded(model.Package.Version, model.Drift, model.Words);
             old?.Retire();
             HostLog.Swapped(_logger, old?.Package.Version ?? "(none)", model.Package.Version, model.Index.Kind);
             return old?.Package.Version;

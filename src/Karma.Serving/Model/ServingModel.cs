@@ -20,9 +20,10 @@ public sealed class ServingModel : IAsyncDisposable
     private int _retired;
 
     private ServingModel(ModelPackage package, IVectorIndex index, InterestEncoder encoder,
-        MicroBatcher<PreparedContext, float[]> batcher, Karma.Search.Hybrid.ChannelQuotas quotas, InterestDriftMonitor? drift)
+        MicroBatcher<PreparedContext, float[]> batcher, Karma.Search.Hybrid.ChannelQuotas quotas, InterestDriftMonitor? drift, DecodedWordMonitor? words)
     {
         Drift = drift;
+        Words = words;
         Package = package;
         Index = index;
         Batcher = batcher;
@@ -52,6 +53,9 @@ public sealed class ServingModel : IAsyncDisposable
 
     /// <summary>The drift monitor of served interests, or null for a package without a reference.</summary>
     public InterestDriftMonitor? Drift { get; }
+
+    /// <summary>The decoded-word monitor of served interests, or null (no decoder, no word reference, or sampling off).</summary>
+    public DecodedWordMonitor? Words { get; }
 
     /// <summary>When this version started serving.</summary>
     public DateTimeOffset LoadedAt { get; }
@@ -85,7 +89,11 @@ public sealed class ServingModel : IAsyncDisposable
                     InterestProfile.FromManifest(reference, InterestProfile.LeafNames(package.Attributes, package.Catalog.Categories)), options.DriftHalfLife,
                     options.DriftThreshold)
                 : null;
-            var model = new ServingModel(package, index, encoder, batcher, quotas, drift);
+            var words = package.Decoder is { } decoder && package.Manifest.InterestReference?.Words is { } wordReference && options.DriftWordSampling > 0
+                ? new DecodedWordMonitor(decoder, wordReference, options.DriftWordSampling, Math.Max(1, options.DriftHalfLife / options.DriftWordSampling),
+                    package.Manifest.Limits.MaxItemTokens)
+                : null;
+            var model = new ServingModel(package, index, encoder, batcher, quotas, drift, words);
             model.WarmUp();
             return model;
         }
@@ -193,6 +201,11 @@ public sealed class ServingModel : IAsyncDisposable
         }
 
         await Batcher.DisposeAsync().ConfigureAwait(false);
+        if (Words is not null)
+        {
+            await Words.DisposeAsync().ConfigureAwait(false); // its decoder belongs to the package
+        }
+
         Index.Dispose();
         Package.Dispose();
     }

@@ -121,7 +121,17 @@ public sealed class AdminService : Admin.AdminBase
                 ReferenceConcentration = Math.Sqrt(reference.Mean.Sum(x => (double)x * x)),
                 Observed = f.Observed,
                 TestDivergence = reference.TestDivergence,
+                TestWordDivergence = reference.TestWordDivergence,
             };
+            if (model.Words is { } words)
+            {
+                var w = words.Current();
+                info.Drift.WordDivergence = w.Divergence;
+                info.Drift.WordsDecoded = w.Decoded;
+                info.Drift.WordsDropped = w.Dropped;
+                info.Drift.WordsFailed = w.Failed;
+                info.Drift.ServedWords.AddRange(w.TopWords.Select(t => new WordShare { Word = t.Word, Share = t.Share }));
+            }
         }
 
         return info;

@@ -242,6 +242,7 @@ public sealed class RetrievalService : Retrieval.RetrievalBase
         {
             report.CacheHit = true;
             model.Drift?.Observe(cached);
+            model.Words?.Offer(cached);
             return new RequestUser(cached, rows, userContext.Query, report);
         }
 
@@ -251,6 +252,7 @@ public sealed class RetrievalService : Retrieval.RetrievalBase
         _telemetry.StageDone("encode", System.Diagnostics.Stopwatch.GetElapsedTime(start), model.Index.Kind);
         _cache.Store(key, interest);
         model.Drift?.Observe(interest);
+        model.Words?.Offer(interest);
         return new RequestUser(interest, rows, userContext.Query, report);
     }
 

@@ -275,7 +275,9 @@ public sealed class HnswSmallIndexTests(ITestOutputHelper output) : IDisposable
         using var table = TestVectors.Table(_dir, "d.vec", TestVectors.UnitGaussian(500, 16, rng), 500, 16,
             VectorElementType.Float32);
         var index = HnswIndex.Build(table, new HnswOptions { BuildThreads = 2 });
-        Assert.Equal(500, index.Search(new float[16], 1000).Count);
+        // Ten neighbours, not all 500: a graph built by two threads may leave a few nodes unreachable from a given
+        // entry (CI once returned 494 of 500 for k = 1000), which says nothing about disposal.
+        Assert.Equal(10, index.Search(table.Row(0), 10).Count);
         Assert.True(index.MemoryUsage > 0);
         index.Dispose();
         index.Dispose();
