@@ -82,22 +82,14 @@ public sealed class KarmaTelemetry : IBatchObserver, IDisposable
     }
 
     private IEnumerable<Measurement<double>> Drift(Func<DriftFigures, double> figure)
-    {
-        if (Volatile.Read(ref _drift) is { } monitor)
-        {
-            yield return new Measurement<double>(figure(monitor.Current()),
-                new KeyValuePair<string, object?>("model_version", Volatile.Read(ref _modelVersion)));
-        }
-    }
+        => Figure(Volatile.Read(ref _drift)?.Current(), figure);
 
     private IEnumerable<Measurement<double>> Words(Func<WordDriftFigures, double> figure)
-    {
-        if (Volatile.Read(ref _words) is { } monitor)
-        {
-            yield return new Measurement<double>(figure(monitor.Current()),
-                new KeyValuePair<string, object?>("model_version", Volatile.Read(ref _modelVersion)));
-        }
-    }
+        => Figure(Volatile.Read(ref _words)?.Current(), figure);
+
+    /// <summary>One measurement tagged with the served version, or none while the served package has no such monitor.</summary>
+    private IEnumerable<Measurement<double>> Figure<TFigures>(TFigures? figures, Func<TFigures, double> figure) where TFigures : class
+        => figures is null ? [] : [new Measurement<double>(figure(figures), new KeyValuePair<string, object?>("model_version", Volatile.Read(ref _modelVersion)))];
 
     /// <summary>Spans of the service's stages.</summary>
     public ActivitySource Source { get; } = new(Name);
