@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# The test command from the README: builds everything (Release) and runs every test project.
-# Ends with one summary line "N passed, N failed" summed over the projects.
+# The test command from the README: checks (and, as root, installs) the Debian packages the tests need, builds
+# everything (Release) and runs every test project. Ends with one summary line "N passed, N failed" summed over the
+# projects.
 set -euo pipefail
 cd "$(dirname "$0")"
+tools/test-prerequisites.sh
 dotnet build Karma.Serving.sln -c Release
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
