@@ -12,21 +12,25 @@ internal static class KarmaProcess
     public sealed record Result(int ExitCode, string Output, string Error);
 
     /// <summary>karma.dll in src/Karma.Cli's output for this test's configuration, target and runtime.</summary>
-    public static string Dll
+    public static string Dll => OutputOf("Karma.Cli", "karma.dll");
+
+    /// <summary>The service's entry assembly in src/Karma.Serving's output (same configuration, target and runtime).</summary>
+    public static string ServiceDll => OutputOf("Karma.Serving", "Karma.Serving.dll");
+
+    private static string OutputOf(string project, string file)
     {
-        get
-        {
-            // AppContext.BaseDirectory is tests/<project>/bin/<configuration>/<framework>/<rid>/: the same tail under src/Karma.Cli.
-            var tail = Path.GetRelativePath(Path.Combine(RepositoryPaths.Root, "tests"), AppContext.BaseDirectory)
-                .Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries).Skip(1);
-            string dll = Path.Combine([RepositoryPaths.Root, "src", "Karma.Cli", .. tail, "karma.dll"]);
-            return File.Exists(dll) ? dll : throw new FileNotFoundException($"{dll} not found: build src/Karma.Cli first (./test.sh builds everything)", dll);
-        }
+        // AppContext.BaseDirectory is tests/<project>/bin/<configuration>/<framework>/<rid>/: the same tail under src/<project>.
+        var tail = Path.GetRelativePath(Path.Combine(RepositoryPaths.Root, "tests"), AppContext.BaseDirectory)
+            .Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries).Skip(1);
+        string dll = Path.Combine([RepositoryPaths.Root, "src", project, .. tail, file]);
+        return File.Exists(dll) ? dll : throw new FileNotFoundException($"{dll} not found: build src/{project} first (./test.sh builds everything)", dll);
     }
 
-    public static Result Run(params string[] args)
+    public static Result Run(params string[] args) => RunDll(Dll, new Dictionary<string, string>(), args);
+
+    /// <summary>Runs <paramref name="dll"/> with extra environment variables; kills it after 10 minutes.</summary>
+    public static Result RunDll(string dll, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        string dll = Dll;
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -40,13 +44,18 @@ internal static class KarmaProcess
         }
 
         start.Environment["NO_COLOR"] = "1";
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(TimeSpan.FromMinutes(10)))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException("karma " + string.Join(' ', args) + " did not finish in 10 minutes");
+            throw new TimeoutException(Path.GetFileName(dll) + " " + string.Join(' ', args) + " did not finish in 10 minutes");
         }
 
         return new Result(process.ExitCode, stdout.Result, stderr.Result);

@@ -41,6 +41,13 @@ internal static class ClientCommands
                         (parse.GetValue(items) ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
                     return 0;
                 }
+                catch (RpcException e) when (e.StatusCode == StatusCode.Unavailable && e.Status.DebugException is not null)
+                {
+                    // No connection at all (grpc-dotnet says only "Error connecting to subchannel."): name the address.
+                    Console.Error.WriteLine($"error: cannot reach the service at {parse.GetValue(target)} ({e.Status.DebugException.Message}); " +
+                        "is it running there? Start it with `dotnet run --project src/Karma.Serving -c Release`, or pass --target");
+                    return 1;
+                }
                 catch (RpcException e)
                 {
                     Console.Error.WriteLine($"error: {e.StatusCode}: {e.Status.Detail}");

@@ -45,7 +45,9 @@ public static class SessionFactory
                 }
                 catch (Exception e) when (device == InferenceDevice.Auto && e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
                 {
-                    string reason = e.Message.Split('\n')[0];
+                    string reason = e is EntryPointNotFoundException
+                        ? "this build carries the CPU-only ONNX Runtime; build with -p:KarmaGpu=true for CUDA"
+                        : e.Message.Split('\n')[0];
                     ModelLog.CudaUnavailable(logger, reason, modelName);
                 }
             }

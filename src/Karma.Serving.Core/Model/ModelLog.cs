@@ -5,7 +5,7 @@ namespace Karma.Serving.Core.Model;
 /// <summary>Source-generated log messages of model loading (no formatting cost when the level is off).</summary>
 internal static partial class ModelLog
 {
-    [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "CUDA execution provider unavailable ({Reason}); running {Model} on CPU")]
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "CUDA execution provider unavailable ({Reason}); running on CPU (first seen loading {Model})")]
     public static partial void CudaUnavailable(ILogger logger, string reason, string model);
 
     [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Loaded model {Version} from {Directory}: {Items} items, D={Dim}, device {Device}")]

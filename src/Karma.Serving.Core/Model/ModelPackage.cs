@@ -185,6 +185,12 @@ public sealed class ModelPackage : IDisposable
             {
                 var s = SessionFactory.Create(Path.Combine(directory, manifest.Graphs![role].File), device, logger, out actual, threading);
                 disposables.Add(s);
+                // Auto fell back to CPU on the first graph: the rest go straight to CPU (one fallback line per load, not one per graph).
+                if (device == InferenceDevice.Auto && actual == "cpu")
+                {
+                    device = InferenceDevice.Cpu;
+                }
+
                 return s;
             }
 

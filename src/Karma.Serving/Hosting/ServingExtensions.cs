@@ -12,6 +12,33 @@ public static class ServingExtensions
 {
     private const string ReadyTag = "ready";
 
+    /// <summary>
+    /// Maps the endpoints (<see cref="MapKarmaServing"/>) and runs the service until it stops; returns the process exit code. Settings that can never work end it at once with
+    /// one line per problem on standard error and exit code 2 (no stack trace: the host's own start-up logging is not
+    /// reached), so a misconfigured container fails its start instead of running without serving.
+    /// </summary>
+    public static int RunKarmaServing(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        try
+        {
+            _ = app.Services.GetRequiredService<IOptions<ServingOptions>>().Value;
+        }
+        catch (OptionsValidationException e)
+        {
+            foreach (string failure in e.Failures)
+            {
+                Console.Error.WriteLine($"karma-serving: configuration error: {failure}");
+            }
+
+            return 2;
+        }
+
+        app.MapKarmaServing();
+        app.Run();
+        return 0;
+    }
+
     /// <summary>Registers everything the service needs and binds the two Kestrel endpoints.</summary>
     public static WebApplicationBuilder AddKarmaServing(this WebApplicationBuilder builder)
     {
@@ -28,6 +55,7 @@ public static class ServingExtensions
             .Validate(o => o.AdminPort == 0 || (o.AdminPort != o.GrpcPort && o.AdminPort != o.HttpPort),
                 "Karma:AdminPort must differ from Karma:GrpcPort and Karma:HttpPort (0 serves admin on the gRPC port)")
             .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<ServingOptions>, ModelPathValidation>();
         var options = builder.Configuration.GetSection(ServingOptions.Section).Get<ServingOptions>() ?? new ServingOptions();
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(options.ShutdownTimeoutSeconds));
         builder.Services.AddSingleton<ShutdownDrain>();

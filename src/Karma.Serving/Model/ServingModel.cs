@@ -77,7 +77,8 @@ public sealed class ServingModel : IAsyncDisposable
             {
                 "hnsw" => OpenHnsw(package, options, logger),
                 // One scan is one large MatMul: all cores for it (like the exact index), spinning as configured.
-                "onnx-exact" => OnnxExactIndex.Build(package.Embeddings, options.Device, logger, new SessionThreading(0, options.OrtSpinning)),
+                "onnx-exact" => OnnxExactIndex.Build(package.Embeddings, package.Device == "cpu" ? InferenceDevice.Cpu : options.Device, logger,
+                    new SessionThreading(0, options.OrtSpinning)),
                 _ => new ExactIndex(package.Embeddings),
             };
             var encoder = new InterestEncoder(package);
