@@ -20,7 +20,11 @@ internal static class LoadTestCommand
         var duration = new Option<double>("--duration") { Description = "Seconds per run (a soak's length, e.g. 600)", DefaultValueFactory = _ => 10 };
         var concurrency = new Option<int>("--concurrency") { Description = "Requests in flight at most (a storm needs more than storm rate x deadline, e.g. 5000)", DefaultValueFactory = _ => 64 };
         var mix = new Option<string>("--mix") { Description = "kind:weight,… over search, recall, prerank, encode", DefaultValueFactory = _ => "search:80,recall:10,prerank:10" };
-        var catalog = new Option<FileInfo>("--catalog") { Description = "Item catalog to draw histories from (a package's item_catalog.jsonl)", DefaultValueFactory = _ => new FileInfo("models/default/item_catalog.jsonl") };
+        var catalog = new Option<FileInfo?>("--catalog")
+        {
+            Description = "Item catalog to draw histories from: the item_catalog.jsonl of the package the service serves " +
+                "(default: models/default's, looked up from the working directory upwards, then beside this tool's checkout)",
+        };
         var output = new Option<DirectoryInfo>("--out") { Description = "Where the JSON and PNG go (loadtest, find-max, storm or soak)", DefaultValueFactory = _ => new DirectoryInfo("runs/loadtest") };
         var findMax = new Option<bool>("--find-max") { Description = "Search for the highest rate that holds --slo-p99" };
         var slo = new Option<double>("--slo-p99") { Description = "p99 latency objective in ms (--find-max, and a soak's search)", DefaultValueFactory = _ => 50 };
@@ -85,7 +89,16 @@ internal static class LoadTestCommand
             }
 
             args.Warnings().ToList().ForEach(w => Console.Error.WriteLine($"warning: {w}"));
-            var items = ItemCatalogFile.Read(parse.GetValue(catalog)!.FullName);
+            if (CatalogPath(parse.GetValue(catalog)) is not { } catalogPath)
+            {
+                Console.Error.WriteLine(parse.GetValue(catalog) is { } given
+                    ? $"error: --catalog {given.FullName} does not exist"
+                    : $"error: no --catalog given and no {DefaultCatalog} found from {Environment.CurrentDirectory} upwards or beside this tool: " +
+                      "pass --catalog PKG/item_catalog.jsonl of the package the service serves");
+                return 2;
+            }
+
+            var items = ItemCatalogFile.Read(catalogPath);
             var runner = new LoadTestRunner(items);
             string outDir = parse.GetValue(output)!.FullName;
             Directory.CreateDirectory(outDir);
@@ -180,4 +193,29 @@ internal static class LoadTestCommand
 
     private static Task Write<T>(string outDir, string name, T value, CancellationToken token)
         => File.WriteAllTextAsync(Path.Combine(outDir, name + ".json"), JsonSerializer.Serialize(value, JsonOptions), token);
+
+    private const string DefaultCatalog = "models/default/item_catalog.jsonl";
+
+    /// <summary>The given catalog if it exists; without one, models/default's from the working directory upwards, then from this tool's directory upwards.</summary>
+    private static string? CatalogPath(FileInfo? given)
+    {
+        if (given is not null)
+        {
+            return given.Exists ? given.FullName : null;
+        }
+
+        foreach (string start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                string candidate = Path.Combine(dir.FullName, DefaultCatalog);
+                if (File.Exists(candidate))
+                {
+                    return candidate;
+                }
+            }
+        }
+
+        return null;
+    }
 }
