@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace Karma.Core.Data.Synthetic;
 
 /// <summary>
-/// Writes a seeded, Taobao-like search log (DESIGN.md section 2): <c>items.jsonl</c> and <c>events.csv</c>.
+/// Writes a seeded, Taobao-like search log (docs/synthetic-data.md): <c>items.jsonl</c> and <c>events.csv</c>.
 /// The same preset and seed give byte-identical files.
 /// </summary>
 public static class SyntheticLogGenerator
