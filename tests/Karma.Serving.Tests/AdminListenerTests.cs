@@ -74,40 +74,20 @@ public sealed class AdminListenerTests(AdminPortServer server) : IClassFixture<A
 [Collection(OwnServerGroup.Name)]
 public sealed class ListenerSettingsTests
 {
-    private static async Task<OptionsValidationException> RefusedAtStartAsync(params (string Key, string Value)[] settings)
-    {
-        var builder = WebApplication.CreateBuilder();
-        var values = new Dictionary<string, string?>
-        {
-            ["Karma:ModelPath"] = ServerFixture.ModelPath,
-            ["Karma:GrpcPort"] = "0",
-            ["Karma:HttpPort"] = "0",
-        };
-        foreach (var (key, value) in settings)
-        {
-            values[key] = value;
-        }
-
-        builder.Configuration.AddInMemoryCollection(values);
-        builder.AddKarmaServing();
-        await using var app = builder.Build();
-        return await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
-    }
-
     [Theory]
     [InlineData("Karma:ListenAddress", "every-interface")]
     [InlineData("Karma:ListenAddress", "10.1")]
     [InlineData("Karma:AdminListenAddress", "300.0.0.1")]
     public async Task BadListenAddress_IsRefusedAtStart(string key, string value)
     {
-        var error = await RefusedAtStartAsync((key, value));
+        var error = await StartRefusal.ExpectAsync((key, value));
         Assert.Contains(key + " must be", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task AdminPort_ClashingWithAnotherPort_IsRefusedAtStart()
     {
-        var error = await RefusedAtStartAsync(("Karma:GrpcPort", "50999"), ("Karma:AdminPort", "50999"));
+        var error = await StartRefusal.ExpectAsync(("Karma:GrpcPort", "50999"), ("Karma:AdminPort", "50999"));
         Assert.Contains("Karma:AdminPort must differ", error.Message, StringComparison.Ordinal);
     }
 }

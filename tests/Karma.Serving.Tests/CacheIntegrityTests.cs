@@ -372,17 +372,7 @@ public sealed class CacheHmacKeyStartupTests
     [InlineData("not base64 at all!")]
     public async Task BadCacheHmacKey_IsRefusedAtStart(string value)
     {
-        var builder = WebApplication.CreateBuilder();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Karma:ModelPath"] = ServerFixture.ModelPath,
-            ["Karma:GrpcPort"] = "0",
-            ["Karma:HttpPort"] = "0",
-            ["Karma:CacheHmacKey"] = value,
-        });
-        builder.AddKarmaServing();
-        await using var app = builder.Build();
-        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
+        var error = await StartRefusal.ExpectAsync(("Karma:CacheHmacKey", value));
         Assert.Contains("Karma:CacheHmacKey", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(value, error.Message, StringComparison.Ordinal);
     }

@@ -82,18 +82,7 @@ public sealed class ShutdownTests
     [Fact]
     public async Task DrainDelay_NotBelowTheShutdownTimeout_IsRefusedAtStart()
     {
-        var builder = WebApplication.CreateBuilder();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Karma:ModelPath"] = ServerFixture.ModelPath,
-            ["Karma:GrpcPort"] = "0",
-            ["Karma:HttpPort"] = "0",
-            ["Karma:DrainDelaySeconds"] = "30",
-            ["Karma:ShutdownTimeoutSeconds"] = "30",
-        });
-        builder.AddKarmaServing();
-        await using var app = builder.Build();
-        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
+        var error = await StartRefusal.ExpectAsync(("Karma:DrainDelaySeconds", "30"), ("Karma:ShutdownTimeoutSeconds", "30"));
         Assert.Contains("DrainDelaySeconds", error.Message, StringComparison.Ordinal);
     }
 }

@@ -1,0 +1,37 @@
+using Karma.Serving.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Karma.Serving.Tests;
+
+/// <summary>Starts the service in process with settings that must be refused, and returns the refusal.</summary>
+internal static class StartRefusal
+{
+    /// <summary>
+    /// Builds the service over <c>models/default</c> on free ports with <paramref name="settings"/> on top, and returns the
+    /// <see cref="OptionsValidationException"/> its start throws. Logging is off: the host's "Hosting failed to start"
+    /// Error is the expected outcome here, not something for the test log.
+    /// </summary>
+    public static async Task<OptionsValidationException> ExpectAsync(params (string Key, string Value)[] settings)
+    {
+        var builder = WebApplication.CreateBuilder();
+        builder.Logging.ClearProviders();
+        var values = new Dictionary<string, string?>
+        {
+            ["Karma:ModelPath"] = ServerFixture.ModelPath,
+            ["Karma:GrpcPort"] = "0",
+            ["Karma:HttpPort"] = "0",
+        };
+        foreach (var (key, value) in settings)
+        {
+            values[key] = value;
+        }
+
+        builder.Configuration.AddInMemoryCollection(values);
+        builder.AddKarmaServing();
+        await using var app = builder.Build();
+        return await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
+    }
+}
