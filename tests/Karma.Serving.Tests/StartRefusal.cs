@@ -17,7 +17,6 @@ internal static class StartRefusal
     public static async Task<OptionsValidationException> ExpectAsync(params (string Key, string Value)[] settings)
     {
         var builder = WebApplication.CreateBuilder();
-        builder.Logging.ClearProviders();
         var values = new Dictionary<string, string?>
         {
             ["Karma:ModelPath"] = ServerFixture.ModelPath,
@@ -31,6 +30,7 @@ internal static class StartRefusal
 
         builder.Configuration.AddInMemoryCollection(values);
         builder.AddKarmaServing();
+        builder.Logging.ClearProviders(); // after AddKarmaServing, which adds the console logger
         await using var app = builder.Build();
         return await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
     }
