@@ -1,7 +1,6 @@
 using Karma.Core.Data;
 using Karma.Core.Package;
 using Karma.Evaluation.Systems;
-using Karma.Search.Hybrid;
 using Karma.Serving.Core.Monitoring;
 
 namespace Karma.Evaluation;
@@ -36,8 +35,9 @@ public static class InterestReferenceBuilder
         using var runner = new PackageRunner(packageDir, data);
         var split = TemporalSplit.Build(data, runner.MaxHistory);
         var package = runner.Package;
-        var centroids = new LeafCentroids(package.Embeddings, package.Attributes);
-        var profile = InterestProfile.Of(runner.Interests(EvaluationExample.From(data, split, split.Validation)), centroids);
+        var centroids = runner.Pipeline.Centroids;
+        var validation = runner.Interests(EvaluationExample.From(data, split, split.Validation));
+        var profile = InterestProfile.Of(validation, centroids);
         if (profile.Requests == 0)
         {
             throw new InvalidDataException($"{dataDir}: no validation request could be encoded; the drift reference needs some");
@@ -47,7 +47,7 @@ public static class InterestReferenceBuilder
         if (package.Decoder is { } decoder)
         {
             var validationWords = new DecodedWordProfile();
-            foreach (float[] interest in runner.Interests(EvaluationExample.From(data, split, split.Validation)))
+            foreach (float[] interest in validation)
             {
                 validationWords.Add(decoder.Decode(interest, package.Manifest.Limits.MaxItemTokens, DecodedWordProfile.PerRequest));
             }
@@ -74,7 +74,7 @@ public static class InterestReferenceBuilder
         var package = runner.Package;
         var reference = package.Manifest.InterestReference
             ?? throw new InvalidDataException($"{packageDir}: the package has no drift reference (exported with --no-gate, or before the drift monitor existed)");
-        var centroids = new LeafCentroids(package.Embeddings, package.Attributes);
+        var centroids = runner.Pipeline.Centroids;
         var profile = InterestProfile.FromManifest(reference, InterestProfile.LeafNames(package.Attributes, package.Catalog.Categories));
         var split = TemporalSplit.Build(data, runner.MaxHistory);
         return Replay(runner.Interests(EvaluationExample.From(data, split, split.Test)), new InterestDriftMonitor(centroids, profile, halfLife, threshold),

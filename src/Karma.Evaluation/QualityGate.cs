@@ -51,21 +51,15 @@ public static class QualityGate
         figures["search_cold_hr200"] = cold;
         Floor(checks, "embedding HR@200", embedding, config.MinEmbeddingHr200);
         Floor(checks, "Search cold HR@200", cold, config.MinColdHr200);
-        if (checkpointMetrics.TryGetValue(SemanticFidelityMetric, out double fidelity))
-        {
-            figures[SemanticFidelityMetric] = fidelity;
-        }
-
-        Floor(checks, "semantic fidelity SF@50", checkpointMetrics.GetValueOrDefault(SemanticFidelityMetric, double.NaN), config.MinSemanticFidelity);
-        if (checkpointMetrics.TryGetValue(SinkMassMetric, out double sink))
-        {
-            figures[SinkMassMetric] = sink;
-        }
-
+        // Checkpoint figures may be missing (an older checkpoint): not recorded then, and a floor on them fails (NaN).
+        double fidelity = checkpointMetrics.GetValueOrDefault(SemanticFidelityMetric, double.NaN);
+        double sink = checkpointMetrics.GetValueOrDefault(SinkMassMetric, double.NaN);
+        Record(figures, SemanticFidelityMetric, fidelity);
+        Record(figures, SinkMassMetric, sink);
+        Floor(checks, "semantic fidelity SF@50", fidelity, config.MinSemanticFidelity);
         if (config.MaxSinkMass < 1)
         {
-            double s = checkpointMetrics.GetValueOrDefault(SinkMassMetric, double.NaN);
-            checks.Add(new ManifestGateCheck("attention-sink mass", s <= config.MaxSinkMass, Invariant($"{s:F4} (ceiling {config.MaxSinkMass:F4})")));
+            checks.Add(new ManifestGateCheck("attention-sink mass", sink <= config.MaxSinkMass, Invariant($"{sink:F4} (ceiling {config.MaxSinkMass:F4})")));
         }
 
         if (report.ExplainAccuracy is { } explain)
@@ -77,6 +71,14 @@ public static class QualityGate
         Floor(checks, "Explain names the target's leaf category", report.ExplainAccuracy?.Leaf ?? double.NaN, config.MinExplainLeaf);
         bool passed = checks.All(c => c.Passed);
         return new ManifestQuality(report.Split, report.Examples, figures, new ManifestGate(passed, forced && !passed, checks));
+    }
+
+    private static void Record(Dictionary<string, double> figures, string name, double value)
+    {
+        if (!double.IsNaN(value))
+        {
+            figures[name] = value;
+        }
     }
 
     /// <summary>A floor of 0 is not a check; a missing figure (NaN) fails one.</summary>

@@ -57,6 +57,9 @@ public sealed class InterestDriftMonitor
     /// <summary>Requests after which an observation weighs half.</summary>
     public int HalfLife { get; }
 
+    /// <summary>The package's reference profile the served interests are compared with.</summary>
+    public InterestProfile Reference => _reference;
+
     /// <summary>Divergence above which the monitor alerts.</summary>
     public double Threshold { get; }
 

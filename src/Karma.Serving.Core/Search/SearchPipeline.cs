@@ -28,7 +28,7 @@ public sealed class SearchPipeline
 {
     private readonly ModelPackage _package;
     private readonly CandidateFeatures _features;
-    private readonly LeafCentroids _centroids;
+
     private readonly PreRankScorer _scorer;
 
     /// <summary>Creates the pipeline over a loaded package and its vector index.</summary>
@@ -42,9 +42,12 @@ public sealed class SearchPipeline
         Index = index;
         Quotas = quotas;
         _features = new CandidateFeatures(package.PreRankFeatures, package.Embeddings, package.Attributes);
-        _centroids = new LeafCentroids(package.Embeddings, package.Attributes);
+        Centroids = new LeafCentroids(package.Embeddings, package.Attributes);
         _scorer = new PreRankScorer(package);
     }
+
+    /// <summary>The leaf categories' centroids over the item table (the embedding's reading of a request's category).</summary>
+    public LeafCentroids Centroids { get; }
 
     /// <summary>The embedding channel's index.</summary>
     public IVectorIndex Index { get; }
@@ -65,7 +68,7 @@ public sealed class SearchPipeline
     /// <param name="query">The query (null or blank for browse).</param>
     /// <param name="matches">The query's matches (<see cref="Match"/>).</param>
     public RequestContext Context(float[] interest, IReadOnlyList<int> historyRows, string? query, LexicalMatches matches)
-        => new(interest, historyRows, !string.IsNullOrWhiteSpace(query), matches, _package.Embeddings, _package.Attributes, _centroids);
+        => new(interest, historyRows, !string.IsNullOrWhiteSpace(query), matches, _package.Embeddings, _package.Attributes, Centroids);
 
     /// <summary>
     /// Every channel's best candidates for a budget of <paramref name="recallK"/> (each channel its share), fused;

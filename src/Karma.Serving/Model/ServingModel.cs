@@ -20,7 +20,7 @@ public sealed class ServingModel : IAsyncDisposable
     private int _retired;
 
     private ServingModel(ModelPackage package, IVectorIndex index, InterestEncoder encoder,
-        MicroBatcher<PreparedContext, float[]> batcher, Karma.Search.Hybrid.ChannelQuotas quotas, InterestDriftMonitor? drift, DecodedWordMonitor? words)
+        MicroBatcher<PreparedContext, float[]> batcher, SearchPipeline pipeline, InterestDriftMonitor? drift, DecodedWordMonitor? words)
     {
         Drift = drift;
         Words = words;
@@ -28,7 +28,7 @@ public sealed class ServingModel : IAsyncDisposable
         Index = index;
         Batcher = batcher;
         Encoder = encoder;
-        Pipeline = new SearchPipeline(package, index, quotas);
+        Pipeline = pipeline;
         Categories = new CatalogCategories(package.Catalog);
         LoadedAt = DateTimeOffset.UtcNow;
     }
@@ -57,6 +57,16 @@ public sealed class ServingModel : IAsyncDisposable
     /// <summary>The decoded-word monitor of served interests, or null (no decoder, no word reference, or sampling off).</summary>
     public DecodedWordMonitor? Words { get; }
 
+    /// <summary>
+    /// Feeds a served interest to the drift monitors (the category reading on every call, the decoded words on a sample);
+    /// cheap and never blocking: a centroid pass and a short lock, a queue offer.
+    /// </summary>
+    public void ObserveServed(float[] interest)
+    {
+        Drift?.Observe(interest);
+        Words?.Offer(interest);
+    }
+
     /// <summary>When this version started serving.</summary>
     public DateTimeOffset LoadedAt { get; }
 
@@ -67,6 +77,7 @@ public sealed class ServingModel : IAsyncDisposable
         var package = ModelPackage.Load(path, options.Device, logger, new SessionThreading(options.IntraOpThreads, options.OrtSpinning));
         IVectorIndex? index = null;
         MicroBatcher<PreparedContext, float[]>? batcher = null;
+        DecodedWordMonitor? words = null;
         try
         {
             var defaults = package.DefaultQuotas;
@@ -85,16 +96,18 @@ public sealed class ServingModel : IAsyncDisposable
             batcher = new MicroBatcher<PreparedContext, float[]>(items => encoder.Run(items), options.MaxBatch,
                 TimeSpan.FromMilliseconds(options.MaxBatchDelayMs), options.MaxQueue, workers: Math.Max(1, Environment.ProcessorCount / 2),
                 observer: batchObserver);
+            var pipeline = new SearchPipeline(package, index, quotas);
+            // The drift monitor reads interests through the Search pipeline's leaf centroids (one pass over the table, not two).
             var drift = package.Manifest.InterestReference is { } reference
-                ? new InterestDriftMonitor(new LeafCentroids(package.Embeddings, package.Attributes),
+                ? new InterestDriftMonitor(pipeline.Centroids,
                     InterestProfile.FromManifest(reference, InterestProfile.LeafNames(package.Attributes, package.Catalog.Categories)), options.DriftHalfLife,
                     options.DriftThreshold)
                 : null;
-            var words = package.Decoder is { } decoder && package.Manifest.InterestReference?.Words is { } wordReference && options.DriftWordSampling > 0
+            words = package.Decoder is { } decoder && package.Manifest.InterestReference?.Words is { } wordReference && options.DriftWordSampling > 0
                 ? new DecodedWordMonitor(decoder, wordReference, options.DriftWordSampling, Math.Max(1, options.DriftHalfLife / options.DriftWordSampling),
                     package.Manifest.Limits.MaxItemTokens)
                 : null;
-            var model = new ServingModel(package, index, encoder, batcher, quotas, drift, words);
+            var model = new ServingModel(package, index, encoder, batcher, pipeline, drift, words);
             model.WarmUp();
             return model;
         }
@@ -104,6 +117,9 @@ public sealed class ServingModel : IAsyncDisposable
             {
                 batcher.DisposeAsync().AsTask().GetAwaiter().GetResult();
             }
+
+            // Its background decoder must stop before the package (and the decoder session) goes.
+            words?.DisposeAsync().AsTask().GetAwaiter().GetResult();
 
             index?.Dispose();
             package.Dispose();

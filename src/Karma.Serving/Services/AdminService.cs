@@ -118,7 +118,7 @@ public sealed class AdminService : Admin.AdminBase
                 Alerting = f.Alerting,
                 MeanCosine = f.MeanCosine,
                 Concentration = f.Concentration,
-                ReferenceConcentration = Math.Sqrt(reference.Mean.Sum(x => (double)x * x)),
+                ReferenceConcentration = drift.Reference.Concentration,
                 Observed = f.Observed,
                 TestDivergence = reference.TestDivergence,
                 TestWordDivergence = reference.TestWordDivergence,

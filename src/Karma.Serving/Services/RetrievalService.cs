@@ -241,8 +241,7 @@ public sealed class RetrievalService : Retrieval.RetrievalBase
         if (cached is not null)
         {
             report.CacheHit = true;
-            model.Drift?.Observe(cached);
-            model.Words?.Offer(cached);
+            model.ObserveServed(cached);
             return new RequestUser(cached, rows, userContext.Query, report);
         }
 
@@ -251,8 +250,7 @@ public sealed class RetrievalService : Retrieval.RetrievalBase
         var interest = await model.Batcher.EnqueueAsync(prepared, cancellationToken).ConfigureAwait(false);
         _telemetry.StageDone("encode", System.Diagnostics.Stopwatch.GetElapsedTime(start), model.Index.Kind);
         _cache.Store(key, interest);
-        model.Drift?.Observe(interest);
-        model.Words?.Offer(interest);
+        model.ObserveServed(interest);
         return new RequestUser(interest, rows, userContext.Query, report);
     }
 
