@@ -13,6 +13,17 @@ public sealed class LoadTestSmokeTests(ServerFixture server)
     private static string TempPng(string name) => Path.Combine(Path.GetTempPath(), $"karma-{name}-{Guid.NewGuid():N}.png");
 
     [Fact]
+    public async Task ServiceCatalog_ReadsTheServedCatalogThroughListItems()
+    {
+        var file = ItemCatalogFile.Read(Path.Combine(ServerFixture.ModelPath, ItemCatalogFile.FileName));
+        var (catalog, version) = await ServiceCatalog.FetchAsync(Target, progress: null, CancellationToken.None);
+        Assert.StartsWith("karma-", version, StringComparison.Ordinal);
+        Assert.Equal(file.Ids, catalog.Ids);
+        Assert.Equal(file.Categories, catalog.Categories);
+        Assert.Equal(file.Titles, catalog.Titles);
+    }
+
+    [Fact]
     public async Task LoadTest_AgainstTheRealServer_SendsOnScheduleAndReports()
     {
         var (result, timeline) = await Runner().RunAsync(new LoadTestOptions

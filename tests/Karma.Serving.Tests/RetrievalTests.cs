@@ -41,6 +41,44 @@ public sealed class RetrievalTests(ServerFixture server)
     }
 
     [Fact]
+    public async Task ListItems_PagesThroughTheWholeCatalog_InTableOrder()
+    {
+        var seen = new List<CatalogItem>();
+        string token = string.Empty;
+        int pages = 0;
+        do
+        {
+            var page = await Client.ListItemsAsync(new ListItemsRequest { PageSize = 1500, PageToken = token });
+            Assert.Equal(Catalog.Count, page.TotalItems);
+            Assert.StartsWith("karma-", page.ModelVersion, StringComparison.Ordinal);
+            Assert.True(page.Items.Count <= 1500);
+            seen.AddRange(page.Items);
+            token = page.NextPageToken;
+            pages++;
+        }
+        while (token.Length > 0);
+
+        Assert.Equal((Catalog.Count + 1499) / 1500, pages);
+        Assert.Equal(Catalog.Ids, seen.Select(i => i.ItemId));
+        Assert.Equal(Catalog.Categories, seen.Select(i => i.Category));
+        Assert.Equal(Catalog.Titles.Select(t => t ?? string.Empty), seen.Select(i => i.Title));
+        Assert.Equal(1000, (await Client.ListItemsAsync(new ListItemsRequest())).Items.Count);
+    }
+
+    [Theory]
+    [InlineData(-1, "", StatusCode.InvalidArgument, "page_size")]
+    [InlineData(10_001, "", StatusCode.InvalidArgument, "page_size")]
+    [InlineData(10, "not-a-token", StatusCode.InvalidArgument, "page_token")]
+    [InlineData(10, "OTk5OTk5OUBrYXJtYS14", StatusCode.InvalidArgument, "page_token")] // "9999999@karma-x": past the end
+    [InlineData(10, "MTBAa2FybWEtb3RoZXI", StatusCode.FailedPrecondition, "karma-other")] // "10@karma-other": another version
+    public async Task ListItems_RefusesBadPagesNamingTheField(int size, string token, StatusCode code, string named)
+    {
+        var e = await Assert.ThrowsAsync<RpcException>(async () => await Client.ListItemsAsync(new ListItemsRequest { PageSize = size, PageToken = token }));
+        Assert.Equal(code, e.StatusCode);
+        Assert.Contains(named, e.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Encode_ReturnsAUnitEmbedding_AndReportsTheContext()
     {
         var ctx = Context("red running shoes", 1, 2, 3);

@@ -22,9 +22,10 @@ internal static class LoadTestCommand
         var mix = new Option<string>("--mix") { Description = "kind:weight,… over search, recall, prerank, encode", DefaultValueFactory = _ => "search:80,recall:10,prerank:10" };
         var catalog = new Option<FileInfo?>("--catalog")
         {
-            Description = "Item catalog to draw histories from: the item_catalog.jsonl of the package the service serves " +
-                "(default: models/default's, looked up from the working directory upwards, then beside this tool's checkout)",
+            Description = "Item catalog to draw histories and queries from (an item_catalog.jsonl); default: the catalog the service " +
+                "at --target serves, read through ListItems",
         };
+        var package = new Option<DirectoryInfo?>("--package") { Description = "Draw histories and queries from this package's item_catalog.jsonl instead" };
         var output = new Option<DirectoryInfo>("--out") { Description = "Where the JSON and PNG go (loadtest, find-max, storm or soak)", DefaultValueFactory = _ => new DirectoryInfo("runs/loadtest") };
         var findMax = new Option<bool>("--find-max") { Description = "Search for the highest rate that holds --slo-p99" };
         var slo = new Option<double>("--slo-p99") { Description = "p99 latency objective in ms (--find-max, and a soak's search)", DefaultValueFactory = _ => 50 };
@@ -44,7 +45,7 @@ internal static class LoadTestCommand
         var httpTarget = new Option<string?>("--http-target") { Description = "The service's HTTP port for /healthz (default http://HOST:8080, HOST from --target)" };
         var cmd = new Command("loadtest", "Open-loop load against a running service; latency corrected for coordinated omission")
         {
-            target, rps, duration, concurrency, mix, catalog, output, findMax, slo, seed, warmup, deadline,
+            target, rps, duration, concurrency, mix, catalog, package, output, findMax, slo, seed, warmup, deadline,
             stormRps, stormSeconds, stormAt, soak, soakShare, maxRps, sampleSeconds, metricsUrl, findMaxDuration, probeHealth, httpTarget,
         };
         cmd.SetAction(async (parse, token) =>
@@ -89,16 +90,12 @@ internal static class LoadTestCommand
             }
 
             args.Warnings().ToList().ForEach(w => Console.Error.WriteLine($"warning: {w}"));
-            if (CatalogPath(parse.GetValue(catalog)) is not { } catalogPath)
+            var items = await CatalogAsync(parse.GetValue(catalog), parse.GetValue(package), args.Target, token);
+            if (items is null)
             {
-                Console.Error.WriteLine(parse.GetValue(catalog) is { } given
-                    ? $"error: --catalog {given.FullName} does not exist"
-                    : $"error: no --catalog given and no {DefaultCatalog} found from {Environment.CurrentDirectory} upwards or beside this tool: " +
-                      "pass --catalog PKG/item_catalog.jsonl of the package the service serves");
                 return 2;
             }
 
-            var items = ItemCatalogFile.Read(catalogPath);
             var runner = new LoadTestRunner(items);
             string outDir = parse.GetValue(output)!.FullName;
             Directory.CreateDirectory(outDir);
@@ -194,28 +191,51 @@ internal static class LoadTestCommand
     private static Task Write<T>(string outDir, string name, T value, CancellationToken token)
         => File.WriteAllTextAsync(Path.Combine(outDir, name + ".json"), JsonSerializer.Serialize(value, JsonOptions), token);
 
-    private const string DefaultCatalog = "models/default/item_catalog.jsonl";
-
-    /// <summary>The given catalog if it exists; without one, models/default's from the working directory upwards, then from this tool's directory upwards.</summary>
-    private static string? CatalogPath(FileInfo? given)
+    /// <summary>
+    /// The catalog to draw from: --catalog, else --package's, else the service's own through ListItems. Null (after
+    /// one line naming the problem and what to do) when none can be read.
+    /// </summary>
+    private static async Task<ItemCatalog?> CatalogAsync(FileInfo? file, DirectoryInfo? package, string target, CancellationToken token)
     {
-        if (given is not null)
+        if (file is not null && package is not null)
         {
-            return given.Exists ? given.FullName : null;
+            Console.Error.WriteLine("error: --catalog and --package both name a catalog; pass one");
+            return null;
         }
 
-        foreach (string start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
+        string? path = file?.FullName ?? (package is null ? null : Path.Combine(package.FullName, ItemCatalogFile.FileName));
+        if (path is not null)
         {
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            if (!File.Exists(path))
             {
-                string candidate = Path.Combine(dir.FullName, DefaultCatalog);
-                if (File.Exists(candidate))
-                {
-                    return candidate;
-                }
+                Console.Error.WriteLine(file is not null
+                    ? $"error: --catalog {path} does not exist"
+                    : $"error: --package {package!.FullName} has no {ItemCatalogFile.FileName}; is it a model package?");
+                return null;
+            }
+
+            try
+            {
+                return ItemCatalogFile.Read(path);
+            }
+            catch (InvalidDataException e)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return null;
             }
         }
 
-        return null;
+        try
+        {
+            var (catalog, version) = await ServiceCatalog.FetchAsync(target, Console.Error, token);
+            Console.Error.WriteLine($"[catalog] {catalog.Count:N0} items of {version} from {target} (ListItems)");
+            return catalog;
+        }
+        catch (Grpc.Core.RpcException e)
+        {
+            Console.Error.WriteLine($"error: could not read the catalog from {target} ({e.StatusCode}: {e.Status.Detail}); " +
+                "is the service running there? Or pass --catalog FILE / --package DIR");
+            return null;
+        }
     }
 }

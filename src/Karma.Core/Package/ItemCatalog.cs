@@ -22,6 +22,37 @@ public sealed class ItemCatalog
         _indexOf = indexOf;
     }
 
+    /// <summary>A catalog from entries in row order (e.g. pages a service listed).</summary>
+    /// <param name="entries">The items, row order.</param>
+    /// <param name="source">Where the entries came from, for error messages.</param>
+    /// <exception cref="InvalidDataException">An id or category is blank, or an id repeats; the message names the source and the row.</exception>
+    public static ItemCatalog FromEntries(IEnumerable<ItemCatalogEntry> entries, string source)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        var ids = new List<string>();
+        var categories = new List<string>();
+        var titles = new List<string?>();
+        var indexOf = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var entry in entries)
+        {
+            if (string.IsNullOrWhiteSpace(entry.ItemId) || string.IsNullOrWhiteSpace(entry.Category))
+            {
+                throw new InvalidDataException($"{source}: row {ids.Count}: blank item_id or category");
+            }
+
+            if (!indexOf.TryAdd(entry.ItemId, ids.Count))
+            {
+                throw new InvalidDataException($"{source}: row {ids.Count}: duplicate item_id '{entry.ItemId}' (first at row {indexOf[entry.ItemId]})");
+            }
+
+            ids.Add(entry.ItemId);
+            categories.Add(entry.Category);
+            titles.Add(string.IsNullOrEmpty(entry.Title) ? null : entry.Title);
+        }
+
+        return new ItemCatalog([.. ids], [.. categories], [.. titles], indexOf);
+    }
+
     /// <summary>Item ids by row. Do not modify.</summary>
     public string[] Ids { get; }
 

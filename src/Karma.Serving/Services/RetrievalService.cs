@@ -196,6 +196,36 @@ public sealed class RetrievalService : Retrieval.RetrievalBase
         return response;
     }
 
+    /// <summary>Largest ListItems page; 0 asks for <see cref="DefaultPageSize"/>.</summary>
+    public const int MaxPageSize = 10_000;
+
+    /// <summary>ListItems page size when the request names none.</summary>
+    public const int DefaultPageSize = 1_000;
+
+    /// <inheritdoc />
+    public override Task<ListItemsResponse> ListItems(ListItemsRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        RequestValidation.Range(request.PageSize, 0, MaxPageSize, "page_size");
+        using var lease = _host.Acquire();
+        var catalog = lease.Model.Package.Catalog;
+        string version = lease.Model.Package.Version;
+        int start = CatalogPageToken.Parse(request.PageToken, version, catalog.Count);
+        int end = Math.Min(catalog.Count, start + (request.PageSize == 0 ? DefaultPageSize : request.PageSize));
+        var response = new ListItemsResponse
+        {
+            ModelVersion = version,
+            TotalItems = catalog.Count,
+            NextPageToken = end < catalog.Count ? CatalogPageToken.Format(version, end) : string.Empty,
+        };
+        for (int row = start; row < end; row++)
+        {
+            response.Items.Add(new CatalogItem { ItemId = catalog.Ids[row], Title = catalog.Titles[row] ?? string.Empty, Category = catalog.Categories[row] });
+        }
+
+        return Task.FromResult(response);
+    }
+
     /// <summary>A request's user: interest embedding, the known history rows, the query and how the context was read.</summary>
     private sealed record RequestUser(float[] Interest, int[] HistoryRows, string? Query, ContextReport Report);
 
