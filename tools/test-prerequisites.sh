@@ -3,6 +3,8 @@
 #   python3-onnx  the official ONNX checker and the numpy reference evaluator (Karma.Export.Tests, CI's model check)
 #   libgomp1      OpenMP, linked by USearch's native library (the HNSW index)
 #   redis-server  real Redis instances the cache and publication tests start on free loopback ports
+#   python3-grpcio, protobuf-compiler-grpc  the Python client example (examples/python), generated and run against a
+#                 real server by PythonClientExampleTests
 # Installs what is missing when it can (root with apt-get: a CI machine or a container); otherwise prints the one
 # command that installs it and exits 1. Called by ./test.sh and .ci/run.
 set -euo pipefail
@@ -10,6 +12,8 @@ need=()
 /usr/bin/python3 -c "import onnx, numpy" 2>/dev/null || need+=(python3-onnx)
 ldconfig -p 2>/dev/null | grep -q "libgomp.so.1 " || need+=(libgomp1)
 [ -x /usr/bin/redis-server ] || need+=(redis-server)
+/usr/bin/python3 -c "import grpc" 2>/dev/null || need+=(python3-grpcio)
+[ -x /usr/bin/grpc_python_plugin ] || need+=(protobuf-compiler-grpc)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -eq 0 ] && command -v apt-get > /dev/null; then
   echo "test prerequisites: installing ${need[*]} (apt-get)"

@@ -30,14 +30,17 @@ internal static class KarmaProcess
 
     /// <summary>Runs <paramref name="dll"/> with extra environment variables; kills it after 10 minutes.</summary>
     public static Result RunDll(string dll, IReadOnlyDictionary<string, string> environment, params string[] args)
+        => RunProgram("dotnet", environment, [dll, .. args]);
+
+    /// <summary>Runs any program (a script, python3) with extra environment variables; kills it after 10 minutes.</summary>
+    public static Result RunProgram(string program, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(program)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(dll);
         foreach (string a in args)
         {
             start.ArgumentList.Add(a);
@@ -55,7 +58,7 @@ internal static class KarmaProcess
         if (!process.WaitForExit(TimeSpan.FromMinutes(10)))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException(Path.GetFileName(dll) + " " + string.Join(' ', args) + " did not finish in 10 minutes");
+            throw new TimeoutException(Path.GetFileName(program) + " " + string.Join(' ', args) + " did not finish in 10 minutes");
         }
 
         return new Result(process.ExitCode, stdout.Result, stderr.Result);
