@@ -5,6 +5,8 @@
 #   redis-server  real Redis instances the cache and publication tests start on free loopback ports
 #   python3-grpcio, protobuf-compiler-grpc  the Python client example (examples/python), generated and run against a
 #                 real server by PythonClientExampleTests
+#   python3-torch  the bring-your-own-model example (examples/pytorch): a tower trained and exported by PyTorch,
+#                 imported with `karma package import` and served by ImportedTowerTests
 # Installs what is missing when it can (root with apt-get: a CI machine or a container); otherwise prints the one
 # command that installs it and exits 1. Called by ./test.sh and .ci/run.
 set -euo pipefail
@@ -14,6 +16,7 @@ ldconfig -p 2>/dev/null | grep -q "libgomp.so.1 " || need+=(libgomp1)
 [ -x /usr/bin/redis-server ] || need+=(redis-server)
 /usr/bin/python3 -c "import grpc" 2>/dev/null || need+=(python3-grpcio)
 [ -x /usr/bin/grpc_python_plugin ] || need+=(protobuf-compiler-grpc)
+/usr/bin/python3 -c "import torch" 2>/dev/null || need+=(python3-torch)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -eq 0 ] && command -v apt-get > /dev/null; then
   echo "test prerequisites: installing ${need[*]} (apt-get)"

@@ -74,7 +74,59 @@ internal static class ExportCommands
 
             return report.Ok ? 0 : 1;
         });
-        return new Command("package", "Inspect model packages") { verify };
+        return new Command("package", "Inspect model packages; import towers trained elsewhere") { verify, Import() };
+    }
+
+    /// <summary><c>karma package import</c>: a verified package from a user tower trained elsewhere (docs/package-format.md).</summary>
+    private static Command Import()
+    {
+        var userTower = new Option<FileInfo>("--user-tower") { Description = "User tower, ONNX: input_ids [B,T] int64, history_tokens [B,T,d], interest_position [B] int64 -> interest [B,D]", Required = true };
+        var embeddings = new Option<FileInfo>("--embeddings") { Description = "Item retrieval embeddings [N,D] (.npy, .fvecs or .safetensors), rows in items.jsonl order", Required = true };
+        var tensor = new Option<string?>("--tensor") { Description = "The tensor of a .safetensors file holding several" };
+        var historyTokens = new Option<FileInfo?>("--history-tokens") { Description = "History tokens [N,d] for the tower's [ITEM] slots (default: the embeddings)" };
+        var tokenizer = new Option<FileInfo>("--tokenizer") { Description = "A BERT WordPiece vocab.txt, or a karma-bpe tokenizer.json", Required = true };
+        var layout = new Option<string?>("--layout-tokens") { Description = "WordPiece tokens at the layout's [BOS],[ITEM],[SEP],[INT] (default [CLS],[MASK],[SEP],[unused0])" };
+        var data = new Option<DirectoryInfo>("--data") { Description = "Data in the documented format (items.jsonl, events.csv): catalog, BM25 text, the pre-ranker's and the gate's requests", Required = true };
+        var output = new Option<DirectoryInfo>("--out") { Description = "Model package directory to write", Required = true };
+        var name = new Option<string>("--name") { Description = "Name in the model version (import-NAME-…)", DefaultValueFactory = _ => "model" };
+        var maxHistory = new Option<int>("--max-history") { Description = "Most history items passed to the tower", DefaultValueFactory = _ => 20 };
+        var maxQuery = new Option<int>("--max-query-tokens") { Description = "Most query tokens passed to the tower", DefaultValueFactory = _ => 16 };
+        var force = new Option<bool>("--force") { Description = "Write whatever the quality gate says (recorded in the manifest) and replace an existing package" };
+        var noGate = new Option<bool>("--no-gate") { Description = "Skip the Search-path evaluation and the quality gate" };
+        var cmd = new Command("import",
+            "Build a verified package from towers trained elsewhere: check and run the user tower, write the item tables and BM25 index, " +
+            "train the pre-ranker on its interests, evaluate against the baselines (quality gate)")
+        {
+            userTower, embeddings, tensor, historyTokens, tokenizer, layout, data, output, name, maxHistory, maxQuery, force, noGate,
+        };
+        cmd.SetAction(parse => CliErrors.Run(() =>
+        {
+            if (parse.GetValue(maxHistory) is < 1 or > 1000 || parse.GetValue(maxQuery) is < 0 or > 512)
+            {
+                throw new ArgumentException("--max-history must be 1..1000 and --max-query-tokens 0..512");
+            }
+
+            var result = PackageImporter.Import(new ImportOptions
+            {
+                UserTower = parse.GetValue(userTower)!.FullName,
+                Embeddings = parse.GetValue(embeddings)!.FullName,
+                EmbeddingsTensor = parse.GetValue(tensor),
+                HistoryTokens = parse.GetValue(historyTokens)?.FullName,
+                Tokenizer = parse.GetValue(tokenizer)!.FullName,
+                LayoutTokens = parse.GetValue(layout)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries),
+                DataDir = parse.GetValue(data)!.FullName,
+                OutDir = parse.GetValue(output)!.FullName,
+                Name = parse.GetValue(name)!,
+                MaxHistory = parse.GetValue(maxHistory),
+                MaxQueryTokens = parse.GetValue(maxQuery),
+                Force = parse.GetValue(force),
+                SkipGate = parse.GetValue(noGate),
+            });
+            Print(result);
+            PrintGate(result.Manifest.Quality?.Gate);
+            return 0;
+        }));
+        return cmd;
     }
 
     public static Command Publish()

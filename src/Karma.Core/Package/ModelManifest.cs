@@ -44,6 +44,12 @@ public sealed record ModelManifest
     /// <summary>The tokenizer file.</summary>
     public required ManifestFile Tokenizer { get; init; }
 
+    /// <summary>
+    /// The tokenizer file's format: <c>karma-bpe</c> (ours, <c>tokenizer.json</c>; the default, and what packages before
+    /// this field have) or <c>wordpiece</c> (a BERT <c>vocab.txt</c>, for towers trained elsewhere).
+    /// </summary>
+    public string TokenizerFormat { get; init; } = Text.BpeTokenizer.FormatId;
+
     /// <summary>The graphs by role (<see cref="PackageRoles.Graphs"/>).</summary>
     public required IReadOnlyDictionary<string, ManifestGraph> Graphs { get; init; }
 

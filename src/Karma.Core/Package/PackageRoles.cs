@@ -6,7 +6,10 @@ public static class PackageRoles
     /// <summary>Graph: history tokens and query → interest embedding h_t.</summary>
     public const string UserTower = "user_tower";
 
-    /// <summary>Graph: item features → history token and retrieval embedding.</summary>
+    /// <summary>
+    /// Graph (optional: a package imported from towers trained elsewhere may lack it): item features → history token
+    /// and retrieval embedding.
+    /// </summary>
     public const string ItemTower = "item_tower";
 
     /// <summary>Graph: interest, candidate embeddings and request–candidate features → scores.</summary>
@@ -34,10 +37,10 @@ public static class PackageRoles
     public const string Lexical = "lexical";
 
     /// <summary>Every graph role a package must have.</summary>
-    public static IReadOnlyList<string> Graphs { get; } = [UserTower, ItemTower, PreRank];
+    public static IReadOnlyList<string> Graphs { get; } = [UserTower, PreRank];
 
     /// <summary>Graph roles a package may have; checked like the others when present.</summary>
-    public static IReadOnlyList<string> OptionalGraphs { get; } = [Decoder];
+    public static IReadOnlyList<string> OptionalGraphs { get; } = [ItemTower, Decoder];
 
     /// <summary>Every table role a package must have.</summary>
     public static IReadOnlyList<string> Tables { get; } = [Embeddings, HistoryTokens, ItemStatistics, Catalog, Lexical];

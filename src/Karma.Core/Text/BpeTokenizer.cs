@@ -31,7 +31,7 @@ namespace Karma.Core.Text;
 /// concurrent cache of encoded words, which changes speed, never results.
 /// </para>
 /// </remarks>
-public sealed partial class BpeTokenizer
+public sealed partial class BpeTokenizer : IQueryTokenizer
 {
     /// <summary>Conventional file name.</summary>
     public const string FileName = "tokenizer.json";

@@ -83,18 +83,7 @@ public static class ModelExporter
     {
         ArgumentNullException.ThrowIfNull(options);
         log ??= Console.Error;
-        if (Directory.Exists(options.OutDir) && Directory.EnumerateFileSystemEntries(options.OutDir).Any())
-        {
-            if (!options.Force)
-            {
-                throw new IOException($"{options.OutDir} exists and is not empty; pass --force to replace it");
-            }
-
-            if (!File.Exists(Path.Combine(options.OutDir, ModelManifest.FileName)))
-            {
-                throw new IOException($"{options.OutDir} is not a model package (no {ModelManifest.FileName}); --force only replaces packages");
-            }
-        }
+        PackageStage.CheckTarget(options.OutDir, options.Force);
 
         var (info, model, tokenizer) = Checkpoint.Load(options.CheckpointDir);
         using var modelScope = model;
@@ -131,7 +120,7 @@ public static class ModelExporter
         stage.WriteDecoder(decoderBytes);
         stage.WriteTowersAndTables(userBytes, itemBytes, tokenizer, data, split, ortHistory, info.Model.DModel, ortEmbeddings,
             info.Model.EmbedDim, options.EmbeddingType, log);
-        var preRank = PreRankStage.Train(stage, model, items, builder, data, split, options.PreRank ?? info.Training.PreRank, info.Seed, log);
+        var preRank = PreRankStage.Train(stage, PreRankStage.TrainerInterest(model, items, builder), data, split, options.PreRank ?? info.Training.PreRank, info.Seed, log);
         parity.Add(preRank.Parity);
         Refuse([preRank.Parity], options, log);
         stage.WritePreRank(preRank.Graph);
@@ -140,39 +129,12 @@ public static class ModelExporter
         QualityResult? quality = null;
         if (!options.SkipGate && (options.Gate ?? info.Training.Gate) is { } gate)
         {
-            (manifest, quality) = Judge(stage, manifest, dataDir, gate, options.ForceGate, info.Seed, log);
+            (manifest, quality) = PackageGate.Judge(stage, manifest, dataDir, gate, options.ForceGate, info.Seed, log);
         }
 
         long bytes = stage.Commit(manifest);
         log.WriteLine($"[export] wrote {options.OutDir}: {bytes / 1024.0 / 1024.0:F2} MiB, model version {manifest.ModelVersion}");
         return new ExportResult(Path.GetFullPath(options.OutDir), manifest, parity, bytes, preRank.Fit, quality);
-    }
-
-    /// <summary>
-    /// Evaluates the staged package (its manifest written provisionally, so it loads as the service would load it)
-    /// and applies the gate; throws <see cref="QualityGateException"/> unless it passes or is forced.
-    /// </summary>
-    private static (ModelManifest Manifest, QualityResult Quality) Judge(PackageStage stage, ModelManifest manifest, string dataDir,
-        QualityGateConfig gate, bool force, int seed, TextWriter log)
-    {
-        manifest.Write(stage.Directory);
-        log.WriteLine("[export] quality gate: evaluating the Search path on the test requests");
-        var quality = QualityEvaluator.Run(new QualityOptions { PackageDir = stage.Directory, DataDir = dataDir, Seed = seed }, log);
-        var verdict = QualityGate.Judge(quality.Report, manifest.Metrics, gate, force);
-        foreach (var check in verdict.Gate.Checks)
-        {
-            log.WriteLine($"[export] {(check.Passed ? "pass" : "FAIL")}  {check.Name}: {check.Detail}");
-        }
-
-        log.WriteLine($"[export] {verdict.Gate.Summary}");
-        if (!verdict.Gate.Passed && !force)
-        {
-            throw new QualityGateException(verdict.Gate);
-        }
-
-        var reference = InterestReferenceBuilder.Build(stage.Directory, dataDir);
-        log.WriteLine($"[export] drift reference: {reference.Requests} validation requests; replaying the test requests, the monitor's divergence peaked at {reference.TestDivergence:F4}");
-        return (manifest with { Quality = verdict, InterestReference = reference }, quality);
     }
 
     /// <summary>Logs each parity figure and throws when one is out of bounds: nothing is written then.</summary>

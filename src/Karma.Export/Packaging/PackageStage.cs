@@ -37,6 +37,26 @@ public sealed class PackageStage : IDisposable
     /// <summary>The staging directory.</summary>
     public string Directory { get; }
 
+    /// <summary>
+    /// Refuses to write over a non-empty directory unless <paramref name="force"/>, and even then only over a model
+    /// package (a directory with a manifest): a mistyped --out never deletes someone's data.
+    /// </summary>
+    public static void CheckTarget(string outDir, bool force)
+    {
+        if (System.IO.Directory.Exists(outDir) && System.IO.Directory.EnumerateFileSystemEntries(outDir).Any())
+        {
+            if (!force)
+            {
+                throw new IOException($"{outDir} exists and is not empty; pass --force to replace it");
+            }
+
+            if (!File.Exists(Path.Combine(outDir, ModelManifest.FileName)))
+            {
+                throw new IOException($"{outDir} is not a model package (no {ModelManifest.FileName}); --force only replaces packages");
+            }
+        }
+    }
+
     /// <summary>Creates a staging directory beside <paramref name="outDir"/>.</summary>
     public static PackageStage Create(string outDir)
     {
@@ -51,10 +71,7 @@ public sealed class PackageStage : IDisposable
     /// <summary>Path of a file in the stage.</summary>
     public string PathOf(string file) => Path.Combine(Directory, file);
 
-    /// <summary>
-    /// Writes the towers, tokenizer and item tables: embeddings, history tokens, item statistics (training-period
-    /// popularity and price), the catalog and the BM25 index over the items' text.
-    /// </summary>
+    /// <summary>Writes the towers, our tokenizer and the item tables (<see cref="WriteTables"/>).</summary>
     public void WriteTowersAndTables(byte[] userTower, byte[] itemTower, BpeTokenizer tokenizer, SearchLog data, TemporalSplit split,
         float[] history, int dModel, float[] embeddings, int embedDim, VectorElementType embeddingType, TextWriter log)
     {
@@ -62,10 +79,23 @@ public sealed class PackageStage : IDisposable
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(split);
         ArgumentNullException.ThrowIfNull(log);
-        int n = data.Items.Count;
         File.WriteAllBytes(PathOf(UserTowerFile), userTower);
         File.WriteAllBytes(PathOf(ItemTowerFile), itemTower);
         tokenizer.Save(PathOf(BpeTokenizer.FileName));
+        WriteTables(data, split, history, dModel, embeddings, embedDim, embeddingType, log);
+    }
+
+    /// <summary>
+    /// Writes the item tables: embeddings, history tokens, item statistics (training-period popularity and price),
+    /// the catalog and the BM25 index over the items' text.
+    /// </summary>
+    public void WriteTables(SearchLog data, TemporalSplit split, float[] history, int dModel, float[] embeddings, int embedDim,
+        VectorElementType embeddingType, TextWriter log)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(split);
+        ArgumentNullException.ThrowIfNull(log);
+        int n = data.Items.Count;
         VectorTableWriter.Write(PathOf(EmbeddingsFile), embeddings, n, embedDim, embeddingType);
         VectorTableWriter.Write(PathOf(HistoryTokensFile), history, n, dModel, VectorElementType.Float32);
         VectorTableWriter.Write(PathOf(ItemStatisticsFile), ItemStatistics.Compute(split.TrainClicks, data.Items.Select(i => i.Price).ToList(),
@@ -88,10 +118,16 @@ public sealed class PackageStage : IDisposable
         var graphs = new Dictionary<string, ManifestGraph>
         {
             [PackageRoles.UserTower] = GraphEntry(Directory, UserTowerFile),
-            [PackageRoles.ItemTower] = GraphEntry(Directory, ItemTowerFile),
             [PackageRoles.PreRank] = GraphEntry(Directory, PreRankFile),
-            [PackageRoles.Decoder] = GraphEntry(Directory, DecoderFile),
         };
+        foreach (var (role, file) in new[] { (PackageRoles.ItemTower, ItemTowerFile), (PackageRoles.Decoder, DecoderFile) })
+        {
+            if (File.Exists(PathOf(file)))
+            {
+                graphs[role] = GraphEntry(Directory, file);
+            }
+        }
+
         var tables = new Dictionary<string, ManifestTable>
         {
             [PackageRoles.Embeddings] = TableEntry(EmbeddingsFile),
@@ -100,7 +136,8 @@ public sealed class PackageStage : IDisposable
             [PackageRoles.Catalog] = OpaqueEntry(ItemCatalogFile.FileName, items, "jsonl"),
             [PackageRoles.Lexical] = OpaqueEntry(LexicalFile, items, LexicalIndexFile.ElementType),
         };
-        return (FileEntry(BpeTokenizer.FileName), graphs, tables);
+        string tokenizer = File.Exists(PathOf(BpeTokenizer.FileName)) ? BpeTokenizer.FileName : WordPieceTokenizer.FileName;
+        return (FileEntry(tokenizer), graphs, tables);
     }
 
     /// <summary>Writes the manifest and moves the stage into place; returns the package's size in bytes.</summary>

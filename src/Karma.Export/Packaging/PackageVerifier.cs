@@ -65,15 +65,22 @@ public static class PackageVerifier
         }
 
         var dims = manifest.Dimensions;
-        BpeTokenizer? tokenizer = null;
+        IQueryTokenizer? tokenizer = null;
+        SequenceTokens? layout = null;
         if (FileOk(manifest.Tokenizer.File, manifest.Tokenizer.Sha256, manifest.Tokenizer.Bytes))
         {
             try
             {
-                tokenizer = BpeTokenizer.Load(Path.Combine(dir, manifest.Tokenizer.File));
+                tokenizer = PackageTokenizer.Load(dir, manifest);
                 if (tokenizer.VocabSize != dims.VocabSize)
                 {
                     problems.Add($"{manifest.Tokenizer.File}: vocabulary {tokenizer.VocabSize}, manifest says {dims.VocabSize}");
+                }
+
+                layout = SequenceTokens.From(manifest.SpecialTokens, tokenizer.VocabSize, out string? layoutProblem);
+                if (layoutProblem is not null)
+                {
+                    problems.Add(layoutProblem);
                 }
             }
             catch (InvalidDataException e)
@@ -182,9 +189,9 @@ public static class PackageVerifier
                     }
                 }
 
-                if (problems.Count == 0 && tokenizer is not null && features is not null && itemCatalog is not null && lexical is not null)
+                if (problems.Count == 0 && tokenizer is not null && layout is { } tokens && features is not null && itemCatalog is not null && lexical is not null)
                 {
-                    Smoke(manifest, tokenizer, tables, new ItemAttributes(itemCatalog.Categories, tables[PackageRoles.ItemStatistics].AsSpan()),
+                    Smoke(manifest, tokenizer, tokens, tables, new ItemAttributes(itemCatalog.Categories, tables[PackageRoles.ItemStatistics].AsSpan()),
                         lexical, features, sessions, checks, problems);
                 }
             }
@@ -213,16 +220,16 @@ public static class PackageVerifier
         => actual.Count == expected.Count && actual.Zip(expected).All(p =>
             p.First.Name == p.Second.Name && p.First.ElementType == p.Second.ElementType && p.First.Shape.SequenceEqual(p.Second.Shape));
 
-    private static void Smoke(ModelManifest manifest, BpeTokenizer tokenizer, Dictionary<string, VectorTable> tables, ItemAttributes attributes,
+    private static void Smoke(ModelManifest manifest, IQueryTokenizer tokenizer, SequenceTokens layout, Dictionary<string, VectorTable> tables, ItemAttributes attributes,
         LexicalIndex lexical, FeatureSet features, Dictionary<string, OrtGraph> sessions, List<string> checks, List<string> problems)
     {
         var dims = manifest.Dimensions;
         const string queryText = "test query";
         int history = Math.Min(3, dims.Items);
-        int[] query = tokenizer.Encode(queryText, manifest.Limits.MaxQueryTokens);
+        int[] query = [.. tokenizer.Encode(queryText).Take(manifest.Limits.MaxQueryTokens)];
         int length = InterestSequence.Length(history, query.Length);
         var ids = new long[length];
-        int interestAt = InterestSequence.Layout(history, query, ids);
+        int interestAt = InterestSequence.Layout(history, query, ids, layout);
         var historyTokens = new float[length * dims.DModel];
         for (int i = 0; i < history; i++)
         {

@@ -30,7 +30,14 @@ internal static class PreRankStage
     /// <summary>Requests whose full candidate sets are compared between the trainer and ONNX Runtime.</summary>
     private const int ParityRequests = 16;
 
-    public static PreRankOutcome Train(PackageStage stage, KarmaModel model, ItemFeatures items, AlignBatchBuilder builder,
+    /// <param name="stage">The staged package (tables and lexical index written).</param>
+    /// <param name="interest">The interest embeddings [examples × D] of requests, as the served user tower computes them.</param>
+    /// <param name="data">The data set.</param>
+    /// <param name="split">Its split.</param>
+    /// <param name="config">Pre-ranker settings.</param>
+    /// <param name="seed">Sampling and training seed.</param>
+    /// <param name="log">Progress.</param>
+    public static PreRankOutcome Train(PackageStage stage, Func<List<InteractionExample>, float[]> interest,
         SearchLog data, TemporalSplit split, PreRankConfig config, int seed, TextWriter log)
     {
         using var embeddings = VectorTable.Open(stage.PathOf(PackageStage.EmbeddingsFile));
@@ -56,8 +63,8 @@ internal static class PreRankStage
         var holdoutExamples = examples.Where(e => holdoutUsers.Contains(e.User)).ToList();
         log.WriteLine($"[export] pre-ranker: recalling candidates for {trainExamples.Count} + {holdoutExamples.Count} held-out {origin} " +
             $"(recall_k {config.RecallK}, shares karma {quotas.Karma:F2}, lexical {quotas.Lexical:F2}, category {quotas.Category:F2})");
-        var train = PreRankExamples.Build(source, trainExamples, Interest(model, items, builder, trainExamples), config.Negatives, seed);
-        var holdout = PreRankExamples.Build(source, holdoutExamples, Interest(model, items, builder, holdoutExamples), 0, seed);
+        var train = PreRankExamples.Build(source, trainExamples, trainExamples.Count == 0 ? [] : interest(trainExamples), config.Negatives, seed);
+        var holdout = PreRankExamples.Build(source, holdoutExamples, holdoutExamples.Count == 0 ? [] : interest(holdoutExamples), 0, seed);
         var (ranker, fit) = PreRankTrainer.Train(config, train, holdout, table, seed, log);
         using (ranker)
         {
@@ -85,16 +92,13 @@ internal static class PreRankStage
         return (chosen, "validation and training requests (too few validation requests; the training requests' own clicks are in the popularity counts)");
     }
 
-    private static float[] Interest(KarmaModel model, ItemFeatures items, AlignBatchBuilder builder, List<InteractionExample> examples)
-    {
-        if (examples.Count == 0)
+    /// <summary>Interests of requests from the trainer's model (an export, before its graph exists).</summary>
+    public static Func<List<InteractionExample>, float[]> TrainerInterest(KarmaModel model, ItemFeatures items, AlignBatchBuilder builder)
+        => examples =>
         {
-            return [];
-        }
-
-        using var interest = Karma.Training.Evaluation.Encoding.EncodeUsers(model, items, builder, examples);
-        return interest.data<float>().ToArray();
-    }
+            using var interest = Karma.Training.Evaluation.Encoding.EncodeUsers(model, items, builder, examples);
+            return interest.data<float>().ToArray();
+        };
 
     /// <summary>Trainer and ONNX Runtime scores of whole candidate sets, features as the service computes them.</summary>
     private static ParityResult Parity(PreRanker ranker, byte[] graph, PreRankExamples data, VectorTable embeddings, Tensor table)

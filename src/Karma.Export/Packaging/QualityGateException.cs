@@ -7,7 +7,7 @@ public sealed class QualityGateException : Exception
 {
     /// <summary>Creates the exception from the gate's verdict.</summary>
     public QualityGateException(ManifestGate gate)
-        : base((gate ?? throw new ArgumentNullException(nameof(gate))).Summary + "; nothing written (karma export --force writes it anyway, recorded in the manifest)")
+        : base((gate ?? throw new ArgumentNullException(nameof(gate))).Summary + "; nothing written (--force writes it anyway, recorded in the manifest)")
         => Gate = gate;
 
     /// <inheritdoc />

@@ -171,4 +171,21 @@ public static class TowerGraphs
         g.Output(g.Squeeze(Layers.Linear(g, w, h, "fc3"), -1), TowerNames.Scores, DataType.Float, "batch", "candidates");
         return g.Build("KARMA pre-ranker: MLP over [standardised request-candidate features" + (ranker.Interaction ? ", u*e" : string.Empty) + "] -> logit per candidate");
     }
+
+    /// <summary>
+    /// A pre-ranker without learned weights: the interest · candidate inner product (the karma channel's own score). It
+    /// stands in while <c>karma package import</c> computes the requests' interests through the staged package, before
+    /// the trained pre-ranker replaces it. The features input is read (times 0) so the signature is the trained one's.
+    /// </summary>
+    public static ModelProto InnerProductPreRank(int dim, int features)
+    {
+        var g = new GraphBuilder("prerank");
+        var user = g.Input(TowerNames.User, DataType.Float, "batch", dim);
+        var cand = g.Input(TowerNames.Candidates, DataType.Float, "batch", "candidates", dim);
+        var feats = g.Input(TowerNames.Features, DataType.Float, "batch", "candidates", features);
+        var dot = g.ReduceSum(g.Mul(g.Unsqueeze(user, 1), cand), false, -1);
+        var zero = g.Mul(g.ReduceSum(feats, false, -1), g.Scalar("zero", 0f));
+        g.Output(g.Add(dot, zero), TowerNames.Scores, DataType.Float, "batch", "candidates");
+        return g.Build("inner-product pre-ranker (interest . candidate); no learned weights");
+    }
 }

@@ -192,7 +192,7 @@ public sealed class InterestEncoder
         for (int i = 0; i < b; i++)
         {
             var (rows, query, _) = prepared[i];
-            positions[i] = InterestSequence.Layout(rows.Length, query, ids.AsSpan(i * t, t));
+            positions[i] = InterestSequence.Layout(rows.Length, query, ids.AsSpan(i * t, t), _package.SequenceTokens);
             for (int h = 0; h < rows.Length; h++)
             {
                 int at = (i * t + InterestSequence.FirstHistoryPosition + h) * _dModel;

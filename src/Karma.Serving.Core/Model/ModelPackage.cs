@@ -16,15 +16,16 @@ namespace Karma.Serving.Core.Model;
 /// </summary>
 public sealed class ModelPackage : IDisposable
 {
-    private ModelPackage(string directory, ModelManifest manifest, BpeTokenizer tokenizer, ItemCatalog catalog,
+    private ModelPackage(string directory, ModelManifest manifest, IQueryTokenizer tokenizer, SequenceTokens sequenceTokens, ItemCatalog catalog,
         VectorTable embeddings, VectorTable historyTokens, ItemAttributes attributes, LexicalIndex lexical, FeatureSet features,
-        InferenceSession userTower, InferenceSession itemTower, InferenceSession preRank, string device, QueryTextEncoder? queryText, InterestDecoder? decoder)
+        InferenceSession userTower, InferenceSession? itemTower, InferenceSession preRank, string device, QueryTextEncoder? queryText, InterestDecoder? decoder)
     {
         Decoder = decoder;
         QueryText = queryText;
         Directory = directory;
         Manifest = manifest;
         Tokenizer = tokenizer;
+        SequenceTokens = sequenceTokens;
         Catalog = catalog;
         Embeddings = embeddings;
         HistoryTokens = historyTokens;
@@ -46,8 +47,11 @@ public sealed class ModelPackage : IDisposable
     /// <summary>Model version served in responses.</summary>
     public string Version => Manifest.ModelVersion;
 
-    /// <summary>Query tokenizer.</summary>
-    public BpeTokenizer Tokenizer { get; }
+    /// <summary>Query tokenizer (<see cref="ModelManifest.TokenizerFormat"/>).</summary>
+    public IQueryTokenizer Tokenizer { get; }
+
+    /// <summary>The ids of the user tower's layout tokens ([BOS], [ITEM], [SEP], [INT]) in this package's vocabulary.</summary>
+    public SequenceTokens SequenceTokens { get; }
 
     /// <summary>Item ids and categories by table row.</summary>
     public ItemCatalog Catalog { get; }
@@ -76,8 +80,8 @@ public sealed class ModelPackage : IDisposable
     /// <summary>Sessions, one per graph.</summary>
     public InferenceSession UserTower { get; }
 
-    /// <summary>Item tower session.</summary>
-    public InferenceSession ItemTower { get; }
+    /// <summary>Item tower session, or null for a package without one (imported towers may lack it).</summary>
+    public InferenceSession? ItemTower { get; }
 
     /// <summary>Pre-ranker session.</summary>
     public InferenceSession PreRank { get; }
@@ -150,7 +154,12 @@ public sealed class ModelPackage : IDisposable
         try
         {
             var dims = manifest.Dimensions!;
-            var tokenizer = BpeTokenizer.Load(Path.Combine(directory, manifest.Tokenizer!.File));
+            var tokenizer = PackageTokenizer.Load(directory, manifest);
+            var sequenceTokens = SequenceTokens.From(manifest.SpecialTokens, tokenizer.VocabSize, out string? layoutProblem);
+            if (layoutProblem is not null)
+            {
+                problems.Add(layoutProblem);
+            }
             var catalog = ItemCatalogFile.Read(Path.Combine(directory, manifest.Tables![PackageRoles.Catalog].File));
             VectorTable Open(string role, int cols)
             {
@@ -174,7 +183,7 @@ public sealed class ModelPackage : IDisposable
 
             if (tokenizer.VocabSize != dims.VocabSize)
             {
-                problems.Add($"{manifest.Tokenizer.File}: vocabulary {tokenizer.VocabSize}, manifest says {dims.VocabSize}");
+                problems.Add($"{manifest.Tokenizer!.File}: vocabulary {tokenizer.VocabSize}, manifest says {dims.VocabSize}");
             }
 
             Refuse(directory, problems);
@@ -195,13 +204,19 @@ public sealed class ModelPackage : IDisposable
             }
 
             var user = Session(PackageRoles.UserTower, out string actualDevice);
-            var item = Session(PackageRoles.ItemTower, out _);
+            var item = manifest.Graphs!.ContainsKey(PackageRoles.ItemTower) ? Session(PackageRoles.ItemTower, out _) : null;
             var prerank = Session(PackageRoles.PreRank, out _);
             CheckPreRankSignature(prerank, dims.EmbedDim, features!.Count, problems);
             InterestDecoder? decoder = null;
             if (manifest.Graphs!.ContainsKey(PackageRoles.Decoder))
             {
-                decoder = InterestDecoder.Create(Session(PackageRoles.Decoder, out _), tokenizer, dims.EmbedDim, problems);
+                decoder = tokenizer is BpeTokenizer bpe
+                    ? InterestDecoder.Create(Session(PackageRoles.Decoder, out _), bpe, dims.EmbedDim, problems)
+                    : null;
+                if (decoder is null && tokenizer is not BpeTokenizer)
+                {
+                    problems.Add($"the decoder graph needs a {BpeTokenizer.FormatId} tokenizer (its words are spelled with its end-of-word marks), the package has {manifest.TokenizerFormat}");
+                }
             }
 
             CheckTextInputs(user, manifest.TextEncoder, problems);
@@ -226,7 +241,7 @@ public sealed class ModelPackage : IDisposable
                 ModelLog.GateNotPassed(logger, manifest.ModelVersion, manifest.Quality?.Gate.Summary ?? "quality gate not run (exported with --no-gate, or before the gate existed)");
             }
 
-            return new ModelPackage(directory, manifest, tokenizer, catalog, embeddings, history, attributes, lexical, features,
+            return new ModelPackage(directory, manifest, tokenizer, sequenceTokens!.Value, catalog, embeddings, history, attributes, lexical, features,
                 user, item, prerank, actualDevice, queryText, decoder);
         }
         catch
@@ -282,7 +297,7 @@ public sealed class ModelPackage : IDisposable
     public void Dispose()
     {
         UserTower.Dispose();
-        ItemTower.Dispose();
+        ItemTower?.Dispose();
         PreRank.Dispose();
         Embeddings.Dispose();
         HistoryTokens.Dispose();
