@@ -3,7 +3,7 @@
 # Karma.Serving images. Two targets:
 #   docker build --target cpu -t karma-serving:latest .       # ASP.NET runtime + ONNX Runtime (CPU)
 #   docker build --target gpu -t karma-serving:latest-gpu .   # CUDA 13 + cuDNN runtime + ONNX Runtime GPU build
-# Configuration is by environment variables (Karma__Name, see README "Configuration"); the shipped model
+# Configuration is by environment variables (Karma__Name, docs/operations.md, "The service"); the shipped model
 # is baked in at /models/default and a directory mounted over /models (or Karma__ModelPath) replaces it.
 #
 # deploy/check.sh runs this file's `dotnet restore` / `dotnet publish` steps outside Docker (it reads

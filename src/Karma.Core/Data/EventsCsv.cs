@@ -3,7 +3,7 @@ using System.Text;
 
 namespace Karma.Core.Data;
 
-/// <summary>Reads and writes <c>events.csv</c> (RFC 4180 quoting, one record per line; README, "Data format").</summary>
+/// <summary>Reads and writes <c>events.csv</c> (RFC 4180 quoting, one record per line; docs/model.md, "Data format").</summary>
 public static class EventsCsv
 {
     /// <summary>The conventional file name inside a data directory.</summary>

@@ -1,6 +1,6 @@
 namespace Karma.Core.Data;
 
-/// <summary>One catalog item as documented for <c>items.jsonl</c> (README, "Data format").</summary>
+/// <summary>One catalog item as documented for <c>items.jsonl</c> (docs/model.md, "Data format").</summary>
 /// <param name="ItemId">Stable external id.</param>
 /// <param name="Title">Title text; the main semantic signal.</param>
 /// <param name="Description">Optional longer text.</param>

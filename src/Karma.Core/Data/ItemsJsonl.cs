@@ -4,7 +4,7 @@ using System.Text.Json;
 
 namespace Karma.Core.Data;
 
-/// <summary>Reads and writes <c>items.jsonl</c>: one JSON object per line (README, "Data format").</summary>
+/// <summary>Reads and writes <c>items.jsonl</c>: one JSON object per line (docs/model.md, "Data format").</summary>
 public static class ItemsJsonl
 {
     /// <summary>The conventional file name inside a data directory.</summary>

@@ -14,7 +14,7 @@ public sealed record InteractionExample(
     long Timestamp);
 
 /// <summary>
-/// Leave-last-out split per user in time order (README, "Evaluation"), by request: the last engagement of the
+/// Leave-last-out split per user in time order (docs/model.md, "Evaluation"), by request: the last engagement of the
 /// user's last engaged request is the test example, the last engagement of the request before it validation,
 /// and the engagements of all earlier requests are training. Other engagements of the two held-out requests
 /// are left out, so no training example shares their history and query. Users with two engaged requests give

@@ -5,7 +5,7 @@ using System.Text.Json.Serialization;
 namespace Karma.Core.Package;
 
 /// <summary>
-/// <c>manifest.json</c> of a model package (README, "Model package"): what the package is, the sizes and
+/// <c>manifest.json</c> of a model package (docs/package-format.md): what the package is, the sizes and
 /// limits the service must respect, every file with its SHA-256, every graph's inputs and outputs, and
 /// the metrics the model was exported with.
 /// </summary>

@@ -11,7 +11,7 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 namespace Karma.Export.Packaging;
 
 /// <summary>
-/// A model package being written (README, "Model package"): files go into a hidden sibling directory of the
+/// A model package being written (docs/package-format.md): files go into a hidden sibling directory of the
 /// destination; <see cref="Commit"/> writes the manifest and swaps the directory into place (the old package is moved
 /// aside first, so a failed swap never loses it); disposing an uncommitted stage deletes it, so a failed export
 /// leaves nothing behind. The towers and item tables are written first, so the pre-ranker can be trained on the

@@ -8,7 +8,7 @@ using DataType = Onnx.TensorProto.Types.DataType;
 
 namespace Karma.Export.Towers;
 
-/// <summary>Input and output names of the exported graphs: the contract with the service (README, "Model package").</summary>
+/// <summary>Input and output names of the exported graphs: the contract with the service (docs/package-format.md).</summary>
 public static class TowerNames
 {
     /// <summary>User tower inputs: token ids with [ITEM] at history slots [B, T] int64; history tokens at those slots (zeros elsewhere) [B, T, d]; position of [INT] [B] int64.</summary>

@@ -6,7 +6,7 @@ using StackExchange.Redis;
 namespace Karma.Serving.Core.Distribution;
 
 /// <summary>
-/// Model packages in Redis, so that every replica picks up a new version together (README, "Caching, distribution and telemetry").
+/// Model packages in Redis, so that every replica picks up a new version together (docs/operations.md, "Caching, distribution and telemetry").
 /// Layout, all under <c>karma:pkg:</c>: <c>{version}:index</c> (JSON: each file's size, SHA-256 and chunk
 /// count), <c>{version}:{file}:{n}</c> (chunks of at most 1 MiB), <c>{version}:complete</c> (written last),
 /// <c>latest</c> (the newest complete version) and the pub/sub channel <c>announce</c> (a version string).

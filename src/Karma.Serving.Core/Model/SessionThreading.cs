@@ -6,7 +6,7 @@ namespace Karma.Serving.Core.Model;
 /// CPU threading of the package's ONNX Runtime sessions. A server runs many small graphs at once (user tower,
 /// pre-ranker, index searches on the thread pool), so each run gets few threads and idle threads sleep instead of
 /// spinning: ORT's defaults (a spinning intra-op pool as wide as the machine per session) make concurrent runs fight
-/// for the same cores. Measured on the 1M-item Search load test: see README, "Performance".
+/// for the same cores. Measured on the 1M-item Search load test: see docs/performance.md.
 /// </summary>
 /// <param name="IntraOpThreads">Threads per run; 0 leaves ONNX Runtime's default (one per physical core).</param>
 /// <param name="AllowSpinning">Let idle intra-op threads spin-wait for work (lower latency alone, wasted cores under load).</param>

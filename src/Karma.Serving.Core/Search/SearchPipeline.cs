@@ -140,7 +140,7 @@ public sealed class SearchPipeline
         }
 
         // Pooled: 1,000 candidates of 64 floats are 256 KB, a large-object-heap allocation per request that drove a
-        // gen-2 collection every ~1.2 s at 100 Search/s on the 1M-item table (p99 30-70 ms; README, "Performance").
+        // gen-2 collection every ~1.2 s at 100 Search/s on the 1M-item table (p99 30-70 ms; docs/performance.md).
         float[] embeddings = ArrayPool<float>.Shared.Rent(c * d);
         float[] features = ArrayPool<float>.Shared.Rent(c * f);
         try

@@ -34,13 +34,13 @@ public sealed class ServingOptions
 
     /// <summary>
     /// How the HNSW index stores its vectors: <c>Float32</c> (scores exact up to float rounding) or <c>Float16</c>
-    /// (1.35x faster at k = 1000 on 1M × 64, recall@10 0.9975 against 0.9995; README, "Performance").
+    /// (1.35x faster at k = 1000 on 1M × 64, recall@10 0.9975 against 0.9995; docs/performance.md).
     /// </summary>
     public Karma.Serving.Core.Indexing.HnswQuantization HnswQuantization { get; set; }
 
     /// <summary>
     /// ONNX Runtime threads per graph run on CPU; 0 = ORT's default (one per physical core). Concurrent requests already keep
-    /// the cores busy, so 1 avoids runs fighting over them (see README, "Performance").
+    /// the cores busy, so 1 avoids runs fighting over them (see docs/performance.md).
     /// </summary>
     [Range(0, 1024)]
     public int IntraOpThreads { get; set; } = 1;
@@ -128,7 +128,7 @@ public sealed class ServingOptions
     /// <summary>
     /// Divergence (Jensen–Shannon, base 2) of served interests from the package's reference above which the drift
     /// monitor alerts (GetModelInfo's <c>drift.alerting</c>; the Prometheus rule compares <c>karma_interest_drift</c> with it). Own test traffic of the realistic model peaks at about
-    /// 0.01 and another domain's at 0.1 or more (README, "Drift monitor").
+    /// 0.01 and another domain's at 0.1 or more (docs/model.md, "Drift monitor").
     /// </summary>
     [Range(0.0, 1.0)]
     public double DriftThreshold { get; set; } = 0.05;
@@ -148,7 +148,7 @@ public sealed class ServingOptions
     /// <summary>
     /// Longest wait for a micro-batch to fill, in milliseconds. 0 (the default) runs whatever is queued when the
     /// worker is free: batches still form under load, and a lone request does not wait (1M-item Search at
-    /// 100 req/s: p50 7.1 / p99 12.9 ms with 0, 11.6 / 22.2 ms with 2; README, "Performance").
+    /// 100 req/s: p50 7.1 / p99 12.9 ms with 0, 11.6 / 22.2 ms with 2; docs/performance.md).
     /// </summary>
     [Range(0, 1000)]
     public double MaxBatchDelayMs { get; set; }

@@ -26,7 +26,7 @@ public static class TelemetryExtensions
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
             // Spans only when they go somewhere: recording them for no exporter cost 0.1-0.2 ms per call
-            // on this machine (README, "Performance").
+            // on this machine (docs/performance.md).
             otel.WithTracing(t => t.AddSource(KarmaTelemetry.Name).AddAspNetCoreInstrumentation());
             otel.UseOtlpExporter();
         }

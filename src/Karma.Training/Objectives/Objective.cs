@@ -1,6 +1,6 @@
 namespace Karma.Training.Objectives;
 
-/// <summary>The stage-2 variants the same code trains (README, "The model").</summary>
+/// <summary>The stage-2 variants the same code trains (docs/model.md, "The model").</summary>
 public enum Objective
 {
     /// <summary>L_act only: the collapse-prone baseline.</summary>
