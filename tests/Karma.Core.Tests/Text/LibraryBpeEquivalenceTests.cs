@@ -10,7 +10,7 @@ namespace Karma.Core.Tests.Text;
 /// merges and end-of-word suffix, encodes every normalized word of a catalog exactly as we do. The one documented
 /// difference is a character outside the alphabet at the end of a word, where we keep the word boundary with a bare
 /// end-of-word token (TOKENIZER.md) and the library does not. Why the library does not replace ours (it covers neither
-/// our normalization under invariant globalization nor that boundary, and encoded 2.5x slower on the realistic
+/// our normalization under invariant globalization nor that boundary, and merged 2x slower on the shipped
 /// catalog): TOKENIZER.md, "Microsoft.ML.Tokenizers".
 /// </summary>
 public sealed class LibraryBpeEquivalenceTests
