@@ -145,7 +145,7 @@ internal static class BenchCommands
 
     private static Command Recall()
     {
-        var vectors = new Option<FileInfo?>("--vectors") { Description = "A .fvecs or .npy file (float32) to index" };
+        var vectors = new Option<FileInfo?>("--vectors") { Description = "A .fvecs, .npy or .safetensors file to index" };
         var package = new Option<DirectoryInfo?>("--package") { Description = "A model package whose embedding table to index" };
         var synthetic = new Option<int>("--synthetic") { Description = "Rows of clustered synthetic unit vectors (when no file or package)", DefaultValueFactory = _ => 100_000 };
         var dims = new Option<int>("--dims") { Description = "Width of synthetic vectors", DefaultValueFactory = _ => 64 };
@@ -177,7 +177,8 @@ internal static class BenchCommands
                 int rows, cols;
                 if (parse.GetValue(vectors) is { } file)
                 {
-                    (data, rows, cols) = VectorFiles.Read(file.FullName);
+                    var m = Karma.Core.Vectors.VectorFile.Read(file.FullName);
+                    (data, rows, cols) = (m.Values, m.Rows, m.Cols);
                     source = file.Name;
                 }
                 else
