@@ -5,6 +5,7 @@
 #   redis-server  real Redis instances the cache and publication tests start on free loopback ports
 #   python3-grpcio, protobuf-compiler-grpc  the Python client example (examples/python), generated and run against a
 #                 real server by PythonClientExampleTests
+#   python3-hnswlib, python3-faiss  the peers of `karma bench recall --peers` (tools/ann/peers.py), smoke-run by AnnBenchTests
 #   python3-torch  the bring-your-own-model example (examples/pytorch): a tower trained and exported by PyTorch,
 #                 imported with `karma package import` and served by ImportedTowerTests
 # Installs what is missing when it can (root with apt-get: a CI machine or a container); otherwise prints the one
@@ -17,6 +18,8 @@ ldconfig -p 2>/dev/null | grep -q "libgomp.so.1 " || need+=(libgomp1)
 /usr/bin/python3 -c "import grpc" 2>/dev/null || need+=(python3-grpcio)
 [ -x /usr/bin/grpc_python_plugin ] || need+=(protobuf-compiler-grpc)
 /usr/bin/python3 -c "import torch" 2>/dev/null || need+=(python3-torch)
+/usr/bin/python3 -c "import hnswlib" 2>/dev/null || need+=(python3-hnswlib)
+/usr/bin/python3 -c "import faiss" 2>/dev/null || need+=(python3-faiss)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -eq 0 ] && command -v apt-get > /dev/null; then
   echo "test prerequisites: installing ${need[*]} (apt-get)"

@@ -145,21 +145,45 @@ internal static class BenchCommands
 
     private static Command Recall()
     {
-        var vectors = new Option<FileInfo?>("--vectors") { Description = "A .fvecs, .npy or .safetensors file to index" };
+        var vectors = new Option<FileInfo?>("--vectors") { Description = "Base vectors to index (.fvecs, .npy or .safetensors)" };
+        var queryFile = new Option<FileInfo?>("--queries") { Description = "Query vectors (with --vectors): the ANN benchmark mode, any k, optional ground truth and peers" };
+        var groundTruth = new Option<FileInfo?>("--ground-truth") { Description = "Each query's true neighbours (.ivecs or an integer .npy), best first; default: exact search here" };
+        var peers = new Option<bool>("--peers") { Description = "Also run hnswlib and Faiss (Debian python3-hnswlib, python3-faiss; tools/ann/peers.py) on the same files and compare at matched recall" };
+        var metric = new Option<string>("--metric") { Description = "ANN mode: cosine (vectors scaled to unit length) or ip", DefaultValueFactory = _ => "cosine" };
         var package = new Option<DirectoryInfo?>("--package") { Description = "A model package whose embedding table to index" };
         var synthetic = new Option<int>("--synthetic") { Description = "Rows of clustered synthetic unit vectors (when no file or package)", DefaultValueFactory = _ => 100_000 };
         var dims = new Option<int>("--dims") { Description = "Width of synthetic vectors", DefaultValueFactory = _ => 64 };
-        var queries = new Option<int>("--queries") { Description = "Queries", DefaultValueFactory = _ => 200 }.AtLeast(1);
+        var queryCount = new Option<int>("--query-count") { Description = "Queries drawn from the table (rows plus noise) when no query file is given", DefaultValueFactory = _ => 200 }.AtLeast(1);
         var quantization = new Option<HnswQuantization>("--quantization") { Description = "How HNSW stores vectors: Float32 or Float16", DefaultValueFactory = _ => HnswQuantization.Float32 };
-        var k = new Option<int>("--k") { Description = "Neighbours per query (>= 100; recall is measured on the top 10 and 100)", DefaultValueFactory = _ => 100 }.AtLeast(100);
-        var efs = new Option<string>("--ef") { Description = "Comma-separated HNSW search expansions", DefaultValueFactory = _ => "16,32,64,128,256" };
+        var k = new Option<int?>("--k") { Description = "Neighbours per query (default 10 with --queries; otherwise at least 100, recall measured on the top 10 and 100)" };
+        var m = new Option<int>("--m") { Description = "HNSW M (edges per node)", DefaultValueFactory = _ => 16 };
+        var efConstruction = new Option<int?>("--ef-construction") { Description = "HNSW efConstruction (default 200 with --queries, else 128)" };
+        var buildThreads = new Option<int>("--build-threads") { Description = "Threads building the index (0: all cores)", DefaultValueFactory = _ => 0 };
+        var efs = new Option<string?>("--ef") { Description = "Comma-separated HNSW search expansions (default 10,20,40,80,160 with --queries, else 16,32,64,128,256)" };
         var output = OutOption();
-        var cmd = new Command("recall", "Exact vs HNSW: recall@10/@100, queries/s across expansion settings, build time, memory")
+        var cmd = new Command("recall", "Exact vs HNSW: recall, queries/s across expansion settings, build time, memory; with --queries, an ANN benchmark against hnswlib and Faiss (--peers)")
         {
-            vectors, package, synthetic, dims, queries, k, quantization, efs, output,
+            vectors, queryFile, groundTruth, peers, metric, package, synthetic, dims, queryCount, k, m, efConstruction, buildThreads, quantization, efs, output,
         };
         cmd.SetAction(parse => CliErrors.Run(() =>
         {
+            if (parse.GetValue(queryFile) is { } queriesFile)
+            {
+                return AnnRecall(parse.GetValue(vectors) ?? throw new ArgumentException("--queries needs --vectors (the base the queries search)"),
+                    queriesFile, parse.GetValue(groundTruth), parse.GetValue(peers), parse.GetValue(metric)!, parse.GetValue(k) ?? 10,
+                    parse.GetValue(m), parse.GetValue(efConstruction) ?? 200, parse.GetValue(buildThreads), parse.GetValue(quantization),
+                    ParseList(parse.GetValue(efs) ?? "10,20,40,80,160", "--ef"), parse.GetValue(output)!.FullName);
+            }
+
+            if (parse.GetValue(groundTruth) is not null || parse.GetValue(peers))
+            {
+                throw new ArgumentException("--ground-truth and --peers need --queries (a query file)");
+            }
+
+            if (parse.GetValue(k) is < 100)
+            {
+                throw new ArgumentException("--k must be at least 100 without --queries (recall is measured on the top 10 and 100)");
+            }
             string outDir = parse.GetValue(output)!.FullName;
             Directory.CreateDirectory(outDir);
             string source;
@@ -197,9 +221,10 @@ internal static class BenchCommands
             try
             {
                 using var table = VectorTable.Open(tablePath);
-                int[] expansions = ParseList(parse.GetValue(efs)!, "--ef");
-                var result = RecallBench.Run(source, table, parse.GetValue(queries), expansions, Console.Error,
-                    k: parse.GetValue(k), quantization: parse.GetValue(quantization));
+                int[] expansions = ParseList(parse.GetValue(efs) ?? "16,32,64,128,256", "--ef");
+                var result = RecallBench.Run(source, table, parse.GetValue(queryCount), expansions, Console.Error,
+                    k: parse.GetValue(k) ?? 100, quantization: parse.GetValue(quantization),
+                    hnsw: new HnswOptions { Connectivity = parse.GetValue(m), ExpansionAdd = parse.GetValue(efConstruction) ?? 128, BuildThreads = parse.GetValue(buildThreads) });
                 Write(outDir, "recall", result, RecallBench.ToMarkdown(result));
                 return 0;
             }
@@ -212,5 +237,73 @@ internal static class BenchCommands
             }
         }));
         return cmd;
+    }
+
+    /// <summary><c>karma bench recall --vectors B --queries Q [--ground-truth GT] [--peers]</c>.</summary>
+    private static int AnnRecall(FileInfo vectors, FileInfo queries, FileInfo? groundTruth, bool peers, string metric, int k, int m,
+        int efConstruction, int buildThreads, HnswQuantization quantization, int[] expansions, string outDir)
+    {
+        if (k < 1)
+        {
+            throw new ArgumentException("--k must be at least 1");
+        }
+
+        Directory.CreateDirectory(outDir);
+        var options = new AnnBenchOptions
+        {
+            Source = vectors.Name,
+            Base = Karma.Core.Vectors.VectorFile.Read(vectors.FullName),
+            Queries = Karma.Core.Vectors.VectorFile.Read(queries.FullName),
+            GroundTruth = groundTruth is null ? null : ReadGroundTruth(groundTruth.FullName),
+            K = k,
+            Metric = metric,
+            Connectivity = m,
+            ExpansionAdd = efConstruction,
+            BuildThreads = buildThreads,
+            Quantization = quantization,
+            Expansions = expansions,
+        };
+        IReadOnlyList<AnnSystem>? peerSystems = null;
+        if (peers)
+        {
+            string script = RepositoryFile(Path.Combine("tools", "ann", "peers.py"))
+                ?? throw new FileNotFoundException("--peers runs tools/ann/peers.py of a checkout; run from inside the repository");
+            string gt = groundTruth?.FullName ?? throw new ArgumentException("--peers needs --ground-truth (the peers score against the same file)");
+            peerSystems = AnnBench.RunPeers(script, vectors.FullName, queries.FullName, gt, options, Console.Error);
+        }
+
+        var result = AnnBench.Run(options, peerSystems, Console.Error);
+        Write(outDir, "ann", result, AnnBench.ToMarkdown(result));
+        return 0;
+    }
+
+    private static (int[] Ids, int Cols) ReadGroundTruth(string path)
+    {
+        if (path.EndsWith(".ivecs", StringComparison.OrdinalIgnoreCase))
+        {
+            var (ids, _, cols) = Karma.Core.Vectors.VectorFile.ReadIvecs(path);
+            return (ids, cols);
+        }
+
+        var m = Karma.Core.Vectors.VectorFile.Read(path);
+        return ([.. m.Values.Select(v => (int)v)], m.Cols);
+    }
+
+    /// <summary>A file of this checkout, found from the working directory upwards, then from this tool's directory upwards.</summary>
+    private static string? RepositoryFile(string relative)
+    {
+        foreach (string start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                string candidate = Path.Combine(dir.FullName, relative);
+                if (File.Exists(candidate))
+                {
+                    return candidate;
+                }
+            }
+        }
+
+        return null;
     }
 }

@@ -67,8 +67,9 @@ public static class RecallBench
     /// <param name="bandwidthBytes">Buffer size of the memory-bandwidth measurement; keep it far above the last-level cache.</param>
     /// <param name="k">Neighbours per query (at least 100); USearch searches with max(k, ef).</param>
     /// <param name="quantization">How the HNSW index stores its vectors.</param>
+    /// <param name="hnsw">Build settings (M, efConstruction, threads); default <see cref="HnswOptions"/>'s.</param>
     public static RecallBenchResult Run(string source, VectorTable table, int queries, int[] expansions, TextWriter? log = null,
-        long bandwidthBytes = 1L << 30, int k = 100, HnswQuantization quantization = HnswQuantization.Float32)
+        long bandwidthBytes = 1L << 30, int k = 100, HnswQuantization quantization = HnswQuantization.Float32, HnswOptions? hnsw = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 100);
         ArgumentOutOfRangeException.ThrowIfLessThan(queries, 1);
@@ -98,18 +99,18 @@ public static class RecallBench
         var scan = new ExactScanSpeed(tableBytes, tableBytes * exactQps, MemoryBandwidth.MeasureRead(bandwidthBytes));
         log?.WriteLine($"[bench recall] exact scan reads {scan.ScanBytesPerSecond / 1e9:F1} GB/s; memory read bandwidth {scan.MemoryBytesPerSecond / 1e9:F1} GB/s ({scan.ShareOfBandwidth:P0})");
         clock.Restart();
-        using var hnsw = HnswIndex.Build(table, new HnswOptions { Quantization = quantization });
+        using var index = HnswIndex.Build(table, (hnsw ?? new HnswOptions()) with { Quantization = quantization });
         double build = clock.Elapsed.TotalSeconds;
-        log?.WriteLine($"[bench recall] HNSW built in {build:F1} s, {hnsw.MemoryUsage / 1048576.0:F0} MiB");
+        log?.WriteLine($"[bench recall] HNSW built in {build:F1} s, {index.MemoryUsage / 1048576.0:F0} MiB");
         var points = new List<HnswPoint>();
         foreach (int ef in expansions)
         {
-            hnsw.ChangeExpansionSearch(ef);
+            index.ChangeExpansionSearch(ef);
             var results = new IReadOnlyList<Hit>[queries];
             clock.Restart();
             for (int q = 0; q < queries; q++)
             {
-                results[q] = hnsw.Search(qs[q], k);
+                results[q] = index.Search(qs[q], k);
             }
 
             double qps = queries / clock.Elapsed.TotalSeconds;
@@ -119,7 +120,7 @@ public static class RecallBench
             log?.WriteLine($"[bench recall] HNSW ef={ef}: recall@10 {r10:F4}, recall@100 {r100:F4}, {qps:F0} queries/s ({qps / exactQps:F1}x exact)");
         }
 
-        return new RecallBenchResult(source, table.Rows, dims, queries, exactQps, build, hnsw.MemoryUsage, points, scan, k, quantization);
+        return new RecallBenchResult(source, table.Rows, dims, queries, exactQps, build, index.MemoryUsage, points, scan, k, quantization);
     }
 
     /// <summary>A markdown table of the result.</summary>
