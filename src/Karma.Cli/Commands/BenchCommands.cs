@@ -154,7 +154,7 @@ internal static class BenchCommands
         var synthetic = new Option<int>("--synthetic") { Description = "Rows of clustered synthetic unit vectors (when no file or package)", DefaultValueFactory = _ => 100_000 };
         var dims = new Option<int>("--dims") { Description = "Width of synthetic vectors", DefaultValueFactory = _ => 64 };
         var queryCount = new Option<int>("--query-count") { Description = "Queries drawn from the table (rows plus noise) when no query file is given", DefaultValueFactory = _ => 200 }.AtLeast(1);
-        var quantization = new Option<HnswQuantization>("--quantization") { Description = "How HNSW stores vectors: Float32 or Float16", DefaultValueFactory = _ => HnswQuantization.Float32 };
+        var quantization = new Option<HnswQuantization>("--quantization") { Description = "How HNSW stores vectors: Float32, Float16 or Int8", DefaultValueFactory = _ => HnswQuantization.Float32 };
         var k = new Option<int?>("--k") { Description = "Neighbours per query (default 10 with --queries; otherwise at least 100, recall measured on the top 10 and 100)" };
         var m = new Option<int>("--m") { Description = "HNSW M (edges per node)", DefaultValueFactory = _ => 16 };
         var efConstruction = new Option<int?>("--ef-construction") { Description = "HNSW efConstruction (default 200 with --queries, else 128)" };

@@ -108,7 +108,8 @@ public static class AnnBench
                 Quantization = options.Quantization,
             });
             double build = clock.Elapsed.TotalSeconds;
-            log?.WriteLine($"[bench recall] HNSW (M {options.Connectivity}, efConstruction {options.ExpansionAdd}, {options.Quantization}) built in {build:F1} s");
+            string kernels = index.HardwareAcceleration;
+            log?.WriteLine($"[bench recall] HNSW (M {options.Connectivity}, efConstruction {options.ExpansionAdd}, {options.Quantization}, {kernels} kernels) built in {build:F1} s");
             var points = new List<AnnPoint>();
             foreach (int ef in options.Expansions)
             {
@@ -131,7 +132,7 @@ public static class AnnBench
                 log?.WriteLine($"[bench recall] ours ef {ef}: recall@{options.K} {recall:F4}, {qps:F0} queries/s");
             }
 
-            var ours = new AnnSystem("karma (USearch " + HnswIndex.NativeVersion + ")", HnswIndex.NativeVersion, build, points);
+            var ours = new AnnSystem($"karma (USearch {HnswIndex.NativeVersion}, {options.Quantization}, {kernels})", HnswIndex.NativeVersion, build, points);
             var systems = new List<AnnSystem> { ours };
             systems.AddRange(peers ?? []);
             var matched = (peers ?? []).Where(p => p.Error is null)

@@ -36,10 +36,15 @@ public sealed unsafe class HnswIndex : IVectorIndex
     private int _expansionSearch;
     private int _disposed;
 
-    private HnswIndex(UsearchHandle handle, int count, int dimensions, int connectivity, HnswQuantization quantization,
+    // The rows the index was built from: int8 storage gives distances in its own integer units, so its hits are
+    // rescored from here (the same scale as every other index).
+    private readonly VectorTable _embeddings;
+
+    private HnswIndex(UsearchHandle handle, VectorTable embeddings, int count, int dimensions, int connectivity, HnswQuantization quantization,
         int expansionSearch, int searchThreads)
     {
         _handle = handle;
+        _embeddings = embeddings;
         Count = count;
         Dimensions = dimensions;
         Connectivity = connectivity;
@@ -79,6 +84,21 @@ public sealed unsafe class HnswIndex : IVectorIndex
             nuint bytes = UsearchNative.usearch_memory_usage(Handle, &error);
             UsearchNative.Check(error, "memory_usage");
             return (long)bytes;
+        }
+    }
+
+    /// <summary>
+    /// The SIMD kernels USearch chose for this index's metric and storage, e.g. <c>haswell</c> (AVX2), <c>skylake</c>
+    /// (AVX-512) or <c>serial</c> (none): what a speed comparison needs to know first.
+    /// </summary>
+    public string HardwareAcceleration
+    {
+        get
+        {
+            nint error = 0;
+            byte* text = UsearchNative.usearch_hardware_acceleration(Handle, &error);
+            UsearchNative.Check(error, "hardware_acceleration");
+            return text is null ? "unknown" : System.Runtime.InteropServices.Marshal.PtrToStringUTF8((nint)text) ?? "unknown";
         }
     }
 
@@ -126,7 +146,7 @@ public sealed unsafe class HnswIndex : IVectorIndex
                 throw new InvalidOperationException($"USearch index holds {size} vectors after adding {rows} rows");
             }
 
-            return new HnswIndex(handle, rows, dims, options.Connectivity, options.Quantization, options.ExpansionSearch,
+            return new HnswIndex(handle, embeddings, rows, dims, options.Connectivity, options.Quantization, options.ExpansionSearch,
                 searchThreads);
         }
         catch
@@ -185,7 +205,8 @@ public sealed unsafe class HnswIndex : IVectorIndex
         {
             UsearchScalarKind.F32 => HnswQuantization.Float32,
             UsearchScalarKind.F16 => HnswQuantization.Float16,
-            _ => throw Bad(path, $"index stores {meta.Quantization} vectors; only F32 and F16 are supported"),
+            UsearchScalarKind.I8 => HnswQuantization.Int8,
+            _ => throw Bad(path, $"index stores {meta.Quantization} vectors; only F32, F16 and I8 are supported"),
         };
 
         int dims = embeddings.Cols;
@@ -234,7 +255,7 @@ public sealed unsafe class HnswIndex : IVectorIndex
 
             nuint connectivity = UsearchNative.usearch_connectivity(handle, &error);
             UsearchNative.Check(error, "connectivity");
-            return new HnswIndex(handle, rows, dims, (int)connectivity, quantization, options.ExpansionSearch, searchThreads);
+            return new HnswIndex(handle, embeddings, rows, dims, (int)connectivity, quantization, options.ExpansionSearch, searchThreads);
         }
         catch
         {
@@ -337,6 +358,11 @@ public sealed unsafe class HnswIndex : IVectorIndex
                 hits[i] = new Hit((int)key, 1f - distances[i]);
             }
 
+            if (Quantization == HnswQuantization.Int8)
+            {
+                Rescore(hits, query);
+            }
+
             // USearch orders by distance; settle equal scores by lower row, as the interface promises.
             Array.Sort(hits, static (a, b) => a.Score != b.Score ? b.Score.CompareTo(a.Score) : a.Row.CompareTo(b.Row));
             return hits;
@@ -345,6 +371,24 @@ public sealed unsafe class HnswIndex : IVectorIndex
         {
             ArrayPool<ulong>.Shared.Return(keys);
             ArrayPool<float>.Shared.Return(distances);
+        }
+    }
+
+    /// <summary>Exact inner products of the hits with the query, from the table (k rows of D: microseconds).</summary>
+    private void Rescore(Hit[] hits, ReadOnlySpan<float> query)
+    {
+        float[] row = ArrayPool<float>.Shared.Rent(Dimensions);
+        try
+        {
+            for (int i = 0; i < hits.Length; i++)
+            {
+                _embeddings.CopyRow(hits[i].Row, row.AsSpan(0, Dimensions));
+                hits[i] = new Hit(hits[i].Row, System.Numerics.Tensors.TensorPrimitives.Dot(query, row.AsSpan(0, Dimensions)));
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(row);
         }
     }
 
@@ -525,6 +569,7 @@ public sealed unsafe class HnswIndex : IVectorIndex
     {
         HnswQuantization.Float32 => UsearchScalarKind.F32,
         HnswQuantization.Float16 => UsearchScalarKind.F16,
+        HnswQuantization.Int8 => UsearchScalarKind.I8,
         _ => throw new ArgumentOutOfRangeException(nameof(quantization), quantization, "unknown quantization"),
     };
 

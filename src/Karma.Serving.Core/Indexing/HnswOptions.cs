@@ -11,6 +11,13 @@ public enum HnswQuantization
 
     /// <summary>16-bit floats: half the memory; scores carry float16 rounding (about 1e-3).</summary>
     Float16 = 1,
+
+    /// <summary>
+    /// 8-bit integers (USearch's i8: each component of a unit vector times 127, rounded): a quarter of the memory; the
+    /// graph's distances are coarse, so recall drops (measured in docs/performance.md). For unit vectors only.
+    /// </summary>
+    [SuppressMessage("Naming", "CA1720", Justification = "Names the storage format, as VectorElementType does.")]
+    Int8 = 2,
 }
 
 /// <summary>

@@ -33,8 +33,9 @@ public sealed class ServingOptions
     public int HnswExpansionSearch { get; set; } = 128;
 
     /// <summary>
-    /// How the HNSW index stores its vectors: <c>Float32</c> (scores exact up to float rounding) or <c>Float16</c>
-    /// (1.35x faster at k = 1000 on 1M × 64, recall@10 0.9975 against 0.9995; docs/performance.md).
+    /// How the HNSW index stores its vectors: <c>Float32</c> (scores exact up to float rounding), <c>Float16</c>
+    /// (1.35x faster at k = 1000 on 1M × 64, recall@10 0.9975 against 0.9995; docs/performance.md) or <c>Int8</c>
+    /// (a quarter of the memory, lower recall; docs/performance.md).
     /// </summary>
     public Karma.Serving.Core.Indexing.HnswQuantization HnswQuantization { get; set; }
 

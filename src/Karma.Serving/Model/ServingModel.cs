@@ -128,14 +128,19 @@ public sealed class ServingModel : IAsyncDisposable
     }
 
     /// <summary>
-    /// The HNSW graph persisted beside the package (<c>index.hnsw-M{connectivity}.usearch</c>, <c>-f16</c> before the
-    /// extension when stored as float16): loaded when present and consistent with the table, else built from the table
+    /// The HNSW graph persisted beside the package (<c>index.hnsw-M{connectivity}.usearch</c>, <c>-f16</c> or <c>-i8</c>
+    /// before the extension when stored as float16 or int8): loaded when present and consistent with the table, else built from the table
     /// and saved for the next start.
     /// </summary>
     private static HnswIndex OpenHnsw(ModelPackage package, ServingOptions options, ILogger logger)
     {
         var hnsw = new HnswOptions { ExpansionSearch = options.HnswExpansionSearch, Quantization = options.HnswQuantization };
-        string suffix = hnsw.Quantization == HnswQuantization.Float16 ? "-f16" : string.Empty;
+        string suffix = hnsw.Quantization switch
+        {
+            HnswQuantization.Float16 => "-f16",
+            HnswQuantization.Int8 => "-i8",
+            _ => string.Empty,
+        };
         string path = Path.Combine(package.Directory, $"index.hnsw-M{hnsw.Connectivity}{suffix}.usearch");
         if (File.Exists(path))
         {

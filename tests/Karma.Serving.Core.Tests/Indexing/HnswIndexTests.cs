@@ -323,6 +323,40 @@ public sealed class HnswSmallIndexTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void Build_Int8Quantization_KeepsMostRecall_AndRoundTrips()
+    {
+        const int rows = 5000, dims = 48;
+        var (data, queries) = TestVectors.Clustered(rows, 50, dims, centres: 50, noise: 0.1f, seed: 17);
+        using var table = TestVectors.Table(_dir, "i8.vec", data, rows, dims, VectorElementType.Float32);
+        using var exact = new ExactIndex(table);
+        using var hnsw = HnswIndex.Build(table, new HnswOptions { Quantization = HnswQuantization.Int8 });
+        Assert.Equal(HnswQuantization.Int8, hnsw.Quantization);
+        double recall = 0, worstScore = 0;
+        for (int i = 0; i < 50; i++)
+        {
+            var q = queries.AsSpan(i * dims, dims);
+            var found = hnsw.Search(q, 10);
+            var truth = exact.Search(q, 10);
+            recall += TestVectors.Recall(found, truth);
+            foreach (var hit in found)
+            {
+                float reference = ExactIndex.BruteForce(data.AsSpan(hit.Row * dims, dims).ToArray(), dims, q, 1, null)[0].Score;
+                worstScore = Math.Max(worstScore, Math.Abs(reference - hit.Score));
+            }
+        }
+
+        output.WriteLine($"i8 index, 5000 x 48-d: recall@10 {recall / 50:F4}, largest score error {worstScore:E2}");
+        Assert.True(recall / 50 >= 0.8, $"recall@10 {recall / 50:F4}");
+        Assert.True(worstScore < 0.05, $"i8 scores off by {worstScore:E2}");
+
+        string path = Path.Combine(_dir, "i8.usearch");
+        hnsw.Save(path);
+        using var loaded = HnswIndex.Load(path, table, new HnswOptions());
+        Assert.Equal(HnswQuantization.Int8, loaded.Quantization);
+        Assert.Equal(hnsw.Search(queries.AsSpan(0, dims), 10), loaded.Search(queries.AsSpan(0, dims), 10));
+    }
+
+    [Fact]
     public void Build_TinyAndEmptyTables_Work()
     {
         using var empty = TestVectors.Table(_dir, "e.vec", [], 0, 8, VectorElementType.Float32);
