@@ -53,7 +53,11 @@ public sealed class BenchSuiteTests
             Assert.True(m.InProcess.P50 > 0 && m.Grpc.P50 > 0);
         });
         Assert.Equal("exact", r.Index);
+        Assert.NotNull(r.EchoFloor);
+        Assert.Equal(12, r.EchoFloor.Samples);
+        Assert.True(r.SearchOverFloor > 0);
         Assert.Contains("| Search |", EndToEndBench.ToMarkdown(r), StringComparison.Ordinal);
+        Assert.Contains("Echo floor", EndToEndBench.ToMarkdown(r), StringComparison.Ordinal);
     }
 
     [Fact]

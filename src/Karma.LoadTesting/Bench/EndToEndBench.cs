@@ -30,8 +30,18 @@ public sealed record EndToEndPoint(string Method, LatencySummary InProcess, Late
 /// Search's stages timed one by one on the same contexts: encode, recall (k 1000), pre-rank (1000 candidates), and the
 /// three chained on one thread without the service around them.
 /// </param>
+/// <param name="EchoFloor">
+/// The same Search calls answered by <see cref="Bench.EchoFloor"/> (a minimal Grpc.AspNetCore host returning the real
+/// responses, no work): what Kestrel, HTTP/2 and protobuf cost by themselves, measured in the same run.
+/// </param>
 public sealed record EndToEndResult(string ModelVersion, string Index, int Items, int Requests, double MaxBatchDelayMs,
-    IReadOnlyList<EndToEndPoint> Methods, IReadOnlyDictionary<string, LatencySummary> SearchStages);
+    IReadOnlyList<EndToEndPoint> Methods, IReadOnlyDictionary<string, LatencySummary> SearchStages, LatencySummary? EchoFloor = null)
+{
+    /// <summary>gRPC Search p50 over (in-process Search p50 + the echo floor's p50): 1 means the service adds nothing of its own.</summary>
+    public double? SearchOverFloor => EchoFloor is { } floor && Methods.FirstOrDefault(m => m.Method == "Search") is { } s
+        ? s.Grpc.P50 / (s.InProcess.P50 + floor.P50)
+        : null;
+}
 
 /// <summary>
 /// The service's pipeline in-process against the same requests over gRPC. It starts the real host (Kestrel, the
@@ -85,9 +95,11 @@ public static class EndToEndBench
                 await MeasureAsync("Search", contexts.Select(c => new SearchRequest { Context = c, RecallK = 1000, TopN = 100 }).ToArray(),
                     r => service.Search(r, new InProcessCallContext("Search")), r => client.SearchAsync(r).ResponseAsync, log).ConfigureAwait(false),
             };
+            var searches = contexts.Select(c => new SearchRequest { Context = c, RecallK = 1000, TopN = 100 }).ToArray();
+            var floor = await EchoFloorAsync(searches, r => service.Search(r, new InProcessCallContext("Search")), log, cancellationToken).ConfigureAwait(false);
             var stages = Stages(model, sampled);
             log?.WriteLine("[bench e2e] Search stages (p50): " + string.Join(", ", stages.Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key} {kv.Value.P50:F3} ms"))));
-            return new EndToEndResult(model.Package.Version, model.Index.Kind, model.Package.Catalog.Count, requests, maxBatchDelayMs, methods, stages);
+            return new EndToEndResult(model.Package.Version, model.Index.Kind, model.Package.Catalog.Count, requests, maxBatchDelayMs, methods, stages, floor);
         }
         finally
         {
@@ -117,6 +129,36 @@ public static class EndToEndBench
 
             await Task.Delay(200, stop.Token).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>The same Search requests against <see cref="EchoFloor"/>, answered with the real service's responses.</summary>
+    private static async Task<LatencySummary> EchoFloorAsync(SearchRequest[] requests, Func<SearchRequest, Task<SearchResponse>> real, TextWriter? log,
+        CancellationToken cancellationToken)
+    {
+        var answers = new Dictionary<SearchRequest, SearchResponse>();
+        foreach (var r in requests)
+        {
+            answers.TryAdd(r, await real(r).ConfigureAwait(false));
+        }
+
+        var (port, _) = FreePorts();
+        await using var echo = await Bench.EchoFloor.StartAsync(answers, port, cancellationToken).ConfigureAwait(false);
+        using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{port}");
+        var client = new Retrieval.RetrievalClient(channel);
+        for (int i = 0; i < Math.Min(20, requests.Length); i++)
+        {
+            await client.SearchAsync(requests[i], cancellationToken: cancellationToken).ResponseAsync.ConfigureAwait(false);
+        }
+
+        var times = new double[requests.Length];
+        for (int i = 0; i < requests.Length; i++)
+        {
+            (_, times[i]) = await TimeAsync(r => client.SearchAsync(r).ResponseAsync, requests[i]).ConfigureAwait(false);
+        }
+
+        var floor = LatencySummary.Of(times);
+        log?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[bench e2e] echo floor (minimal Grpc.AspNetCore host, same messages): p50 {floor.P50:F3} ms"));
+        return floor;
     }
 
     /// <summary>
@@ -220,6 +262,14 @@ public static class EndToEndBench
         {
             sb.AppendLine(CultureInfo.InvariantCulture,
                 $"| {p.Method} | {p.InProcess.P50:F3} | {p.InProcess.P99:F3} | {p.Grpc.P50:F3} | {p.Grpc.P99:F3} | {p.GrpcOverheadPercent:+0;-0}% | {p.Mismatches} |");
+        }
+
+        if (r.EchoFloor is { } floor && r.SearchOverFloor is { } ratio)
+        {
+            sb.AppendLine();
+            sb.AppendLine(CultureInfo.InvariantCulture,
+                $"Echo floor (a minimal Grpc.AspNetCore host answering the same Search requests with the same responses, no work): p50 {floor.P50:F3} ms, p99 {floor.P99:F3} ms. " +
+                $"gRPC Search p50 / (in-process Search p50 + floor p50) = {ratio:F2}.");
         }
 
         sb.AppendLine();
