@@ -41,6 +41,9 @@ public sealed record AnnBenchOptions
     /// <summary>How our index stores vectors.</summary>
     public HnswQuantization Quantization { get; init; } = HnswQuantization.Float32;
 
+    /// <summary>Candidates per result re-scored exactly from the table (<see cref="HnswOptions.Refine"/>; 1 = off).</summary>
+    public int Refine { get; init; } = 1;
+
     /// <summary>Search expansions (ef) to measure.</summary>
     public required IReadOnlyList<int> Expansions { get; init; }
 }
@@ -106,10 +109,11 @@ public static class AnnBench
                 ExpansionAdd = options.ExpansionAdd,
                 BuildThreads = options.BuildThreads,
                 Quantization = options.Quantization,
+                Refine = options.Refine,
             });
             double build = clock.Elapsed.TotalSeconds;
             string kernels = index.HardwareAcceleration;
-            log?.WriteLine($"[bench recall] HNSW (M {options.Connectivity}, efConstruction {options.ExpansionAdd}, {options.Quantization}, {kernels} kernels) built in {build:F1} s");
+            log?.WriteLine($"[bench recall] HNSW (M {options.Connectivity}, efConstruction {options.ExpansionAdd}, {options.Quantization}{(options.Refine > 1 ? $", refine x{options.Refine}" : string.Empty)}, {kernels} kernels) built in {build:F1} s");
             var points = new List<AnnPoint>();
             foreach (int ef in options.Expansions)
             {
@@ -132,7 +136,8 @@ public static class AnnBench
                 log?.WriteLine($"[bench recall] ours ef {ef}: recall@{options.K} {recall:F4}, {qps:F0} queries/s");
             }
 
-            var ours = new AnnSystem($"karma (USearch {HnswIndex.NativeVersion}, {options.Quantization}, {kernels})", HnswIndex.NativeVersion, build, points);
+            var ours = new AnnSystem($"karma (USearch {HnswIndex.NativeVersion}, {options.Quantization}{(options.Refine > 1 ? $" refine x{options.Refine}" : string.Empty)}, {kernels})",
+                HnswIndex.NativeVersion, build, points);
             var systems = new List<AnnSystem> { ours };
             systems.AddRange(peers ?? []);
             var matched = (peers ?? []).Where(p => p.Error is null)

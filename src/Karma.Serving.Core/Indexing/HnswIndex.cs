@@ -41,8 +41,9 @@ public sealed unsafe class HnswIndex : IVectorIndex
     private readonly VectorTable _embeddings;
 
     private HnswIndex(UsearchHandle handle, VectorTable embeddings, int count, int dimensions, int connectivity, HnswQuantization quantization,
-        int expansionSearch, int searchThreads)
+        int expansionSearch, int searchThreads, int refine)
     {
+        Refine = refine;
         _handle = handle;
         _embeddings = embeddings;
         Count = count;
@@ -53,6 +54,9 @@ public sealed unsafe class HnswIndex : IVectorIndex
         _slotCount = searchThreads;
         _slots = new SemaphoreSlim(searchThreads, searchThreads);
     }
+
+    /// <summary>Candidates per result re-scored exactly (<see cref="HnswOptions.Refine"/>; 1 = off).</summary>
+    public int Refine { get; }
 
     /// <inheritdoc />
     public string Kind => "hnsw";
@@ -147,7 +151,7 @@ public sealed unsafe class HnswIndex : IVectorIndex
             }
 
             return new HnswIndex(handle, embeddings, rows, dims, options.Connectivity, options.Quantization, options.ExpansionSearch,
-                searchThreads);
+                searchThreads, options.Refine);
         }
         catch
         {
@@ -206,7 +210,8 @@ public sealed unsafe class HnswIndex : IVectorIndex
             UsearchScalarKind.F32 => HnswQuantization.Float32,
             UsearchScalarKind.F16 => HnswQuantization.Float16,
             UsearchScalarKind.I8 => HnswQuantization.Int8,
-            _ => throw Bad(path, $"index stores {meta.Quantization} vectors; only F32, F16 and I8 are supported"),
+            UsearchScalarKind.BF16 => HnswQuantization.BFloat16,
+            _ => throw Bad(path, $"index stores {meta.Quantization} vectors; only F32, F16, BF16 and I8 are supported"),
         };
 
         int dims = embeddings.Cols;
@@ -255,7 +260,8 @@ public sealed unsafe class HnswIndex : IVectorIndex
 
             nuint connectivity = UsearchNative.usearch_connectivity(handle, &error);
             UsearchNative.Check(error, "connectivity");
-            return new HnswIndex(handle, embeddings, rows, dims, (int)connectivity, quantization, options.ExpansionSearch, searchThreads);
+            return new HnswIndex(handle, embeddings, rows, dims, (int)connectivity, quantization, options.ExpansionSearch, searchThreads,
+                options.Refine);
         }
         catch
         {
@@ -341,11 +347,14 @@ public sealed unsafe class HnswIndex : IVectorIndex
             return [];
         }
 
-        ulong[] keys = ArrayPool<ulong>.Shared.Rent(wanted);
-        float[] distances = ArrayPool<float>.Shared.Rent(wanted);
+        // With a refine step the graph returns more candidates than wanted; the exact scores decide which k stay.
+        int fetch = Math.Min(Count, wanted * Refine);
+        bool rescore = Refine > 1 || Quantization == HnswQuantization.Int8;
+        ulong[] keys = ArrayPool<ulong>.Shared.Rent(fetch);
+        float[] distances = ArrayPool<float>.Shared.Rent(fetch);
         try
         {
-            int found = Query(handle, query, wanted, filter, keys, distances);
+            int found = Query(handle, query, fetch, filter, keys, distances);
             var hits = new Hit[found];
             for (int i = 0; i < found; i++)
             {
@@ -358,14 +367,14 @@ public sealed unsafe class HnswIndex : IVectorIndex
                 hits[i] = new Hit((int)key, 1f - distances[i]);
             }
 
-            if (Quantization == HnswQuantization.Int8)
+            if (rescore)
             {
                 Rescore(hits, query);
             }
 
             // USearch orders by distance; settle equal scores by lower row, as the interface promises.
             Array.Sort(hits, static (a, b) => a.Score != b.Score ? b.Score.CompareTo(a.Score) : a.Row.CompareTo(b.Row));
-            return hits;
+            return hits.Length > wanted ? hits[..wanted] : hits;
         }
         finally
         {
@@ -570,6 +579,7 @@ public sealed unsafe class HnswIndex : IVectorIndex
         HnswQuantization.Float32 => UsearchScalarKind.F32,
         HnswQuantization.Float16 => UsearchScalarKind.F16,
         HnswQuantization.Int8 => UsearchScalarKind.I8,
+        HnswQuantization.BFloat16 => UsearchScalarKind.BF16,
         _ => throw new ArgumentOutOfRangeException(nameof(quantization), quantization, "unknown quantization"),
     };
 

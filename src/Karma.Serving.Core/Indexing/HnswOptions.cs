@@ -18,6 +18,12 @@ public enum HnswQuantization
     /// </summary>
     [SuppressMessage("Naming", "CA1720", Justification = "Names the storage format, as VectorElementType does.")]
     Int8 = 2,
+
+    /// <summary>
+    /// bfloat16 (8 exponent bits, 7 mantissa bits): half the memory like <see cref="Float16"/>, coarser mantissa, and
+    /// AVX-512 BF16 dot products where the CPU has them.
+    /// </summary>
+    BFloat16 = 3,
 }
 
 /// <summary>
@@ -31,6 +37,7 @@ public sealed record HnswOptions
     private readonly int _expansionSearch = 64;
     private readonly int _searchThreads;
     private readonly int _buildThreads;
+    private readonly int _refine = 1;
     private readonly HnswQuantization _quantization = HnswQuantization.Float32;
 
     /// <summary>Upper bound on search expansion (candidate list length) accepted by this binding.</summary>
@@ -75,6 +82,17 @@ public sealed record HnswOptions
     {
         get => _buildThreads;
         init => _buildThreads = Check(value, 0, 4096, nameof(BuildThreads));
+    }
+
+    /// <summary>
+    /// Candidates fetched from the graph per result wanted, 1..64, then re-scored exactly from the f32/f16 table and cut
+    /// to k (Faiss calls it a refine step). 1, the default, is off. With quantized storage it buys back the recall the
+    /// coarse distances lose, for k × refine row reads per query.
+    /// </summary>
+    public int Refine
+    {
+        get => _refine;
+        init => _refine = Check(value, 1, 64, nameof(Refine));
     }
 
     /// <summary>How the index stores vectors. Fixed when the index is built; a saved index keeps its own.</summary>

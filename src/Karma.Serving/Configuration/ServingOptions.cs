@@ -40,6 +40,14 @@ public sealed class ServingOptions
     public Karma.Serving.Core.Indexing.HnswQuantization HnswQuantization { get; set; }
 
     /// <summary>
+    /// HNSW refine step: candidates fetched per result wanted, re-scored exactly from the table and cut to k; 1 (the
+    /// default) is off. With <see cref="HnswQuantization"/> Float16, BFloat16 or Int8 it buys back recall
+    /// (docs/performance.md).
+    /// </summary>
+    [Range(1, 64)]
+    public int HnswRefine { get; set; } = 1;
+
+    /// <summary>
     /// ONNX Runtime threads per graph run on CPU; 0 = ORT's default (one per physical core). Concurrent requests already keep
     /// the cores busy, so 1 avoids runs fighting over them (see docs/performance.md).
     /// </summary>

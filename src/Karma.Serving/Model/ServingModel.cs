@@ -134,11 +134,12 @@ public sealed class ServingModel : IAsyncDisposable
     /// </summary>
     private static HnswIndex OpenHnsw(ModelPackage package, ServingOptions options, ILogger logger)
     {
-        var hnsw = new HnswOptions { ExpansionSearch = options.HnswExpansionSearch, Quantization = options.HnswQuantization };
+        var hnsw = new HnswOptions { ExpansionSearch = options.HnswExpansionSearch, Quantization = options.HnswQuantization, Refine = options.HnswRefine };
         string suffix = hnsw.Quantization switch
         {
             HnswQuantization.Float16 => "-f16",
             HnswQuantization.Int8 => "-i8",
+            HnswQuantization.BFloat16 => "-bf16",
             _ => string.Empty,
         };
         string path = Path.Combine(package.Directory, $"index.hnsw-M{hnsw.Connectivity}{suffix}.usearch");

@@ -356,6 +356,40 @@ public sealed class HnswSmallIndexTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(hnsw.Search(queries.AsSpan(0, dims), 10), loaded.Search(queries.AsSpan(0, dims), 10));
     }
 
+    [Theory]
+    [InlineData(HnswQuantization.BFloat16)]
+    [InlineData(HnswQuantization.Int8)]
+    public void Refine_RescoresExactly_AndNeverLosesRecall(HnswQuantization quantization)
+    {
+        const int rows = 4000, dims = 32;
+        var (data, queries) = TestVectors.Clustered(rows, 40, dims, centres: 40, noise: 0.2f, seed: 23);
+        using var table = TestVectors.Table(_dir, $"refine-{quantization}.vec", data, rows, dims, VectorElementType.Float32);
+        using var exact = new ExactIndex(table);
+        using var plain = HnswIndex.Build(table, new HnswOptions { Quantization = quantization, ExpansionSearch = 16 });
+        using var refined = HnswIndex.Build(table, new HnswOptions { Quantization = quantization, ExpansionSearch = 16, Refine = 4 });
+        Assert.Equal(4, refined.Refine);
+        double plainRecall = 0, refinedRecall = 0;
+        for (int i = 0; i < 40; i++)
+        {
+            var q = queries.AsSpan(i * dims, dims);
+            var truth = exact.Search(q, 10);
+            var found = refined.Search(q, 10);
+            Assert.Equal(10, found.Count);
+            foreach (var hit in found)
+            {
+                Assert.Equal(ExactIndex.BruteForce(data.AsSpan(hit.Row * dims, dims).ToArray(), dims, q, 1, null)[0].Score, hit.Score, 1e-5f);
+            }
+
+            Assert.True(found.Zip(found.Skip(1)).All(p => p.First.Score >= p.Second.Score), "refined hits are ordered by exact score");
+            plainRecall += TestVectors.Recall(plain.Search(q, 10), truth);
+            refinedRecall += TestVectors.Recall(found, truth);
+        }
+
+        output.WriteLine($"{quantization}: recall@10 {plainRecall / 40:F4} without refine, {refinedRecall / 40:F4} with refine x4");
+        Assert.True(refinedRecall >= plainRecall, $"refine lost recall: {refinedRecall / 40:F4} < {plainRecall / 40:F4}");
+        Assert.Throws<ArgumentOutOfRangeException>(() => new HnswOptions { Refine = 0 });
+    }
+
     [Fact]
     public void Build_TinyAndEmptyTables_Work()
     {
