@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Calling Karma.Serving from Python: list a few catalog items, then Search with a history and a query.
 
     examples/python/generate.sh                      # once: the karma.v1 modules into examples/python/gen/

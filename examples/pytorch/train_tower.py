@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Bring your own model: train a small two-tower retrieval model in PyTorch and export what `karma package import` reads.
 
     python3 examples/pytorch/train_tower.py --data DATA --out TOWER       # DATA: items.jsonl + events.csv

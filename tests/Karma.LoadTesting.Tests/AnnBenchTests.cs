@@ -27,9 +27,32 @@ public sealed class AnnBenchTests : IDisposable
         Assert.Equal(2_000, AnnBench.QueriesPerSecondAt(curve, 0.99)!.Value, 6);
         Assert.Null(AnnBench.QueriesPerSecondAt(curve, 0.995));
         Assert.Equal(10_000, AnnBench.QueriesPerSecondAt(curve, 0.5)!.Value, 6); // every point above: the fastest, a lower bound
-        var matched = new MatchedRecall(0.9, "peer", 8_000, 4_000);
+        var matched = new MatchedRecall(0.9, "ours", "peer", 8_000, 4_000);
         Assert.Equal(2.0, matched.Ratio);
-        Assert.Null(new MatchedRecall(0.99, "peer", null, 4_000).Ratio);
+        Assert.Null(new MatchedRecall(0.99, "ours", "peer", null, 4_000).Ratio);
+    }
+
+    [Theory]
+    [InlineData("Float32", "Float32")]
+    [InlineData("bfloat16x2", "BFloat16x2")]
+    [InlineData(" Int8x8 , Float16 ", "Int8x8,Float16")]
+    [InlineData("Float16x1", "Float16")]
+    public void Variants_are_read_as_storage_and_refine(string text, string expected)
+    {
+        Assert.Equal(expected, string.Join(',', HnswVariant.ParseList(text, "--quantization")));
+    }
+
+    [Theory]
+    [InlineData("Float64", "storage is one of")]
+    [InlineData("Float32x0", "refine factor")]
+    [InlineData("Int8x65", "refine factor")]
+    [InlineData("BFloat16xx2", "storage is one of")]
+    [InlineData("7", "storage is one of")]
+    [InlineData(",", "is empty")]
+    public void Bad_variants_are_refused_naming_the_entry(string text, string message)
+    {
+        var e = Assert.Throws<ArgumentException>(() => HnswVariant.ParseList(text, "--quantization"));
+        Assert.Contains(message, e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -71,9 +94,9 @@ public sealed class AnnBenchTests : IDisposable
         Assert.All(peers, p => Assert.Equal([10, 40, 160], p.Points.Select(x => x.Ef)));
         Assert.All(peers, p => Assert.True(p.Points[^1].Recall > 0.9, $"{p.Name} recall {p.Points[^1].Recall} at ef 160"));
 
-        var result = AnnBench.Run(options, peers);
-        Assert.Equal(3, result.Systems.Count);
-        Assert.Equal(2 * AnnBench.MatchedRecalls.Count, result.Matched.Count);
+        var result = AnnBench.Run(options with { Variants = HnswVariant.ParseList("Float32,BFloat16x2", "--quantization") }, peers);
+        Assert.Equal(["karma Float32", "karma BFloat16x2", "hnswlib", "faiss"], result.Systems.Select(s => s.Name.Split(" (")[0]));
+        Assert.Equal(2 * 2 * AnnBench.MatchedRecalls.Count, result.Matched.Count);
         string markdown = AnnBench.ToMarkdown(result);
         Assert.Contains("| hnswlib | 160 |", markdown, StringComparison.Ordinal);
         Assert.Contains("ours / peer", markdown, StringComparison.Ordinal);

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Fashion-MNIST as ANN benchmark files: base.fvecs (60,000 x 784 training images), queries.fvecs (the first N test
 images) and gt.ivecs (each query's exact top-k by cosine over the base, computed here with numpy).
 

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """The peers of `karma bench recall --peers`: hnswlib and Faiss (IndexHNSWFlat) on the same files and settings.
 
     tools/ann/peers.py --base B.fvecs --queries Q.fvecs --ground-truth GT.ivecs --k 10 --m 16 --ef-construction 200 \\

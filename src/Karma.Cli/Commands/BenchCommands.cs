@@ -154,17 +154,20 @@ internal static class BenchCommands
         var synthetic = new Option<int>("--synthetic") { Description = "Rows of clustered synthetic unit vectors (when no file or package)", DefaultValueFactory = _ => 100_000 };
         var dims = new Option<int>("--dims") { Description = "Width of synthetic vectors", DefaultValueFactory = _ => 64 };
         var queryCount = new Option<int>("--query-count") { Description = "Queries drawn from the table (rows plus noise) when no query file is given", DefaultValueFactory = _ => 200 }.AtLeast(1);
-        var quantization = new Option<HnswQuantization>("--quantization") { Description = "How HNSW stores vectors: Float32, Float16 or Int8", DefaultValueFactory = _ => HnswQuantization.Float32 };
+        var quantization = new Option<string>("--quantization")
+        {
+            Description = "How HNSW stores vectors, NAME[xREFINE]: Float32, Float16, BFloat16 or Int8, optionally with a refine step (k x REFINE candidates re-scored exactly from the table), e.g. BFloat16x2; with --queries a comma-separated list, one index each, all against the same peers",
+            DefaultValueFactory = _ => "Float32",
+        };
         var k = new Option<int?>("--k") { Description = "Neighbours per query (default 10 with --queries; otherwise at least 100, recall measured on the top 10 and 100)" };
         var m = new Option<int>("--m") { Description = "HNSW M (edges per node)", DefaultValueFactory = _ => 16 };
         var efConstruction = new Option<int?>("--ef-construction") { Description = "HNSW efConstruction (default 200 with --queries, else 128)" };
-        var refine = new Option<int>("--refine") { Description = "Candidates per result re-scored exactly from the table (1: off); buys back quantized storage's recall", DefaultValueFactory = _ => 1 };
         var buildThreads = new Option<int>("--build-threads") { Description = "Threads building the index (0: all cores)", DefaultValueFactory = _ => 0 };
         var efs = new Option<string?>("--ef") { Description = "Comma-separated HNSW search expansions (default 10,20,40,80,160 with --queries, else 16,32,64,128,256)" };
         var output = OutOption();
         var cmd = new Command("recall", "Exact vs HNSW: recall, queries/s across expansion settings, build time, memory; with --queries, an ANN benchmark against hnswlib and Faiss (--peers)")
         {
-            vectors, queryFile, groundTruth, peers, metric, package, synthetic, dims, queryCount, k, m, efConstruction, buildThreads, refine, quantization, efs, output,
+            vectors, queryFile, groundTruth, peers, metric, package, synthetic, dims, queryCount, k, m, efConstruction, buildThreads, quantization, efs, output,
         };
         cmd.SetAction(parse => CliErrors.Run(() =>
         {
@@ -172,7 +175,7 @@ internal static class BenchCommands
             {
                 return AnnRecall(parse.GetValue(vectors) ?? throw new ArgumentException("--queries needs --vectors (the base the queries search)"),
                     queriesFile, parse.GetValue(groundTruth), parse.GetValue(peers), parse.GetValue(metric)!, parse.GetValue(k) ?? 10,
-                    parse.GetValue(m), parse.GetValue(efConstruction) ?? 200, parse.GetValue(buildThreads), parse.GetValue(refine), parse.GetValue(quantization),
+                    parse.GetValue(m), parse.GetValue(efConstruction) ?? 200, parse.GetValue(buildThreads), HnswVariant.ParseList(parse.GetValue(quantization)!, "--quantization"),
                     ParseList(parse.GetValue(efs) ?? "10,20,40,80,160", "--ef"), parse.GetValue(output)!.FullName);
             }
 
@@ -185,6 +188,9 @@ internal static class BenchCommands
             {
                 throw new ArgumentException("--k must be at least 100 without --queries (recall is measured on the top 10 and 100)");
             }
+
+            var variants = HnswVariant.ParseList(parse.GetValue(quantization)!, "--quantization");
+            var variant = variants.Count == 1 ? variants[0] : throw new ArgumentException("--quantization takes one entry without --queries");
             string outDir = parse.GetValue(output)!.FullName;
             Directory.CreateDirectory(outDir);
             string source;
@@ -224,8 +230,8 @@ internal static class BenchCommands
                 using var table = VectorTable.Open(tablePath);
                 int[] expansions = ParseList(parse.GetValue(efs) ?? "16,32,64,128,256", "--ef");
                 var result = RecallBench.Run(source, table, parse.GetValue(queryCount), expansions, Console.Error,
-                    k: parse.GetValue(k) ?? 100, quantization: parse.GetValue(quantization),
-                    hnsw: new HnswOptions { Connectivity = parse.GetValue(m), ExpansionAdd = parse.GetValue(efConstruction) ?? 128, BuildThreads = parse.GetValue(buildThreads), Refine = parse.GetValue(refine) });
+                    k: parse.GetValue(k) ?? 100, quantization: variant.Quantization,
+                    hnsw: new HnswOptions { Connectivity = parse.GetValue(m), ExpansionAdd = parse.GetValue(efConstruction) ?? 128, BuildThreads = parse.GetValue(buildThreads), Refine = variant.Refine });
                 Write(outDir, "recall", result, RecallBench.ToMarkdown(result));
                 return 0;
             }
@@ -242,7 +248,7 @@ internal static class BenchCommands
 
     /// <summary><c>karma bench recall --vectors B --queries Q [--ground-truth GT] [--peers]</c>.</summary>
     private static int AnnRecall(FileInfo vectors, FileInfo queries, FileInfo? groundTruth, bool peers, string metric, int k, int m,
-        int efConstruction, int buildThreads, int refine, HnswQuantization quantization, int[] expansions, string outDir)
+        int efConstruction, int buildThreads, IReadOnlyList<HnswVariant> variants, int[] expansions, string outDir)
     {
         if (k < 1)
         {
@@ -261,8 +267,7 @@ internal static class BenchCommands
             Connectivity = m,
             ExpansionAdd = efConstruction,
             BuildThreads = buildThreads,
-            Quantization = quantization,
-            Refine = refine,
+            Variants = variants,
             Expansions = expansions,
         };
         IReadOnlyList<AnnSystem>? peerSystems = null;

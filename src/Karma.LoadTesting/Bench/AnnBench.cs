@@ -38,11 +38,8 @@ public sealed record AnnBenchOptions
     /// <summary>Threads building the index (0: all cores); searches always run one query at a time on one thread.</summary>
     public int BuildThreads { get; init; }
 
-    /// <summary>How our index stores vectors.</summary>
-    public HnswQuantization Quantization { get; init; } = HnswQuantization.Float32;
-
-    /// <summary>Candidates per result re-scored exactly from the table (<see cref="HnswOptions.Refine"/>; 1 = off).</summary>
-    public int Refine { get; init; } = 1;
+    /// <summary>How our index stores and searches vectors: one index built and measured per variant.</summary>
+    public IReadOnlyList<HnswVariant> Variants { get; init; } = [HnswVariant.Default];
 
     /// <summary>Search expansions (ef) to measure.</summary>
     public required IReadOnlyList<int> Expansions { get; init; }
@@ -54,11 +51,11 @@ public sealed record AnnPoint(int Ef, double Recall, double QueriesPerSecond);
 /// <summary>One system's curve (ours or a peer's); <paramref name="Error"/> when it could not run.</summary>
 public sealed record AnnSystem(string Name, string Version, double BuildSeconds, IReadOnlyList<AnnPoint> Points, string? Error = null);
 
-/// <summary>Queries/s of ours and a peer at one recall, interpolated on each curve; null where a curve does not reach it.</summary>
-public sealed record MatchedRecall(double Recall, string Peer, double? Ours, double? PeerQueriesPerSecond)
+/// <summary>Queries/s of one of ours and a peer at one recall, interpolated on each curve; null where a curve does not reach it.</summary>
+public sealed record MatchedRecall(double Recall, string Ours, string Peer, double? OursQueriesPerSecond, double? PeerQueriesPerSecond)
 {
     /// <summary>Ours over the peer's.</summary>
-    public double? Ratio => Ours is { } o && PeerQueriesPerSecond is { } p && p > 0 ? o / p : null;
+    public double? Ratio => OursQueriesPerSecond is { } o && PeerQueriesPerSecond is { } p && p > 0 ? o / p : null;
 }
 
 /// <summary>An ANN comparison on one data set.</summary>
@@ -102,47 +99,13 @@ public static class AnnBench
         {
             using var table = VectorTable.Open(tablePath);
             var truth = Truth(options, table, q, log);
-            var clock = Stopwatch.StartNew();
-            using var index = HnswIndex.Build(table, new HnswOptions
-            {
-                Connectivity = options.Connectivity,
-                ExpansionAdd = options.ExpansionAdd,
-                BuildThreads = options.BuildThreads,
-                Quantization = options.Quantization,
-                Refine = options.Refine,
-            });
-            double build = clock.Elapsed.TotalSeconds;
-            string kernels = index.HardwareAcceleration;
-            log?.WriteLine($"[bench recall] HNSW (M {options.Connectivity}, efConstruction {options.ExpansionAdd}, {options.Quantization}{(options.Refine > 1 ? $", refine x{options.Refine}" : string.Empty)}, {kernels} kernels) built in {build:F1} s");
-            var points = new List<AnnPoint>();
-            foreach (int ef in options.Expansions)
-            {
-                index.ChangeExpansionSearch(Math.Max(ef, options.K));
-                for (int i = 0; i < Math.Min(WarmupQueries, queries.Rows); i++)
-                {
-                    index.Search(q.AsSpan(i * queries.Cols, queries.Cols), options.K);
-                }
-
-                var found = new IReadOnlyList<Hit>[queries.Rows];
-                clock.Restart();
-                for (int i = 0; i < queries.Rows; i++)
-                {
-                    found[i] = index.Search(q.AsSpan(i * queries.Cols, queries.Cols), options.K);
-                }
-
-                double qps = queries.Rows / clock.Elapsed.TotalSeconds;
-                double recall = Enumerable.Range(0, queries.Rows).Average(i => Recall(found[i].Select(h => h.Row), truth.Ids.AsSpan(i * truth.Cols, options.K)));
-                points.Add(new AnnPoint(ef, recall, qps));
-                log?.WriteLine($"[bench recall] ours ef {ef}: recall@{options.K} {recall:F4}, {qps:F0} queries/s");
-            }
-
-            var ours = new AnnSystem($"karma (USearch {HnswIndex.NativeVersion}, {options.Quantization}{(options.Refine > 1 ? $" refine x{options.Refine}" : string.Empty)}, {kernels})",
-                HnswIndex.NativeVersion, build, points);
-            var systems = new List<AnnSystem> { ours };
+            var ours = options.Variants.Select(v => Measure(options, table, q, truth, v, log)).ToList();
+            var systems = new List<AnnSystem>(ours);
             systems.AddRange(peers ?? []);
-            var matched = (peers ?? []).Where(p => p.Error is null)
-                .SelectMany(p => MatchedRecalls.Select(r => new MatchedRecall(r, p.Name, QueriesPerSecondAt(ours.Points, r), QueriesPerSecondAt(p.Points, r))))
-                .ToList();
+            var matched = (from o in ours
+                           from p in (peers ?? []).Where(p => p.Error is null)
+                           from r in MatchedRecalls
+                           select new MatchedRecall(r, o.Name, p.Name, QueriesPerSecondAt(o.Points, r), QueriesPerSecondAt(p.Points, r))).ToList();
             return new AnnBenchResult(options.Source, baseSet.Rows, baseSet.Cols, queries.Rows, options.K, options.Metric, options.Connectivity,
                 options.ExpansionAdd, systems, matched);
         }
@@ -150,6 +113,48 @@ public static class AnnBench
         {
             File.Delete(tablePath);
         }
+    }
+
+    /// <summary>Builds our index in one variant and measures its curve, one query at a time as a request is served.</summary>
+    private static AnnSystem Measure(AnnBenchOptions options, VectorTable table, float[] q, (int[] Ids, int Cols) truth, HnswVariant variant,
+        TextWriter? log)
+    {
+        int rows = options.Queries.Rows, cols = options.Queries.Cols;
+        var clock = Stopwatch.StartNew();
+        using var index = HnswIndex.Build(table, new HnswOptions
+        {
+            Connectivity = options.Connectivity,
+            ExpansionAdd = options.ExpansionAdd,
+            BuildThreads = options.BuildThreads,
+            Quantization = variant.Quantization,
+            Refine = variant.Refine,
+        });
+        double build = clock.Elapsed.TotalSeconds;
+        string name = $"karma {variant} ({index.HardwareAcceleration})";
+        log?.WriteLine($"[bench recall] {name}: HNSW M {options.Connectivity}, efConstruction {options.ExpansionAdd}, built in {build:F1} s");
+        var points = new List<AnnPoint>();
+        var found = new IReadOnlyList<Hit>[rows];
+        foreach (int ef in options.Expansions)
+        {
+            index.ChangeExpansionSearch(Math.Max(ef, options.K));
+            for (int i = 0; i < Math.Min(WarmupQueries, rows); i++)
+            {
+                index.Search(q.AsSpan(i * cols, cols), options.K);
+            }
+
+            clock.Restart();
+            for (int i = 0; i < rows; i++)
+            {
+                found[i] = index.Search(q.AsSpan(i * cols, cols), options.K);
+            }
+
+            double qps = rows / clock.Elapsed.TotalSeconds;
+            double recall = Enumerable.Range(0, rows).Average(i => Recall(found[i].Select(h => h.Row), truth.Ids.AsSpan(i * truth.Cols, options.K)));
+            points.Add(new AnnPoint(ef, recall, qps));
+            log?.WriteLine($"[bench recall] {name} ef {ef}: recall@{options.K} {recall:F4}, {qps:F0} queries/s");
+        }
+
+        return new AnnSystem(name, HnswIndex.NativeVersion, build, points);
     }
 
     /// <summary>
@@ -267,12 +272,12 @@ public static class AnnBench
         if (r.Matched.Count > 0)
         {
             sb.AppendLine();
-            sb.AppendLine("| recall | peer | ours queries/s | peer queries/s | ours / peer |");
-            sb.AppendLine("|---:|---|---:|---:|---:|");
+            sb.AppendLine("| recall | ours | peer | ours queries/s | peer queries/s | ours / peer |");
+            sb.AppendLine("|---:|---|---|---:|---:|---:|");
             foreach (var m in r.Matched)
             {
                 sb.AppendLine(CultureInfo.InvariantCulture,
-                    $"| {m.Recall:F2} | {m.Peer} | {Format(m.Ours)} | {Format(m.PeerQueriesPerSecond)} | {(m.Ratio is { } x ? x.ToString("F2", CultureInfo.InvariantCulture) + "×" : "–")} |");
+                    $"| {m.Recall:F2} | {m.Ours} | {m.Peer} | {Format(m.OursQueriesPerSecond)} | {Format(m.PeerQueriesPerSecond)} | {(m.Ratio is { } x ? x.ToString("F2", CultureInfo.InvariantCulture) + "×" : "–")} |");
             }
         }
 
