@@ -15,7 +15,7 @@ internal static class BenchCommands
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
-    public static Command Create() => new("bench", "Benchmark suites (JSON + markdown under --out)") { Recall(), Encoder(), PreRank(), EndToEnd() };
+    public static Command Create() => new("bench", "Benchmark suites (JSON + markdown under --out)") { Recall(), Scan(), Encoder(), PreRank(), EndToEnd() };
 
     private static Option<DirectoryInfo> PackageOption() =>
         new("--package") { Description = "Model package", DefaultValueFactory = _ => new DirectoryInfo("models/default") };
@@ -140,6 +140,74 @@ internal static class BenchCommands
                 return 1;
             }
         });
+        return cmd;
+    }
+
+    private static Command Scan()
+    {
+        var package = new Option<DirectoryInfo?>("--package") { Description = "A model package whose embedding table to scan" };
+        var synthetic = new Option<int>("--synthetic") { Description = "Rows of random vectors when no package is given", DefaultValueFactory = _ => 1_000_000 }.AtLeast(1);
+        var dims = new Option<int>("--dims") { Description = "Width of the synthetic vectors", DefaultValueFactory = _ => 64 }.AtLeast(1);
+        var memory = new Option<string>("--memory") { Description = "Comma-separated ways to hold the table: Mapped, Anonymous, HugePages", DefaultValueFactory = _ => "Mapped,Anonymous,HugePages" };
+        var runs = new Option<int>("--runs") { Description = "Runs, each measuring the bandwidth and then every way", DefaultValueFactory = _ => 3 }.AtLeast(1);
+        var queries = new Option<int>("--queries") { Description = "Timed queries per way and run", DefaultValueFactory = _ => 20 }.AtLeast(1);
+        var k = new Option<int>("--k") { Description = "Neighbours per query", DefaultValueFactory = _ => 1000 }.AtLeast(1);
+        var threads = new Option<int>("--threads") { Description = "Threads scanning and measuring the bandwidth (0: all cores)", DefaultValueFactory = _ => 0 }.AtLeast(0);
+        var output = OutOption();
+        var cmd = new Command("scan", "The exact scan against this machine's measured memory bandwidth, the table memory-mapped or copied (with or without huge pages)")
+        {
+            package, synthetic, dims, memory, runs, queries, k, threads, output,
+        };
+        cmd.SetAction(parse => CliErrors.Run(() =>
+        {
+            var ways = parse.GetValue(memory)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(w => Enum.TryParse<VectorTableMemory>(w, ignoreCase: true, out var m) && Enum.IsDefined(m) ? m
+                    : throw new ArgumentException($"--memory '{w}': one of {string.Join(", ", Enum.GetNames<VectorTableMemory>())}"))
+                .ToList();
+            if (ways.Count == 0)
+            {
+                throw new ArgumentException("--memory is empty");
+            }
+
+            string outDir = parse.GetValue(output)!.FullName;
+            Directory.CreateDirectory(outDir);
+            string source, tablePath;
+            string? temporary = null;
+            if (parse.GetValue(package) is { } pkg)
+            {
+                var manifest = ModelManifest.Read(pkg.FullName);
+                tablePath = Path.Combine(pkg.FullName, manifest.Tables["embeddings"].File);
+                source = $"package {manifest.ModelVersion}";
+            }
+            else
+            {
+                int rows = parse.GetValue(synthetic), cols = parse.GetValue(dims);
+                var rng = new Random(42);
+                var data = new float[checked(rows * cols)];
+                for (int i = 0; i < data.Length; i++)
+                {
+                    data[i] = (float)(rng.NextDouble() * 2 - 1);
+                }
+
+                temporary = tablePath = Path.Combine(outDir, $".scan-table-{Guid.NewGuid():N}.bin");
+                VectorTableWriter.Write(tablePath, data, rows, cols, VectorElementType.Float32);
+                source = "random vectors (seed 42)";
+            }
+
+            try
+            {
+                var result = ScanBench.Run(source, tablePath, ways, parse.GetValue(runs), parse.GetValue(queries), parse.GetValue(k), threads: parse.GetValue(threads), log: Console.Error);
+                Write(outDir, "scan", result, ScanBench.ToMarkdown(result));
+                return 0;
+            }
+            finally
+            {
+                if (temporary is not null)
+                {
+                    File.Delete(temporary);
+                }
+            }
+        }));
         return cmd;
     }
 

@@ -13,19 +13,18 @@ namespace Karma.Core.Package;
 /// </summary>
 public sealed unsafe class VectorTable : IDisposable
 {
-    private readonly MemoryMappedFile _file;
-    private readonly MemoryMappedViewAccessor _view;
+    private readonly IDisposable _memory;
     private readonly byte* _payload;
     private readonly int _elementSize;
     private int _disposed;
 
-    private VectorTable(string path, MemoryMappedFile file, MemoryMappedViewAccessor view, byte* payload,
-        VectorElementType type, int rows, int cols)
+    private VectorTable(string path, IDisposable memory, byte* payload, VectorElementType type, int rows, int cols,
+        VectorTableMemory memoryKind)
     {
         Path = path;
-        _file = file;
-        _view = view;
+        _memory = memory;
         _payload = payload;
+        Memory = memoryKind;
         ElementType = type;
         _elementSize = VectorTableFormat.ElementSize(type);
         Rows = rows;
@@ -44,6 +43,9 @@ public sealed unsafe class VectorTable : IDisposable
     /// <summary>How the numbers are stored on disk.</summary>
     public VectorElementType ElementType { get; }
 
+    /// <summary>Where the numbers live while the table is open.</summary>
+    public VectorTableMemory Memory { get; }
+
     /// <summary>
     /// Opens and memory-maps a table read-only after validating its header and length.
     /// </summary>
@@ -52,7 +54,14 @@ public sealed unsafe class VectorTable : IDisposable
     /// The file is not a valid version-1 vector table; the message names the file and the problem.
     /// </exception>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    public static VectorTable Open(string path)
+    public static VectorTable Open(string path) => Open(path, VectorTableMemory.Mapped);
+
+    /// <summary>Opens a table after validating its header and length, mapped or copied as <paramref name="memory"/> says.</summary>
+    /// <exception cref="InvalidDataException">
+    /// The file is not a valid version-1 vector table; the message names the file and the problem.
+    /// </exception>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    public static VectorTable Open(string path, VectorTableMemory memory)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (!BitConverter.IsLittleEndian)
@@ -68,6 +77,21 @@ public sealed unsafe class VectorTable : IDisposable
         try
         {
             var (type, rows, cols) = ReadHeader(path, stream);
+            if (memory is VectorTableMemory.Anonymous or VectorTableMemory.HugePages)
+            {
+                using (stream)
+                {
+                    long bytes = (long)rows * cols * VectorTableFormat.ElementSize(type);
+                    var copy = AnonymousTableMemory.Read(stream.SafeFileHandle, VectorTableFormat.HeaderSize, bytes, memory == VectorTableMemory.HugePages);
+                    return new VectorTable(path, copy, copy.Pointer, type, rows, cols, memory);
+                }
+            }
+
+            if (memory != VectorTableMemory.Mapped)
+            {
+                throw new ArgumentOutOfRangeException(nameof(memory), memory, "unknown table memory");
+            }
+
             file = MemoryMappedFile.CreateFromFile(stream, mapName: null, capacity: 0, MemoryMappedFileAccess.Read,
                 HandleInheritability.None, leaveOpen: false);
             view = file.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
@@ -75,7 +99,7 @@ public sealed unsafe class VectorTable : IDisposable
             view.SafeMemoryMappedViewHandle.AcquirePointer(ref basePtr);
             acquired = true;
             byte* payload = basePtr + view.PointerOffset + VectorTableFormat.HeaderSize;
-            return new VectorTable(path, file, view, payload, type, rows, cols);
+            return new VectorTable(path, new Mapping(file, view), payload, type, rows, cols, VectorTableMemory.Mapped);
         }
         catch
         {
@@ -323,8 +347,17 @@ public sealed unsafe class VectorTable : IDisposable
             return;
         }
 
-        _view.SafeMemoryMappedViewHandle.ReleasePointer();
-        _view.Dispose();
-        _file.Dispose();
+        _memory.Dispose();
+    }
+
+    /// <summary>A read-only mapping whose pointer is held for the table's life.</summary>
+    private sealed class Mapping(MemoryMappedFile file, MemoryMappedViewAccessor view) : IDisposable
+    {
+        public void Dispose()
+        {
+            view.SafeMemoryMappedViewHandle.ReleasePointer();
+            view.Dispose();
+            file.Dispose();
+        }
     }
 }

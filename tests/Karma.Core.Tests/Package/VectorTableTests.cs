@@ -29,6 +29,60 @@ public sealed class VectorTableTests : IDisposable
     };
 
     [Theory]
+    [InlineData(VectorTableMemory.Mapped, VectorElementType.Float32)]
+    [InlineData(VectorTableMemory.Anonymous, VectorElementType.Float32)]
+    [InlineData(VectorTableMemory.HugePages, VectorElementType.Float32)]
+    [InlineData(VectorTableMemory.Anonymous, VectorElementType.Float16)]
+    [InlineData(VectorTableMemory.HugePages, VectorElementType.Float16)]
+    public void EveryMemoryKind_ReadsTheSameValues_AndOutlivesItsFile(VectorTableMemory memory, VectorElementType type)
+    {
+        const int rows = 3000, cols = 33; // 387 KiB of float32: more than one huge page is not needed, an odd width is
+        var data = RandomData(rows, cols, seed: 5);
+        string path = PathOf($"memory-{memory}-{type}.bin");
+        VectorTableWriter.Write(path, data, rows, cols, type);
+        using var mapped = VectorTable.Open(path);
+        using var table = VectorTable.Open(path, memory);
+        Assert.Equal((memory, rows, cols, type), (table.Memory, table.Rows, table.Cols, table.ElementType));
+        var expected = new float[cols];
+        var actual = new float[cols];
+        foreach (int row in new[] { 0, 1, rows / 2, rows - 1 })
+        {
+            mapped.CopyRow(row, expected);
+            table.CopyRow(row, actual);
+            Assert.True(expected.AsSpan().SequenceEqual(actual), $"row {row}");
+        }
+
+        if (memory != VectorTableMemory.Mapped)
+        {
+            File.Delete(path); // a copy no longer needs its file
+            table.CopyRow(rows - 1, actual);
+            mapped.CopyRow(rows - 1, expected);
+            Assert.True(expected.AsSpan().SequenceEqual(actual));
+        }
+    }
+
+    [Fact]
+    public void Copies_ValidateTheFile_AsTheMappingDoes()
+    {
+        string path = PathOf("truncated.bin");
+        VectorTableWriter.Write(path, RandomData(10, 4, seed: 1), 10, 4, VectorElementType.Float32);
+        using (var f = new FileStream(path, FileMode.Open))
+        {
+            f.SetLength(f.Length - 4);
+        }
+
+        foreach (var memory in Enum.GetValues<VectorTableMemory>())
+        {
+            var e = Assert.Throws<InvalidDataException>(() => VectorTable.Open(path, memory));
+            Assert.Contains("truncated payload", e.Message, StringComparison.Ordinal);
+        }
+
+        string ok = PathOf("ok.bin");
+        VectorTableWriter.Write(ok, RandomData(10, 4, seed: 1), 10, 4, VectorElementType.Float32);
+        Assert.Throws<ArgumentOutOfRangeException>(() => VectorTable.Open(ok, (VectorTableMemory)9));
+    }
+
+    [Theory]
     [MemberData(nameof(Shapes))]
     public void Float32_RoundTrip_IsBitExact(int rows, int cols)
     {
