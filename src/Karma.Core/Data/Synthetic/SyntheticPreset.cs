@@ -63,10 +63,10 @@ public sealed record SyntheticPreset(
 
     /// <summary>The preset names <see cref="Get"/> accepts.</summary>
     public static IReadOnlyList<string> Names { get; } =
-        ["tiny", "small", "medium", "large", "realistic", "realistic-b", "realistic-tiny"];
+        ["tiny", "small", "medium", "large", "xlarge", "realistic", "realistic-b", "realistic-tiny"];
 
     /// <summary>
-    /// Returns a named preset: tiny (tests), small, medium, large (benchmarks); realistic (the shipped model's
+    /// Returns a named preset: tiny (tests), small, medium, large, xlarge (benchmarks; xlarge is the 10M-item scale run); realistic (the shipped model's
     /// data), realistic-b (an independent second data set with another domain mix), realistic-tiny (tests).
     /// </summary>
     /// <exception cref="ArgumentException">The name is not one of <see cref="Names"/>.</exception>
@@ -76,6 +76,7 @@ public sealed record SyntheticPreset(
         "small" => new("small", Items: 5_000, Users: 2_000, MeanRequestsPerUser: 4, ImageDim: 32),
         "medium" => new("medium", Items: 50_000, Users: 10_000, MeanRequestsPerUser: 6, ImageDim: 32),
         "large" => new("large", Items: 1_000_000, Users: 20_000, MeanRequestsPerUser: 6, ImageDim: 32),
+        "xlarge" => new("xlarge", Items: 10_000_000, Users: 20_000, MeanRequestsPerUser: 6, ImageDim: 32),
         "realistic" => new("realistic", Items: 10_000, Users: 5_000, MeanRequestsPerUser: 8, ImageDim: 32,
             ZipfExponent: 1.1, BrowseFraction: 0.1, Realism: RealisticMechanisms),
         "realistic-b" => new("realistic-b", Items: 8_000, Users: 4_000, MeanRequestsPerUser: 7, ImageDim: 32,
