@@ -7,6 +7,9 @@ public static class VectorTableWriter
 {
     private const int ChunkElements = 1 << 16;
 
+    /// <summary>Floats per write call (4 MiB).</summary>
+    private const int WriteSlice = 1 << 20;
+
     /// <summary>
     /// Writes <paramref name="data"/> (<paramref name="rows"/> x <paramref name="cols"/>, row-major) to
     /// <paramref name="path"/>. The file is written beside the target under a temporary name, flushed
@@ -59,7 +62,12 @@ public static class VectorTableWriter
                 stream.Write(header);
                 if (type == VectorElementType.Float32)
                 {
-                    stream.Write(MemoryMarshal.AsBytes(data));
+                    // In slices: MemoryMarshal.AsBytes of more than 2 GiB (a 10M x 64 table) overflows an int length.
+                    for (int at = 0, n; at < data.Length; at += n)
+                    {
+                        n = Math.Min(WriteSlice, data.Length - at);
+                        stream.Write(MemoryMarshal.AsBytes(data.Slice(at, n)));
+                    }
                 }
                 else
                 {

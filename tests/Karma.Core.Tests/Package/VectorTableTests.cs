@@ -28,6 +28,17 @@ public sealed class VectorTableTests : IDisposable
         { 1, 1 }, { 1, 7 }, { 3, 1 }, { 5, 8 }, { 17, 13 }, { 64, 129 }, { 200, 3 }, { 0, 5 },
     };
 
+    [Fact]
+    public void Float32_LargerThanOneWriteSlice_RoundTripsBitExact()
+    {
+        const int rows = 17_000, cols = 64; // 1,088,000 floats: the writer's 4 MiB slices, plus a partial one
+        var data = RandomData(rows, cols, seed: 9);
+        string path = PathOf("slices.bin");
+        VectorTableWriter.Write(path, data, rows, cols, VectorElementType.Float32);
+        using var table = VectorTable.Open(path);
+        Assert.True(data.AsSpan().SequenceEqual(table.AsSpan()));
+    }
+
     [Theory]
     [InlineData(VectorTableMemory.Mapped, VectorElementType.Float32)]
     [InlineData(VectorTableMemory.Anonymous, VectorElementType.Float32)]
