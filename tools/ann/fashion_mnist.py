@@ -15,6 +15,8 @@ import struct
 
 import numpy as np
 
+from annfiles import exact_top_k, write_vecs
+
 SOURCE = "/usr/share/datasets/fashion-mnist"
 
 
@@ -31,12 +33,6 @@ def read_images(name):
     raise SystemExit(f"{name} not found under {SOURCE}: sudo apt-get install dataset-fashion-mnist")
 
 
-def write_vecs(path, data, dtype):
-    rows, cols = data.shape
-    out = np.empty((rows, cols + 1), dtype=np.int32)
-    out[:, 0] = cols
-    out[:, 1:] = data.astype(dtype).view(np.int32)
-    out.tofile(path)
 
 
 def main():
@@ -50,12 +46,7 @@ def main():
     queries = read_images("t10k-images-idx3-ubyte")[: args.queries]
     unit = base / np.maximum(np.linalg.norm(base, axis=1, keepdims=True), 1e-12)
     q = queries / np.maximum(np.linalg.norm(queries, axis=1, keepdims=True), 1e-12)
-    gt = np.empty((len(q), args.k), dtype=np.int32)
-    for start in range(0, len(q), 256):
-        scores = q[start : start + 256] @ unit.T
-        top = np.argpartition(-scores, args.k, axis=1)[:, : args.k]
-        order = np.argsort(-np.take_along_axis(scores, top, axis=1), axis=1, kind="stable")
-        gt[start : start + 256] = np.take_along_axis(top, order, axis=1)
+    gt = exact_top_k(q, unit, args.k)
     write_vecs(os.path.join(args.out, "base.fvecs"), base, np.float32)
     write_vecs(os.path.join(args.out, "queries.fvecs"), queries, np.float32)
     write_vecs(os.path.join(args.out, "gt.ivecs"), gt, np.int32)

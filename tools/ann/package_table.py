@@ -15,6 +15,8 @@ import struct
 
 import numpy as np
 
+from annfiles import exact_top_k, write_vecs
+
 
 def read_table(path):
     with open(path, "rb") as f:
@@ -31,12 +33,6 @@ def read_table(path):
     return data.reshape(rows, cols).astype(np.float32)
 
 
-def write_vecs(path, data, dtype):
-    rows, cols = data.shape
-    out = np.empty((rows, cols + 1), dtype=np.int32)
-    out[:, 0] = cols
-    out[:, 1:] = data.astype(dtype).view(np.int32)
-    out.tofile(path)
 
 
 def main():
@@ -54,12 +50,7 @@ def main():
     rng = np.random.default_rng(args.seed)
     rows = rng.integers(0, len(base), size=args.queries)
     queries = (base[rows] + rng.normal(0, args.noise, size=(args.queries, base.shape[1]))).astype(np.float32)
-    gt = np.empty((args.queries, args.k), dtype=np.int32)
-    for start in range(0, args.queries, 64):
-        scores = queries[start : start + 64] @ base.T
-        top = np.argpartition(-scores, args.k, axis=1)[:, : args.k]
-        order = np.argsort(-np.take_along_axis(scores, top, axis=1), axis=1, kind="stable")
-        gt[start : start + 64] = np.take_along_axis(top, order, axis=1)
+    gt = exact_top_k(queries, base, args.k, batch=64)
     os.makedirs(args.out, exist_ok=True)
     write_vecs(os.path.join(args.out, "base.fvecs"), base, np.float32)
     write_vecs(os.path.join(args.out, "queries.fvecs"), queries, np.float32)
