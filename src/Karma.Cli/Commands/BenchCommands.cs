@@ -143,6 +143,13 @@ internal static class BenchCommands
         return cmd;
     }
 
+    /// <summary>A package's retrieval-embedding table and how a report names it.</summary>
+    private static (string Path, string Source) EmbeddingTable(DirectoryInfo package)
+    {
+        var manifest = ModelManifest.Read(package.FullName);
+        return (Path.Combine(package.FullName, manifest.Tables["embeddings"].File), $"package {manifest.ModelVersion}");
+    }
+
     private static Command Scan()
     {
         var package = new Option<DirectoryInfo?>("--package") { Description = "A model package whose embedding table to scan" };
@@ -175,9 +182,7 @@ internal static class BenchCommands
             string? temporary = null;
             if (parse.GetValue(package) is { } pkg)
             {
-                var manifest = ModelManifest.Read(pkg.FullName);
-                tablePath = Path.Combine(pkg.FullName, manifest.Tables["embeddings"].File);
-                source = $"package {manifest.ModelVersion}";
+                (tablePath, source) = EmbeddingTable(pkg);
             }
             else
             {
@@ -266,9 +271,7 @@ internal static class BenchCommands
             bool temporary = false;
             if (parse.GetValue(package) is { } pkg)
             {
-                var manifest = ModelManifest.Read(pkg.FullName);
-                tablePath = Path.Combine(pkg.FullName, manifest.Tables["embeddings"].File);
-                source = $"package {manifest.ModelVersion}";
+                (tablePath, source) = EmbeddingTable(pkg);
             }
             else
             {
