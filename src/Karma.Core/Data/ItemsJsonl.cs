@@ -40,7 +40,7 @@ public static class ItemsJsonl
 
             try
             {
-                var item = ParseLine(line, path, lineNo);
+                var item = Parse(line, path, lineNo);
                 if (!seen.Add(item.ItemId))
                 {
                     throw new DataFormatException(path, lineNo, $"duplicate item_id '{item.ItemId}'");
@@ -71,8 +71,13 @@ public static class ItemsJsonl
         return items;
     }
 
-    private static Item ParseLine(string line, string path, long lineNo)
+    /// <summary>One line of the format as an item; the <see cref="DataFormatException"/> names <paramref name="path"/>, the line and the field.</summary>
+    /// <param name="line">One JSON object.</param>
+    /// <param name="path">Where the line came from (a file, or e.g. a request), for the message.</param>
+    /// <param name="lineNo">Its line (or position) there, for the message.</param>
+    public static Item Parse(string line, string path, long lineNo)
     {
+        ArgumentNullException.ThrowIfNull(line);
         JsonDocument doc;
         try
         {
@@ -198,41 +203,59 @@ public static class ItemsJsonl
             buffer.ResetWrittenCount();
             using (var w = new Utf8JsonWriter(buffer, options))
             {
-                w.WriteStartObject();
-                w.WriteString("item_id", item.ItemId);
-                w.WriteString("title", item.Title);
-                if (item.Description is not null)
-                {
-                    w.WriteString("description", item.Description);
-                }
-
-                w.WriteString("category", item.Category);
-                if (item.Brand is not null)
-                {
-                    w.WriteString("brand", item.Brand);
-                }
-
-                if (item.Price is { } price)
-                {
-                    w.WriteNumber("price", price);
-                }
-
-                if (item.ImageEmbedding is { } emb)
-                {
-                    w.WriteStartArray("image_embedding");
-                    foreach (float x in emb)
-                    {
-                        w.WriteNumberValue(x);
-                    }
-
-                    w.WriteEndArray();
-                }
-
-                w.WriteEndObject();
+                WriteItem(w, item);
             }
 
             stream.Write(buffer.WrittenSpan);
             stream.WriteByte((byte)'\n');
         }
+    }
+
+    /// <summary>One item as one line of the format (no line break), the way <see cref="Write"/> writes it.</summary>
+    public static string Format(Item item)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        var buffer = new ArrayBufferWriter<byte>(512);
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            WriteItem(w, item);
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    private static void WriteItem(Utf8JsonWriter w, Item item)
+    {
+        w.WriteStartObject();
+        w.WriteString("item_id", item.ItemId);
+        w.WriteString("title", item.Title);
+        if (item.Description is not null)
+        {
+            w.WriteString("description", item.Description);
+        }
+
+        w.WriteString("category", item.Category);
+        if (item.Brand is not null)
+        {
+            w.WriteString("brand", item.Brand);
+        }
+
+        if (item.Price is { } price)
+        {
+            w.WriteNumber("price", price);
+        }
+
+        if (item.ImageEmbedding is { } emb)
+        {
+            w.WriteStartArray("image_embedding");
+            foreach (float x in emb)
+            {
+                w.WriteNumberValue(x);
+            }
+
+            w.WriteEndArray();
+        }
+
+        w.WriteEndObject();
     }
 }

@@ -12,9 +12,9 @@ public sealed record ItemCatalogEntry(string ItemId, string Category, string? Ti
 /// </summary>
 public sealed class ItemCatalog
 {
-    private readonly Dictionary<string, int> _indexOf;
+    private readonly IReadOnlyDictionary<string, int> _indexOf;
 
-    internal ItemCatalog(string[] ids, string[] categories, string?[] titles, Dictionary<string, int> indexOf)
+    internal ItemCatalog(string[] ids, string[] categories, string?[] titles, IReadOnlyDictionary<string, int> indexOf)
     {
         Ids = ids;
         Categories = categories;
@@ -70,4 +70,116 @@ public sealed class ItemCatalog
 
     /// <summary>The row of <paramref name="itemId"/>, or -1 when the catalog does not hold it.</summary>
     public int RowOf(string itemId) => _indexOf.TryGetValue(itemId, out int row) ? row : -1;
+
+    /// <summary>
+    /// This catalog with <paramref name="added"/> appended as new rows (an id already held moves to its new row; the old
+    /// row stays in the arrays but no id maps to it) and <paramref name="removed"/> ids no longer held. Costs a copy
+    /// of the row arrays and of the changes made since the package (never of the package's id index), so a catalog
+    /// changed many times in small steps stays cheap to change.
+    /// </summary>
+    /// <exception cref="ArgumentException">An added entry has a blank id or category, or an id repeats among the added.</exception>
+    public ItemCatalog With(IReadOnlyList<ItemCatalogEntry> added, IReadOnlyCollection<string> removed)
+    {
+        ArgumentNullException.ThrowIfNull(added);
+        ArgumentNullException.ThrowIfNull(removed);
+        var (root, changes) = _indexOf is ChangedIndex c ? (c.Root, new Dictionary<string, int>(c.Changes, StringComparer.Ordinal))
+            : (_indexOf, new Dictionary<string, int>(StringComparer.Ordinal));
+        foreach (string id in removed)
+        {
+            changes[id] = ChangedIndex.Removed;
+        }
+
+        int n = Ids.Length;
+        var ids = new string[n + added.Count];
+        var categories = new string[n + added.Count];
+        var titles = new string?[n + added.Count];
+        Ids.CopyTo(ids, 0);
+        Categories.CopyTo(categories, 0);
+        Titles.CopyTo(titles, 0);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < added.Count; i++)
+        {
+            var entry = added[i];
+            if (string.IsNullOrWhiteSpace(entry.ItemId) || string.IsNullOrWhiteSpace(entry.Category))
+            {
+                throw new ArgumentException($"added[{i}]: blank item_id or category", nameof(added));
+            }
+
+            if (!seen.Add(entry.ItemId))
+            {
+                throw new ArgumentException($"added[{i}]: item_id '{entry.ItemId}' is added twice", nameof(added));
+            }
+
+            ids[n + i] = entry.ItemId;
+            categories[n + i] = entry.Category;
+            titles[n + i] = string.IsNullOrEmpty(entry.Title) ? null : entry.Title;
+            changes[entry.ItemId] = n + i;
+        }
+
+        return new ItemCatalog(ids, categories, titles, new ChangedIndex(root, changes));
+    }
+
+    /// <summary>The package's id index with the changes made since: a changed id's row (or removal) wins over the package's.</summary>
+    private sealed class ChangedIndex(IReadOnlyDictionary<string, int> root, Dictionary<string, int> changes) : IReadOnlyDictionary<string, int>
+    {
+        public const int Removed = -1;
+
+        public IReadOnlyDictionary<string, int> Root { get; } = root;
+
+        public Dictionary<string, int> Changes { get; } = changes;
+
+        public bool TryGetValue(string key, out int value)
+        {
+            if (Changes.TryGetValue(key, out value))
+            {
+                return value != Removed;
+            }
+
+            return Root.TryGetValue(key, out value);
+        }
+
+        public int this[string key] => TryGetValue(key, out int row) ? row : throw new KeyNotFoundException($"item id '{key}' is not in the catalog");
+
+        public bool ContainsKey(string key) => TryGetValue(key, out _);
+
+        public IEnumerable<string> Keys => this.Select(p => p.Key);
+
+        public IEnumerable<int> Values => this.Select(p => p.Value);
+
+        public int Count
+        {
+            get
+            {
+                int n = 0;
+                using var pairs = GetEnumerator();
+                while (pairs.MoveNext())
+                {
+                    n++;
+                }
+
+                return n;
+            }
+        }
+
+        public IEnumerator<KeyValuePair<string, int>> GetEnumerator()
+        {
+            foreach (var pair in Root)
+            {
+                if (!Changes.ContainsKey(pair.Key))
+                {
+                    yield return pair;
+                }
+            }
+
+            foreach (var pair in Changes)
+            {
+                if (pair.Value != Removed)
+                {
+                    yield return pair;
+                }
+            }
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
 }

@@ -11,7 +11,7 @@ namespace Karma.Core.Package;
 /// at once. Spans returned by <see cref="Row"/>, <see cref="RowRange"/> and <see cref="AsSpan"/> point into
 /// the mapping and must not be used after <see cref="Dispose"/>.
 /// </summary>
-public sealed unsafe class VectorTable : IDisposable
+public sealed unsafe class VectorTable : IRowVectors, IDisposable
 {
     private readonly IDisposable _memory;
     private readonly byte* _payload;

@@ -181,7 +181,7 @@ public sealed class PackageRunner : IDisposable
                 }
                 search[e] = ToData(Pipeline.Rank(request, set, depth).Select(r => r.Row));
                 karma[e] = ToData(Pipeline.KarmaChannel(interest, depth).Select(h => h.Row));
-                lexical[e] = ToData(SearchPipeline.LexicalChannel(matches, depth).Select(h => h.Row));
+                lexical[e] = ToData(Pipeline.LexicalChannel(matches, depth).Select(h => h.Row));
                 category[e] = ToData(Pipeline.CategoryChannel(request, depth).Select(h => h.Row));
                 fused[e] = ToData(set.Rows.Take(depth));
                 if (Impressions(log, ex) is { } shown)

@@ -10,11 +10,11 @@ namespace Karma.Search.Hybrid;
 /// </summary>
 public sealed class CandidateFeatures
 {
-    private readonly VectorTable _embeddings;
+    private readonly IRowVectors _embeddings;
     private readonly ItemAttributes _items;
 
     /// <summary>Creates the calculator over the package's item tables.</summary>
-    public CandidateFeatures(FeatureSet features, VectorTable embeddings, ItemAttributes items)
+    public CandidateFeatures(FeatureSet features, IRowVectors embeddings, ItemAttributes items)
     {
         ArgumentNullException.ThrowIfNull(features);
         ArgumentNullException.ThrowIfNull(embeddings);

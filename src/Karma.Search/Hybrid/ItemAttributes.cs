@@ -40,6 +40,8 @@ public sealed class ItemAttributes
         }
 
         LeafCount = leaves.Count;
+        _leaves = leaves;
+        _tops = tops;
         var byLeaf = Enumerable.Range(0, LeafCount).Select(_ => new List<int>()).ToArray();
         for (int r = 0; r < n; r++)
         {
@@ -57,8 +59,85 @@ public sealed class ItemAttributes
         }
     }
 
+    private readonly Dictionary<string, int> _leaves;
+    private readonly Dictionary<string, int> _tops;
+
+    private ItemAttributes(ItemAttributes from, int[] leaf, int[] top, float[] popularity, float[] price, float[] exposure, int[][] byLeaf, float[] rank)
+    {
+        _leaves = from._leaves;
+        _tops = from._tops;
+        LeafCount = from.LeafCount;
+        Leaf = leaf;
+        Top = top;
+        Popularity = popularity;
+        Price = price;
+        Exposure = exposure;
+        ByLeafPopularity = byLeaf;
+        LeafPopularityRank = rank;
+    }
+
     /// <summary>Rows.</summary>
     public int Count => Leaf.Length;
+
+    /// <summary>True when <paramref name="category"/> is one of the leaf categories (the full paths) these attributes know.</summary>
+    public bool HasLeaf(string category) => _leaves.ContainsKey(category ?? string.Empty);
+
+    /// <summary>
+    /// These attributes with rows appended (items added to a served catalog). An added row's category must be a known
+    /// leaf: the pre-ranker's category features and the intent are defined over the package's leaves. Costs a copy of
+    /// the row arrays and a re-sort of the leaves that gained rows.
+    /// </summary>
+    /// <param name="categories">Category path of each added row.</param>
+    /// <param name="statistics">Their statistics rows, row-major [added, <see cref="ItemStatistics.Count"/>].</param>
+    /// <exception cref="ArgumentException">A category is not a known leaf, or the statistics do not match.</exception>
+    public ItemAttributes With(IReadOnlyList<string> categories, ReadOnlySpan<float> statistics)
+    {
+        ArgumentNullException.ThrowIfNull(categories);
+        int n = Count, m = categories.Count;
+        if (statistics.Length != (long)m * ItemStatistics.Count)
+        {
+            throw new ArgumentException($"statistics has {statistics.Length} values; {m} rows need {(long)m * ItemStatistics.Count}", nameof(statistics));
+        }
+
+        int[] leaf = [.. Leaf, .. new int[m]], top = [.. Top, .. new int[m]];
+        float[] popularity = [.. Popularity, .. new float[m]], price = [.. Price, .. new float[m]], exposure = [.. Exposure, .. new float[m]];
+        float[] rank = [.. LeafPopularityRank, .. new float[m]];
+        var grown = new Dictionary<int, List<int>>();
+        for (int i = 0; i < m; i++)
+        {
+            string path = categories[i] ?? string.Empty;
+            if (!_leaves.TryGetValue(path, out int l))
+            {
+                throw new ArgumentException($"category '{path}' is not one of the model's {LeafCount} leaf categories", nameof(categories));
+            }
+
+            int slash = path.IndexOf('/', StringComparison.Ordinal);
+            int r = n + i;
+            leaf[r] = l;
+            top[r] = _tops[slash < 0 ? path : path[..slash]];
+            popularity[r] = statistics[(i * ItemStatistics.Count) + ItemStatistics.PopularityColumn];
+            price[r] = statistics[(i * ItemStatistics.Count) + ItemStatistics.PriceColumn];
+            exposure[r] = statistics[(i * ItemStatistics.Count) + ItemStatistics.ExposureColumn];
+            if (!grown.TryGetValue(l, out var rows))
+            {
+                grown[l] = rows = [];
+            }
+
+            rows.Add(r);
+        }
+
+        var byLeaf = (int[][])ByLeafPopularity.Clone();
+        foreach (var (l, rows) in grown)
+        {
+            byLeaf[l] = [.. byLeaf[l].Concat(rows).OrderByDescending(r => popularity[r]).ThenBy(r => r)];
+            for (int i = 0; i < byLeaf[l].Length; i++)
+            {
+                rank[byLeaf[l][i]] = MathF.Log(1 + i) / 5;
+            }
+        }
+
+        return new ItemAttributes(this, leaf, top, popularity, price, exposure, byLeaf, rank);
+    }
 
     /// <summary>Leaf category number of each row. Do not modify.</summary>
     public int[] Leaf { get; }

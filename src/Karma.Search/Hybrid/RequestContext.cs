@@ -30,7 +30,7 @@ public sealed class RequestContext
     /// <param name="items">Item attributes.</param>
     /// <param name="centroids">The leaf categories' embedding centroids.</param>
     public RequestContext(ReadOnlySpan<float> interest, IReadOnlyList<int> historyRows, bool hasQuery, LexicalMatches lexical,
-        VectorTable embeddings, ItemAttributes items, LeafCentroids centroids)
+        IRowVectors embeddings, ItemAttributes items, LeafCentroids centroids)
     {
         ArgumentNullException.ThrowIfNull(historyRows);
         ArgumentNullException.ThrowIfNull(lexical);

@@ -30,10 +30,11 @@ public sealed partial class LexicalIndex : IDisposable
     /// </summary>
     public const int MaxQueryChars = 4096;
 
-    private readonly LuceneDirectory _directory;
-    private readonly DirectoryReader _reader;
+    private readonly LuceneDirectory? _directory;
+    private readonly IndexReader _reader;
     private readonly IndexSearcher _searcher;
     private readonly Analyzer _analyzer;
+    private readonly bool _owner;
     private int _disposed;
 
     private LexicalIndex(string source, LuceneDirectory directory, DirectoryReader reader, Analyzer analyzer)
@@ -42,8 +43,29 @@ public sealed partial class LexicalIndex : IDisposable
         _directory = directory;
         _reader = reader;
         _analyzer = analyzer;
+        _owner = true;
         _searcher = new IndexSearcher(reader) { Similarity = LexicalSchema.CreateSimilarity() };
     }
+
+    /// <summary>A view of <paramref name="main"/> with the documents of <paramref name="appended"/> after its own (<see cref="LexicalAppendix"/>); owns nothing.</summary>
+    private LexicalIndex(LexicalIndex main, IndexReader appended)
+    {
+        Source = main.Source + " + appended";
+        _directory = null;
+        // Document ids of a multi-reader run through its readers in order: the package's rows, then the appended rows.
+        // The term statistics (document frequency, field length) are the sum of both, so BM25 scores of old and new
+        // rows stay comparable.
+        _reader = new MultiReader([main._reader, appended], closeSubReaders: false);
+        _analyzer = main._analyzer;
+        _owner = false;
+        _searcher = new IndexSearcher(_reader) { Similarity = LexicalSchema.CreateSimilarity() };
+    }
+
+    /// <summary>The view <see cref="LexicalAppendix"/> hands out.</summary>
+    internal static LexicalIndex Appended(LexicalIndex main, IndexReader appended) => new(main, appended);
+
+    /// <summary>The reader of the index's documents (for an appendix's checks).</summary>
+    internal IndexReader Reader => _reader;
 
     /// <summary>Where the index came from: its directory, or "memory".</summary>
     public string Source { get; }
@@ -125,16 +147,16 @@ public sealed partial class LexicalIndex : IDisposable
         return matches.Top(k, accept);
     }
 
-    /// <summary>Closes the reader and the files.</summary>
+    /// <summary>Closes the reader and the files (a view of an appendix owns neither: its appendix and the main index do).</summary>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        if (Interlocked.Exchange(ref _disposed, 1) != 0 || !_owner)
         {
             return;
         }
 
         _reader.Dispose();
-        _directory.Dispose();
+        _directory?.Dispose();
         _analyzer.Dispose();
     }
 

@@ -139,6 +139,32 @@ public sealed class CatalogCategories
         }
 
         Paths = paths;
+        _ids = ids;
+    }
+
+    private readonly Dictionary<string, int> _ids;
+
+    private CatalogCategories(IReadOnlyList<string> paths, Dictionary<string, int> ids, int[] categoryOfRow)
+    {
+        Paths = paths;
+        _ids = ids;
+        CategoryOfRow = categoryOfRow;
+    }
+
+    /// <summary>These categories with rows appended; each added row's category must be one of <see cref="Paths"/>.</summary>
+    /// <exception cref="ArgumentException">An added category is not one of <see cref="Paths"/>.</exception>
+    public CatalogCategories With(IReadOnlyList<string> added)
+    {
+        ArgumentNullException.ThrowIfNull(added);
+        var rows = new int[CategoryOfRow.Length + added.Count];
+        CategoryOfRow.CopyTo(rows, 0);
+        for (int i = 0; i < added.Count; i++)
+        {
+            rows[CategoryOfRow.Length + i] = _ids.TryGetValue(added[i], out int id) ? id
+                : throw new ArgumentException($"category '{added[i]}' is not one of the catalog's {Paths.Count} categories", nameof(added));
+        }
+
+        return new CatalogCategories(Paths, _ids, rows);
     }
 
     /// <summary>Distinct category paths.</summary>

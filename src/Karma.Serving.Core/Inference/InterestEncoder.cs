@@ -1,5 +1,6 @@
 using Karma.Core.Package;
 using Karma.Core.Text;
+using Karma.Serving.Core.Items;
 using Karma.Serving.Core.Model;
 using Microsoft.ML.OnnxRuntime;
 
@@ -41,13 +42,20 @@ public sealed class InvalidContextException : Exception
 public sealed class InterestEncoder
 {
     private readonly ModelPackage _package;
+    private readonly Func<ServedItems>? _items;
     private readonly int _maxHistory, _maxQuery, _dModel, _dim;
 
     /// <summary>Creates the encoder for a loaded package.</summary>
-    public InterestEncoder(ModelPackage package)
+    /// <param name="package">The package.</param>
+    /// <param name="items">
+    /// The items served now, when they change while the package serves (history ids of added items are then known);
+    /// null: the package's items.
+    /// </param>
+    public InterestEncoder(ModelPackage package, Func<ServedItems>? items = null)
     {
         ArgumentNullException.ThrowIfNull(package);
         _package = package;
+        _items = items;
         _maxHistory = package.Manifest.Limits.MaxHistory;
         _maxQuery = package.Manifest.Limits.MaxQueryTokens;
         _dModel = package.Manifest.Dimensions.DModel;
@@ -63,9 +71,10 @@ public sealed class InterestEncoder
         ArgumentNullException.ThrowIfNull(context);
         var rows = new List<int>(Math.Min(context.HistoryItemIds.Count, _maxHistory));
         int unknown = 0;
+        var catalog = _items?.Invoke().Catalog ?? _package.Catalog;
         foreach (string id in context.HistoryItemIds)
         {
-            if (id is not null && _package.Catalog.IndexOf.TryGetValue(id, out int row))
+            if (id is not null && catalog.IndexOf.TryGetValue(id, out int row))
             {
                 rows.Add(row);
             }
@@ -189,6 +198,8 @@ public sealed class InterestEncoder
         var ids = new long[b * t];
         var history = new float[b * t * _dModel];
         var positions = new long[b];
+        // Read after every context was prepared: a later snapshot holds every row an earlier one did.
+        IRowVectors tokens = _items?.Invoke().HistoryTokens ?? _package.HistoryTokens;
         for (int i = 0; i < b; i++)
         {
             var (rows, query, _) = prepared[i];
@@ -196,7 +207,7 @@ public sealed class InterestEncoder
             for (int h = 0; h < rows.Length; h++)
             {
                 int at = (i * t + InterestSequence.FirstHistoryPosition + h) * _dModel;
-                _package.HistoryTokens.CopyRow(rows[h], history.AsSpan(at, _dModel));
+                tokens.CopyRow(rows[h], history.AsSpan(at, _dModel));
             }
         }
 

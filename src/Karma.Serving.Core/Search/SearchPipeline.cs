@@ -3,6 +3,7 @@ using Karma.Search.Hybrid;
 using Karma.Search.Lexical;
 using Karma.Serving.Core.Indexing;
 using Karma.Serving.Core.Inference;
+using Karma.Serving.Core.Items;
 using Karma.Serving.Core.Model;
 
 namespace Karma.Serving.Core.Search;
@@ -33,24 +34,52 @@ public sealed class SearchPipeline
 
     /// <summary>Creates the pipeline over a loaded package and its vector index.</summary>
     public SearchPipeline(ModelPackage package, IVectorIndex index, ChannelQuotas quotas)
+        : this(package, ServedItems.Of(package, index), quotas)
+    {
+    }
+
+    /// <summary>Creates the pipeline over a package's items as they are served now.</summary>
+    public SearchPipeline(ModelPackage package, ServedItems items, ChannelQuotas quotas)
     {
         ArgumentNullException.ThrowIfNull(package);
-        ArgumentNullException.ThrowIfNull(index);
+        ArgumentNullException.ThrowIfNull(items);
         ArgumentNullException.ThrowIfNull(quotas);
         quotas.Validate();
         _package = package;
-        Index = index;
+        Items = items;
         Quotas = quotas;
-        _features = new CandidateFeatures(package.PreRankFeatures, package.Embeddings, package.Attributes);
+        _features = new CandidateFeatures(package.PreRankFeatures, items.Embeddings, items.Attributes);
         Centroids = new LeafCentroids(package.Embeddings, package.Attributes);
         _scorer = new PreRankScorer(package);
     }
+
+    private SearchPipeline(SearchPipeline from, ServedItems items)
+    {
+        _package = from._package;
+        Items = items;
+        Quotas = from.Quotas;
+        _features = new CandidateFeatures(_package.PreRankFeatures, items.Embeddings, items.Attributes);
+        // The leaf centroids stay the package's: a few added items do not move a category's centre, and recomputing
+        // them is a pass over the whole table.
+        Centroids = from.Centroids;
+        _scorer = from._scorer;
+    }
+
+    /// <summary>This pipeline over a later snapshot of the served items (the package-wide parts are shared).</summary>
+    public SearchPipeline With(ServedItems items)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        return new SearchPipeline(this, items);
+    }
+
+    /// <summary>The items this pipeline searches.</summary>
+    public ServedItems Items { get; }
 
     /// <summary>The leaf categories' centroids over the item table (the embedding's reading of a request's category).</summary>
     public LeafCentroids Centroids { get; }
 
     /// <summary>The embedding channel's index.</summary>
-    public IVectorIndex Index { get; }
+    public IVectorIndex Index => Items.Index;
 
     /// <summary>Channel shares of a recall budget.</summary>
     public ChannelQuotas Quotas { get; }
@@ -60,7 +89,7 @@ public sealed class SearchPipeline
     /// the lexical channel, the intent and the BM25 features. Dispose them when the request is done (pooled arrays).
     /// </summary>
     public LexicalMatches Match(string? query)
-        => string.IsNullOrWhiteSpace(query) ? LexicalMatches.Empty : _package.Lexical.Match(query);
+        => string.IsNullOrWhiteSpace(query) ? LexicalMatches.Empty : Items.Lexical.Match(query);
 
     /// <summary>One request's context for recall and pre-ranking.</summary>
     /// <param name="interest">The interest embedding h_t.</param>
@@ -68,7 +97,7 @@ public sealed class SearchPipeline
     /// <param name="query">The query (null or blank for browse).</param>
     /// <param name="matches">The query's matches (<see cref="Match"/>).</param>
     public RequestContext Context(float[] interest, IReadOnlyList<int> historyRows, string? query, LexicalMatches matches)
-        => new(interest, historyRows, !string.IsNullOrWhiteSpace(query), matches, _package.Embeddings, _package.Attributes, Centroids);
+        => new(interest, historyRows, !string.IsNullOrWhiteSpace(query), matches, Items.Embeddings, Items.Attributes, Centroids);
 
     /// <summary>
     /// Every channel's best candidates for a budget of <paramref name="recallK"/> (each channel its share), fused;
@@ -77,6 +106,7 @@ public sealed class SearchPipeline
     public CandidateSet Recall(RequestContext request, int recallK, IRowFilter? filter = null)
     {
         ArgumentNullException.ThrowIfNull(request);
+        // Each channel leaves out the removed rows itself.
         var karma = Quotas.KarmaCount(recallK) is > 0 and var kk ? KarmaChannel(request.Interest, kk, filter) : [];
         var lexical = Quotas.LexicalCount(recallK) is > 0 and var kl ? LexicalChannel(request.Lexical, kl, filter) : [];
         var category = Quotas.CategoryCount(recallK) is > 0 and var kc ? CategoryChannel(request, kc, filter) : [];
@@ -85,19 +115,23 @@ public sealed class SearchPipeline
 
     /// <summary>The embedding channel alone: the <paramref name="k"/> nearest items to the interest embedding.</summary>
     public List<ChannelHit> KarmaChannel(ReadOnlySpan<float> interest, int k, IRowFilter? filter = null)
-        => Index.Search(interest, k, filter).Select(h => new ChannelHit(h.Row, h.Score)).ToList();
+        => Index.Search(interest, k, Items.Removed.Restrict(filter)).Select(h => new ChannelHit(h.Row, h.Score)).ToList();
 
     /// <summary>The BM25 channel alone: the <paramref name="k"/> best-matching items (none without a query).</summary>
-    public static List<ChannelHit> LexicalChannel(LexicalMatches matches, int k, IRowFilter? filter = null)
+    public List<ChannelHit> LexicalChannel(LexicalMatches matches, int k, IRowFilter? filter = null)
     {
         ArgumentNullException.ThrowIfNull(matches);
+        filter = Items.Removed.Restrict(filter);
         Func<int, bool>? accept = filter is null ? null : filter.Accepts;
         return matches.Top(k, accept).Select(h => new ChannelHit(h.Row, h.Score)).ToList();
     }
 
     /// <summary>The intent-category channel alone: the most popular items of the request's likeliest categories.</summary>
     public List<ChannelHit> CategoryChannel(RequestContext request, int k, IRowFilter? filter = null)
-        => Karma.Search.Hybrid.CategoryChannel.Recall(request, _package.Attributes, k, filter is null ? null : filter.Accepts);
+    {
+        filter = Items.Removed.Restrict(filter);
+        return Karma.Search.Hybrid.CategoryChannel.Recall(request, Items.Attributes, k, filter is null ? null : filter.Accepts);
+    }
 
     /// <summary>Pre-ranks fused candidates; returns the best <paramref name="topN"/> (ties: lower row first).</summary>
     public IReadOnlyList<RankedItem> Rank(RequestContext request, CandidateSet candidates, int topN)
@@ -116,14 +150,14 @@ public sealed class SearchPipeline
     {
         ArgumentNullException.ThrowIfNull(request);
         float[] preRank = Score(request, rows);
-        var embedding = new float[_package.Embeddings.Cols];
+        var embedding = new float[Items.Embeddings.Cols];
         var parts = new ScoreParts[rows.Length];
         for (int i = 0; i < rows.Length; i++)
         {
             int row = rows[i];
-            _package.Embeddings.CopyRow(row, embedding);
+            Items.Embeddings.CopyRow(row, embedding);
             parts[i] = new ScoreParts(row, System.Numerics.Tensors.TensorPrimitives.Dot(request.Interest, embedding),
-                request.Lexical.ScoreOf(row), request.Intent[_package.Attributes.Leaf[row]], preRank[i]);
+                request.Lexical.ScoreOf(row), request.Intent[Items.Attributes.Leaf[row]], preRank[i]);
         }
 
         return parts;

@@ -1,6 +1,7 @@
 using Karma.Serving.Configuration;
 using Karma.Serving.Core.Indexing;
 using Karma.Serving.Core.Inference;
+using Karma.Serving.Core.Items;
 using Karma.Search.Hybrid;
 using Karma.Serving.Core.Model;
 using Karma.Serving.Core.Monitoring;
@@ -19,17 +20,20 @@ public sealed class ServingModel : IAsyncDisposable
     private int _leases;
     private int _retired;
 
-    private ServingModel(ModelPackage package, IVectorIndex index, InterestEncoder encoder,
+    private readonly Lock _apply = new();
+    private SearchPipeline _pipeline;
+
+    private ServingModel(ModelPackage package, IVectorIndex index, LiveCatalog items, InterestEncoder encoder,
         MicroBatcher<PreparedContext, float[]> batcher, SearchPipeline pipeline, InterestDriftMonitor? drift, DecodedWordMonitor? words)
     {
         Drift = drift;
         Words = words;
         Package = package;
         Index = index;
+        LiveItems = items;
         Batcher = batcher;
         Encoder = encoder;
-        Pipeline = pipeline;
-        Categories = new CatalogCategories(package.Catalog);
+        _pipeline = pipeline;
         LoadedAt = DateTimeOffset.UtcNow;
     }
 
@@ -42,14 +46,31 @@ public sealed class ServingModel : IAsyncDisposable
     /// <summary>Micro-batched user-tower runs.</summary>
     public MicroBatcher<PreparedContext, float[]> Batcher { get; }
 
-    /// <summary>Recall index.</summary>
+    /// <summary>Recall index over the package's rows (its kind names the index in responses and metrics).</summary>
     public IVectorIndex Index { get; }
 
-    /// <summary>Hybrid recall and pre-ranking.</summary>
-    public SearchPipeline Pipeline { get; }
+    /// <summary>
+    /// Hybrid recall and pre-ranking over the items served now. Read it once per call (after encoding): a later read may
+    /// see items added since, and every row of an earlier snapshot is still valid in it.
+    /// </summary>
+    public SearchPipeline Pipeline => Volatile.Read(ref _pipeline);
 
-    /// <summary>Category numbers for filters.</summary>
-    public CatalogCategories Categories { get; }
+    /// <summary>The items served now (the package's, plus and minus the item log's changes applied so far).</summary>
+    public ServedItems Items => Pipeline.Items;
+
+    /// <summary>The catalog's changes since the package: what the item log applies to.</summary>
+    public LiveCatalog LiveItems { get; }
+
+    /// <summary>Applies item-log entries and publishes the result to the next call.</summary>
+    public ApplyResult Apply(IReadOnlyList<(string Position, ItemChange Change)> entries)
+    {
+        lock (_apply)
+        {
+            var result = LiveItems.Apply(entries);
+            Volatile.Write(ref _pipeline, _pipeline.With(LiveItems.Current));
+            return result;
+        }
+    }
 
     /// <summary>The drift monitor of served interests, or null for a package without a reference.</summary>
     public InterestDriftMonitor? Drift { get; }
@@ -76,6 +97,7 @@ public sealed class ServingModel : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         var package = ModelPackage.Load(path, options.Device, logger, new SessionThreading(options.IntraOpThreads, options.OrtSpinning));
         IVectorIndex? index = null;
+        LiveCatalog? items = null;
         MicroBatcher<PreparedContext, float[]>? batcher = null;
         DecodedWordMonitor? words = null;
         try
@@ -92,11 +114,14 @@ public sealed class ServingModel : IAsyncDisposable
                     new SessionThreading(0, options.OrtSpinning)),
                 _ => new ExactIndex(package.Embeddings),
             };
-            var encoder = new InterestEncoder(package);
+            items = new LiveCatalog(package, index);
+            ServingModel? model = null;
+            // History ids of items added while serving are known to the encoder through the model's current snapshot.
+            var encoder = new InterestEncoder(package, () => model!.Items);
             batcher = new MicroBatcher<PreparedContext, float[]>(items => encoder.Run(items), options.MaxBatch,
                 TimeSpan.FromMilliseconds(options.MaxBatchDelayMs), options.MaxQueue, workers: Math.Max(1, Environment.ProcessorCount / 2),
                 observer: batchObserver);
-            var pipeline = new SearchPipeline(package, index, quotas);
+            var pipeline = new SearchPipeline(package, items.Current, quotas);
             // The drift monitor reads interests through the Search pipeline's leaf centroids (one pass over the table, not two).
             var drift = package.Manifest.InterestReference is { } reference
                 ? new InterestDriftMonitor(pipeline.Centroids,
@@ -107,7 +132,7 @@ public sealed class ServingModel : IAsyncDisposable
                 ? new DecodedWordMonitor(decoder, wordReference, options.DriftWordSampling, Math.Max(1, options.DriftHalfLife / options.DriftWordSampling),
                     package.Manifest.Limits.MaxItemTokens)
                 : null;
-            var model = new ServingModel(package, index, encoder, batcher, pipeline, drift, words);
+            model = new ServingModel(package, index, items, encoder, batcher, pipeline, drift, words);
             model.WarmUp();
             return model;
         }
@@ -121,6 +146,7 @@ public sealed class ServingModel : IAsyncDisposable
             // Its background decoder must stop before the package (and the decoder session) goes.
             words?.DisposeAsync().AsTask().GetAwaiter().GetResult();
 
+            items?.Dispose();
             index?.Dispose();
             package.Dispose();
             throw;
@@ -229,6 +255,7 @@ public sealed class ServingModel : IAsyncDisposable
             await Words.DisposeAsync().ConfigureAwait(false); // its decoder belongs to the package
         }
 
+        LiveItems.Dispose();
         Index.Dispose();
         Package.Dispose();
     }

@@ -2,6 +2,7 @@ using Grpc.Core;
 using Karma.Search.Hybrid;
 using Karma.Serving.Contracts.V1;
 using Karma.Serving.Core.Inference;
+using Karma.Serving.Core.Search;
 using Karma.Serving.Model;
 
 namespace Karma.Serving.Services;
@@ -27,15 +28,16 @@ internal static class Explainer
             $"model {model.Package.Version} has no decoder graph (exported before Explain existed); re-export it with `karma export` to explain it"));
 
     /// <summary>Decodes the interest and explains <paramref name="rows"/> in order.</summary>
-    public static Explanation Explain(ServingModel model, InterestDecoder decoder, RequestContext request, int[] rows, int topWords, int maxTokens)
+    public static Explanation Explain(ServingModel model, SearchPipeline pipeline, InterestDecoder decoder, RequestContext request, int[] rows,
+        int topWords, int maxTokens)
     {
         var decoded = decoder.Decode(request.Interest, maxTokens == 0 ? model.Package.Manifest.Limits!.MaxItemTokens : maxTokens,
             topWords == 0 ? DefaultTopWords : topWords);
         var explanation = new Explanation { Text = decoded.Text };
         explanation.Words.AddRange(decoded.Words.Select(w => new Contracts.V1.DecodedWord { Word = w.Word, Probability = w.Probability }));
         var interestWords = decoded.Words.Select(w => w.Word).ToList();
-        var catalog = model.Package.Catalog;
-        foreach (var part in model.Pipeline.Parts(request, rows))
+        var catalog = pipeline.Items.Catalog;
+        foreach (var part in pipeline.Parts(request, rows))
         {
             string title = catalog.Titles[part.Row] ?? string.Empty, category = catalog.Categories[part.Row];
             var itemWords = decoder.WordsOf(title + " " + category.Replace('/', ' '));

@@ -1,7 +1,9 @@
 using Grpc.Core;
 using Karma.Serving.Configuration;
 using Karma.Serving.Contracts.V1;
+using Karma.Core.Package;
 using Karma.Serving.Core.Indexing;
+using Karma.Serving.Core.Items;
 using Karma.Search.Hybrid;
 using Karma.Serving.Core.Inference;
 using Karma.Serving.Core.Search;
@@ -63,17 +65,18 @@ public sealed class RetrievalService : Retrieval.RetrievalBase
             throw RequestValidation.Invalid("channels: the lexical channel needs a context with a query");
         }
 
-        var filter = MakeFilter(model, request.Filter);
+        var pipeline = model.Pipeline;
+        var filter = MakeFilter(pipeline.Items, request.Filter);
         var candidates = Stage("recall", model, () =>
         {
             // The BM25 match and the request context cost a catalog-wide pass; only the channels that need them pay it.
             using var matches = channels.HasFlag(RecallChannels.Lexical) || channels.HasFlag(RecallChannels.Category)
-                ? model.Pipeline.Match(user.Query)
+                ? pipeline.Match(user.Query)
                 : Karma.Search.Lexical.LexicalMatches.Empty;
-            var karma = channels.HasFlag(RecallChannels.Karma) ? model.Pipeline.KarmaChannel(user.Interest, request.K, filter) : [];
-            var lexical = channels.HasFlag(RecallChannels.Lexical) ? SearchPipeline.LexicalChannel(matches, request.K, filter) : [];
+            var karma = channels.HasFlag(RecallChannels.Karma) ? pipeline.KarmaChannel(user.Interest, request.K, filter) : [];
+            var lexical = channels.HasFlag(RecallChannels.Lexical) ? pipeline.LexicalChannel(matches, request.K, filter) : [];
             var category = channels.HasFlag(RecallChannels.Category)
-                ? model.Pipeline.CategoryChannel(model.Pipeline.Context(user.Interest, user.HistoryRows, user.Query, matches), request.K, filter)
+                ? pipeline.CategoryChannel(pipeline.Context(user.Interest, user.HistoryRows, user.Query, matches), request.K, filter)
                 : [];
             // One channel keeps its own scores; several are fused and scored by reciprocal-rank fusion.
             return channels switch
@@ -85,7 +88,7 @@ public sealed class RetrievalService : Retrieval.RetrievalBase
             };
         });
         var response = new RecallResponse { ModelVersion = model.Package.Version, ContextReport = user.Report, Index = model.Index.Kind };
-        response.Items.AddRange(candidates.Select(c => Item(model, c.Row, c.Score, c.Channels)));
+        response.Items.AddRange(candidates.Select(c => Item(pipeline.Items.Catalog, c.Row, c.Score, c.Channels)));
         return response;
     }
 
@@ -105,11 +108,12 @@ public sealed class RetrievalService : Retrieval.RetrievalBase
         var model = lease.Model;
         var user = await UserAsync(model, request.UserCase == PreRankRequest.UserOneofCase.Context ? request.Context : null,
             request.UserCase == PreRankRequest.UserOneofCase.Embedding ? request.Embedding : null, context.CancellationToken).ConfigureAwait(false);
+        var pipeline = model.Pipeline;
         var rows = new List<int>(request.ItemIds.Count);
         int unknown = 0;
         foreach (string id in request.ItemIds)
         {
-            if (model.Package.Catalog.IndexOf.TryGetValue(id, out int row))
+            if (pipeline.Items.Catalog.IndexOf.TryGetValue(id, out int row))
             {
                 rows.Add(row);
             }
@@ -123,10 +127,10 @@ public sealed class RetrievalService : Retrieval.RetrievalBase
         int topN = request.TopN == 0 ? rows.Count : request.TopN;
         response.Items.AddRange(Stage("prerank", model, () =>
         {
-            using var matches = model.Pipeline.Match(user.Query);
-            float[] scores = model.Pipeline.Score(model.Pipeline.Context(user.Interest, user.HistoryRows, user.Query, matches), rows.ToArray());
+            using var matches = pipeline.Match(user.Query);
+            float[] scores = pipeline.Score(pipeline.Context(user.Interest, user.HistoryRows, user.Query, matches), rows.ToArray());
             return Enumerable.Range(0, rows.Count).OrderByDescending(i => scores[i]).ThenBy(i => rows[i]).Take(topN)
-                .Select(i => Item(model, rows[i], scores[i], RecallChannels.None)).ToList();
+                .Select(i => Item(pipeline.Items.Catalog, rows[i], scores[i], RecallChannels.None)).ToList();
         }));
         return response;
     }
@@ -145,9 +149,10 @@ public sealed class RetrievalService : Retrieval.RetrievalBase
         RequestValidation.Range(request.TopN, 1, recallK, "top_n");
         var user = await EncodeAsync(model, request.Context, context.CancellationToken).ConfigureAwait(false);
         context.CancellationToken.ThrowIfCancellationRequested();
-        using var matches = model.Pipeline.Match(user.Query);
-        var search = model.Pipeline.Context(user.Interest, user.HistoryRows, user.Query, matches);
-        var candidates = Stage("recall", model, () => model.Pipeline.Recall(search, recallK, MakeFilter(model, request.Filter)));
+        var pipeline = model.Pipeline;
+        using var matches = pipeline.Match(user.Query);
+        var search = pipeline.Context(user.Interest, user.HistoryRows, user.Query, matches);
+        var candidates = Stage("recall", model, () => pipeline.Recall(search, recallK, MakeFilter(pipeline.Items, request.Filter)));
         context.CancellationToken.ThrowIfCancellationRequested();
         var response = new SearchResponse
         {
@@ -163,12 +168,12 @@ public sealed class RetrievalService : Retrieval.RetrievalBase
 
         _telemetry.SearchCandidates("fused", candidates.Count);
 
-        var ranked = Stage("prerank", model, () => model.Pipeline.Rank(search, candidates, request.TopN));
-        response.Items.AddRange(ranked.Select(r => Item(model, r.Row, r.Score, r.Channels)));
+        var ranked = Stage("prerank", model, () => pipeline.Rank(search, candidates, request.TopN));
+        response.Items.AddRange(ranked.Select(r => Item(pipeline.Items.Catalog, r.Row, r.Score, r.Channels)));
         if (request.Explain)
         {
             var decoder = Explainer.DecoderOf(model);
-            response.Explanation = Stage("explain", model, () => Explainer.Explain(model, decoder, search, ranked.Select(r => r.Row).ToArray(), 0, 0));
+            response.Explanation = Stage("explain", model, () => Explainer.Explain(model, pipeline, decoder, search, ranked.Select(r => r.Row).ToArray(), 0, 0));
         }
 
         return response;
@@ -187,11 +192,12 @@ public sealed class RetrievalService : Retrieval.RetrievalBase
         var decoder = Explainer.DecoderOf(model);
         var user = await UserAsync(model, request.UserCase == ExplainRequest.UserOneofCase.Context ? request.Context : null,
             request.UserCase == ExplainRequest.UserOneofCase.Embedding ? request.Embedding : null, context.CancellationToken).ConfigureAwait(false);
-        var rows = request.ItemIds.Select(model.Package.Catalog.RowOf).ToList();
+        var pipeline = model.Pipeline;
+        var rows = request.ItemIds.Select(pipeline.Items.Catalog.RowOf).ToList();
         var response = new ExplainResponse { ModelVersion = model.Package.Version, ContextReport = user.Report, UnknownItems = rows.Count(r => r < 0) };
-        using var matches = model.Pipeline.Match(user.Query);
-        var search = model.Pipeline.Context(user.Interest, user.HistoryRows, user.Query, matches);
-        response.Explanation = Stage("explain", model, () => Explainer.Explain(model, decoder, search, rows.Where(r => r >= 0).ToArray(),
+        using var matches = pipeline.Match(user.Query);
+        var search = pipeline.Context(user.Interest, user.HistoryRows, user.Query, matches);
+        response.Explanation = Stage("explain", model, () => Explainer.Explain(model, pipeline, decoder, search, rows.Where(r => r >= 0).ToArray(),
             request.TopWords, request.MaxTokens));
         return response;
     }
@@ -208,19 +214,25 @@ public sealed class RetrievalService : Retrieval.RetrievalBase
         ArgumentNullException.ThrowIfNull(request);
         RequestValidation.Range(request.PageSize, 0, MaxPageSize, "page_size");
         using var lease = _host.Acquire();
-        var catalog = lease.Model.Package.Catalog;
+        var items = lease.Model.Items;
+        var catalog = items.Catalog;
         string version = lease.Model.Package.Version;
+        // Pages walk rows; removed rows (and the old rows of replaced items) are skipped, so a page may hold fewer items
+        // than asked while the catalog changes. A token stays valid as rows are added: rows never move.
         int start = CatalogPageToken.Parse(request.PageToken, version, catalog.Count);
         int end = Math.Min(catalog.Count, start + (request.PageSize == 0 ? DefaultPageSize : request.PageSize));
         var response = new ListItemsResponse
         {
             ModelVersion = version,
-            TotalItems = catalog.Count,
+            TotalItems = items.LiveItems,
             NextPageToken = end < catalog.Count ? CatalogPageToken.Format(version, end) : string.Empty,
         };
         for (int row = start; row < end; row++)
         {
-            response.Items.Add(new CatalogItem { ItemId = catalog.Ids[row], Title = catalog.Titles[row] ?? string.Empty, Category = catalog.Categories[row] });
+            if (items.IsLive(row))
+            {
+                response.Items.Add(new CatalogItem { ItemId = catalog.Ids[row], Title = catalog.Titles[row] ?? string.Empty, Category = catalog.Categories[row] });
+            }
         }
 
         return Task.FromResult(response);
@@ -294,22 +306,22 @@ public sealed class RetrievalService : Retrieval.RetrievalBase
         return result;
     }
 
-    private static CatalogRowFilter? MakeFilter(ServingModel model, Filter? filter)
-        => filter is null ? null : CatalogRowFilter.Create(model.Categories, filter.IncludeCategories, filter.ExcludeCategories,
-            filter.ExcludeItemIds, model.Package.Catalog);
+    private static CatalogRowFilter? MakeFilter(ServedItems items, Filter? filter)
+        => filter is null ? null : CatalogRowFilter.Create(items.Categories, filter.IncludeCategories, filter.ExcludeCategories,
+            filter.ExcludeItemIds, items.Catalog);
 
     /// <summary>The first <paramref name="k"/> fused candidates with their reciprocal-rank-fusion scores.</summary>
     private static List<(int Row, float Score, RecallChannels Channels)> Fused(CandidateSet set, int k)
         => Enumerable.Range(0, Math.Min(k, set.Count)).Select(i => (set.Rows[i], set.FusedScores[i], set.Channels[i])).ToList();
 
-    private static ScoredItem Item(ServingModel model, int row, float score, RecallChannels channels)
+    private static ScoredItem Item(ItemCatalog catalog, int row, float score, RecallChannels channels)
     {
         var item = new ScoredItem
         {
-            ItemId = model.Package.Catalog.Ids[row],
+            ItemId = catalog.Ids[row],
             Score = score,
-            Category = model.Package.Catalog.Categories[row],
-            Title = model.Package.Catalog.Titles[row] ?? string.Empty,
+            Category = catalog.Categories[row],
+            Title = catalog.Titles[row] ?? string.Empty,
         };
         if (channels.HasFlag(RecallChannels.Karma))
         {

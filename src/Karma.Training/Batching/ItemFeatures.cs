@@ -56,30 +56,8 @@ public sealed class ItemFeatures : IDisposable
     /// <summary>Per-dimension catalog standard deviation of the image features (at least 1e-6).</summary>
     public float[] ImageStd { get; }
 
-    /// <summary>The text an item is known by to the model: title, then its category path as words.</summary>
-    public static string ItemText(Item item)
-    {
-        ArgumentNullException.ThrowIfNull(item);
-        return item.Title + " " + item.Category.Replace('/', ' ');
-    }
-
-    /// <summary>Stable 32-bit FNV-1a hash of an item id, so buckets do not depend on catalog order.</summary>
-    public static int IdBucketOf(string itemId, int buckets)
-    {
-        ArgumentNullException.ThrowIfNull(itemId);
-        if (buckets <= 0)
-        {
-            return 0;
-        }
-
-        uint h = 2166136261;
-        foreach (char c in itemId)
-        {
-            h = (h ^ c) * 16777619;
-        }
-
-        return (int)(h % (uint)buckets);
-    }
+    /// <summary>The text an item is known by to the model (<see cref="ItemInputs.TokenText"/>).</summary>
+    public static string ItemText(Item item) => ItemInputs.TokenText(item);
 
     /// <summary>
     /// Tokenizes and stacks the catalog; <paramref name="textEmbeddings"/> (one per item, from the frozen text encoder) is
@@ -142,7 +120,7 @@ public sealed class ItemFeatures : IDisposable
                 mask[i * l + j] = 1;
             }
 
-            bucket[i] = IdBucketOf(items[i].ItemId, config.IdBuckets);
+            bucket[i] = ItemInputs.IdBucket(items[i].ItemId, config.IdBuckets);
             if (image is not null)
             {
                 var e = items[i].ImageEmbedding;

@@ -35,11 +35,7 @@ public sealed class TextInputs : IDisposable
     public int Dimensions { get; }
 
     /// <summary>The text of an item the encoder reads: its title, then its category path as words.</summary>
-    public static string ItemText(Item item)
-    {
-        ArgumentNullException.ThrowIfNull(item);
-        return $"{item.Title}. {item.Category.Replace('/', ' ')}";
-    }
+    public static string ItemText(Item item) => ItemInputs.SentenceText(item);
 
     /// <summary>
     /// The inputs for <paramref name="config"/> over <paramref name="data"/> (loaded from <paramref name="dataDir"/>),
