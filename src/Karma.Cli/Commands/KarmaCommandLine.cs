@@ -17,6 +17,7 @@ internal static class KarmaCommandLine
         ExportCommands.Pipeline(),
         ExportCommands.Publish(),
         ClientCommands.Create(),
+        ItemCommands.Create(),
         LoadTestCommand.Create(),
         BenchCommands.Create(),
     };

@@ -22,6 +22,9 @@ public enum ItemChangeKind
 /// </summary>
 public sealed record ItemChange(ItemChangeKind Kind, IReadOnlyList<Item> Items, IReadOnlyList<string> ItemIds)
 {
+    /// <summary>When the change was appended to the log (written with it; null when unknown).</summary>
+    public DateTimeOffset? Time { get; init; }
+
     /// <summary>Largest serialized change accepted when read back (a log entry is one RPC's worth of items).</summary>
     public const int MaxJsonBytes = 64 << 20;
 
@@ -38,6 +41,11 @@ public sealed record ItemChange(ItemChangeKind Kind, IReadOnlyList<Item> Items, 
         using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             w.WriteStartObject();
+            if (Time is { } time)
+            {
+                w.WriteNumber("time_ms", time.ToUnixTimeMilliseconds());
+            }
+
             if (Kind == ItemChangeKind.Upsert)
             {
                 w.WriteString("op", "upsert");
@@ -86,15 +94,17 @@ public sealed record ItemChange(ItemChangeKind Kind, IReadOnlyList<Item> Items, 
         using (doc)
         {
             var root = doc.RootElement;
+            DateTimeOffset? time = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("time_ms", out var t) && t.TryGetInt64(out long ms)
+                && ms is > 0 and < 253402300800000 ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
             string? op = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("op", out var o) && o.ValueKind == JsonValueKind.String ? o.GetString() : null;
             switch (op)
             {
                 case "upsert" when root.TryGetProperty("items", out var items) && items.ValueKind == JsonValueKind.Array:
-                    return Upsert(items.EnumerateArray().Select((e, i) => ItemsJsonl.Parse(e.GetRawText(), source, i + 1)).ToList());
+                    return Upsert(items.EnumerateArray().Select((e, i) => ItemsJsonl.Parse(e.GetRawText(), source, i + 1)).ToList()) with { Time = time };
                 case "remove" when root.TryGetProperty("item_ids", out var ids) && ids.ValueKind == JsonValueKind.Array:
                     return Remove(ids.EnumerateArray().Select((e, i) => e.ValueKind == JsonValueKind.String && !string.IsNullOrWhiteSpace(e.GetString())
                         ? e.GetString()!
-                        : throw new DataFormatException(source, $"item_ids[{i}] is not a non-blank string")).ToList());
+                        : throw new DataFormatException(source, $"item_ids[{i}] is not a non-blank string")).ToList()) with { Time = time };
                 default:
                     throw new DataFormatException(source, "expected {\"op\":\"upsert\",\"items\":[...]} or {\"op\":\"remove\",\"item_ids\":[...]}");
             }

@@ -21,6 +21,10 @@ public sealed class KarmaTelemetry : IBatchObserver, IDisposable
     private readonly Counter<long> _calls;
     private readonly Counter<long> _loadFailures;
     private readonly Histogram<int> _candidates;
+    private readonly Counter<long> _itemChanges;
+    private readonly Counter<long> _itemLogDamaged;
+    private readonly Histogram<double> _itemApplyDelay;
+    private long _itemsAdded, _itemsRemoved, _unappliedSince;
     private int _queueDepth;
     private int _callsInFlight;
     private int _callsWaiting;
@@ -48,8 +52,30 @@ public sealed class KarmaTelemetry : IBatchObserver, IDisposable
             "was treated as a miss; error: the cache failed or timed out and the call went on without it)");
         _loadFailures = Meter.CreateCounter<long>("karma.model.load_failures", "{load}",
             "Model packages refused (at start, on an admin reload or a Redis publication); the previous version keeps serving");
+        _itemChanges = Meter.CreateCounter<long>("karma.items.changes", "{item}",
+            "Items changed through the item log on this replica by kind (added: upserted, new or replacing; removed; refused: " +
+            "an upsert this model cannot take, e.g. an unknown category)");
+        _itemLogDamaged = Meter.CreateCounter<long>("karma.items.log_damaged", "{entry}", "Item-log entries skipped because they could not be read");
+        _itemApplyDelay = Meter.CreateHistogram<double>("karma.items.apply_delay", "s",
+            "From an item-log entry's append to its items being served by this replica", tags: null,
+            new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] });
+        Meter.CreateObservableGauge("karma.items.delta", () => new Measurement<long>(Volatile.Read(ref _itemsAdded),
+            new KeyValuePair<string, object?>("kind", "added")), "{item}",
+            "Rows the served model version holds beyond its package (added through the item log; a new package folds them in)");
+        Meter.CreateObservableGauge("karma.items.delta_removed", () => Volatile.Read(ref _itemsRemoved), "{item}",
+            "Rows of the served model version no search returns (removed, or replaced by a newer upsert)");
+        Meter.CreateObservableGauge("karma.items.log_unapplied_age", () =>
+        {
+            long since = Volatile.Read(ref _unappliedSince);
+            return since == 0 ? 0 : Math.Max(0, (DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - since) / 1000.0);
+        }, "s", "Age of the oldest item-log entry this replica has seen but not applied yet (0: caught up)");
         // Series that alerts watch exist from the start at 0, so rate() and increase() see their first event.
         _loadFailures.Add(0);
+        _itemLogDamaged.Add(0);
+        foreach (string kind in new[] { "added", "removed", "refused" })
+        {
+            _itemChanges.Add(0, new KeyValuePair<string, object?>("kind", kind));
+        }
         foreach (string result in new[] { "hit", "miss", "invalid", "error" })
         {
             _cacheRequests.Add(0, new KeyValuePair<string, object?>("result", result));
@@ -146,6 +172,31 @@ public sealed class KarmaTelemetry : IBatchObserver, IDisposable
 
     /// <summary>Counts a model package that could not be fetched, verified or loaded.</summary>
     public void ModelLoadFailed() => _loadFailures.Add(1);
+
+    /// <summary>Records items applied from the item log and the served version's delta afterwards.</summary>
+    public void ItemsApplied(int added, int removed, int refused, int deltaRows, int deltaRemoved)
+    {
+        _itemChanges.Add(added, new KeyValuePair<string, object?>("kind", "added"));
+        _itemChanges.Add(removed, new KeyValuePair<string, object?>("kind", "removed"));
+        _itemChanges.Add(refused, new KeyValuePair<string, object?>("kind", "refused"));
+        ItemDelta(deltaRows, deltaRemoved);
+    }
+
+    /// <summary>Records the served version's delta (after a load or an apply).</summary>
+    public void ItemDelta(int deltaRows, int deltaRemoved)
+    {
+        Volatile.Write(ref _itemsAdded, deltaRows);
+        Volatile.Write(ref _itemsRemoved, deltaRemoved);
+    }
+
+    /// <summary>Records how long after its append an item-log entry was applied here.</summary>
+    public void ItemEntryApplied(TimeSpan delay) => _itemApplyDelay.Record(Math.Max(0, delay.TotalSeconds));
+
+    /// <summary>Counts an item-log entry that could not be read and was skipped.</summary>
+    public void ItemLogEntryDamaged() => _itemLogDamaged.Add(1);
+
+    /// <summary>Records when the oldest entry seen but not applied was appended (null: caught up).</summary>
+    public void ItemLogUnapplied(DateTimeOffset? since) => Volatile.Write(ref _unappliedSince, since?.ToUnixTimeMilliseconds() ?? 0);
 
     /// <inheritdoc />
     public void BatchRan(int size, int queueDepth)

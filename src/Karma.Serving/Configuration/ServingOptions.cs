@@ -235,6 +235,26 @@ public sealed class ServingOptions
     public string PackageCacheDir { get; set; } = Path.Combine(Path.GetTempPath(), "karma-packages");
 
     /// <summary>
+    /// The item log's file when <see cref="PackageRedis"/> is empty (with Redis, the log is the stream
+    /// <see cref="ItemLogStream"/> there, shared by every replica). Empty: <c>item-log.jsonl</c> in
+    /// <see cref="PackageCacheDir"/>. Put it on a persistent volume: items upserted since the package live only there.
+    /// </summary>
+    public string ItemLogPath { get; set; } = string.Empty;
+
+    /// <summary>Key of the item log's Redis stream (with <see cref="PackageRedis"/>).</summary>
+    [Required]
+    [RegularExpression(@"^[A-Za-z0-9:_\-\.]{1,200}$", ErrorMessage = "Karma:ItemLogStream must be 1-200 letters, digits or : _ - .")]
+    public string ItemLogStream { get; set; } = "karma:items";
+
+    /// <summary>How often every replica reads the item log for changes appended elsewhere, in milliseconds.</summary>
+    [Range(20, 60_000)]
+    public int ItemLogPollMs { get; set; } = 250;
+
+    /// <summary>Most items one UpsertItems call (or one RemoveItems call, in ids) may carry.</summary>
+    [Range(1, 100_000)]
+    public int MaxItemsPerChange { get; set; } = 10_000;
+
+    /// <summary>
     /// Directories an admin Reload may load packages from (the package must be one of them or below one, after
     /// resolving <c>..</c> and symbolic links). Empty (the default): the directory that contains <see cref="ModelPath"/>,
     /// and <see cref="PackageCacheDir"/>.

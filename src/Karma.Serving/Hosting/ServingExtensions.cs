@@ -67,6 +67,7 @@ public static class ServingExtensions
             k.Limits.Http2.MaxStreamsPerConnection = options.MaxStreamsPerConnection;
         });
         builder.Services.AddSingleton<Core.Telemetry.KarmaTelemetry>();
+        builder.Services.AddSingleton<ItemLogReplayer>();
         builder.Services.AddSingleton<ModelHost>();
         builder.Services.AddSingleton<ModelRoots>();
         builder.Services.AddSingleton<UserEmbeddingCache>();
@@ -82,6 +83,7 @@ public static class ServingExtensions
 
         builder.AddKarmaTelemetry();
         builder.Services.AddHostedService<ModelLoaderService>();
+        builder.Services.AddHostedService<ItemLogFollower>();
         builder.Services.AddSingleton<CallAdmission>();
         builder.Services.AddSingleton<ErrorMappingInterceptor>();
         builder.Services.AddGrpc(o =>

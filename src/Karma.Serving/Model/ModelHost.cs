@@ -34,15 +34,17 @@ public sealed class ModelHost : IAsyncDisposable
     private readonly ServingOptions _options;
     private readonly ILogger<ModelHost> _logger;
     private readonly Core.Telemetry.KarmaTelemetry _telemetry;
+    private readonly ItemLogReplayer _items;
     private ServingModel? _current;
 
     /// <summary>Creates the host (no model until <see cref="LoadAsync"/>).</summary>
-    public ModelHost(IOptions<ServingOptions> options, ILogger<ModelHost> logger, Core.Telemetry.KarmaTelemetry telemetry)
+    public ModelHost(IOptions<ServingOptions> options, ILogger<ModelHost> logger, Core.Telemetry.KarmaTelemetry telemetry, ItemLogReplayer items)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options.Value;
         _logger = logger;
         _telemetry = telemetry;
+        _items = items;
     }
 
     /// <summary>The version being served, or null before the first load.</summary>
@@ -64,7 +66,24 @@ public sealed class ModelHost : IAsyncDisposable
         }
     }
 
-    /// <summary>Loads, verifies and warms a package, then swaps it in; returns the previous version string.</summary>
+    /// <summary>Leases the current version, or returns null when none is loaded yet.</summary>
+    public ModelLease? TryAcquire()
+    {
+        while (Volatile.Read(ref _current) is { } model)
+        {
+            if (model.TryAcquire())
+            {
+                return new ModelLease(model);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Loads, verifies and warms a package, brings it to the item log's end (so a new version serves the items added
+    /// since its package, embedded by its own item tower), then swaps it in; returns the previous version string.
+    /// </summary>
     public async Task<string?> LoadAsync(string? path, CancellationToken cancellationToken)
     {
         string target = ResolvePackagePath(string.IsNullOrWhiteSpace(path) ? _options.ModelPath : path);
@@ -96,6 +115,7 @@ public sealed class ModelHost : IAsyncDisposable
                 throw;
             }
 
+            await ReplayItemLogAsync(model, cancellationToken).ConfigureAwait(false);
             var old = Interlocked.Exchange(ref _current, model);
             _telemetry.ModelLoaded(model.Package.Version, model.Drift, model.Words);
             old?.Retire();
@@ -105,6 +125,28 @@ public sealed class ModelHost : IAsyncDisposable
         finally
         {
             _loading.Release();
+        }
+    }
+
+    /// <summary>
+    /// Applies the item log to a freshly loaded version. A log that cannot be read does not stop the version from
+    /// serving: it starts with its package's items and the follower catches up once the log is back (logged).
+    /// </summary>
+    private async Task ReplayItemLogAsync(ServingModel model, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var result = await _items.CatchUpAsync(model, cancellationToken).ConfigureAwait(false);
+            _telemetry.ItemDelta(model.Items.AddedRows, model.Items.Removed.Count);
+            if (result.Added + result.Removed + result.Refused > 0)
+            {
+                ItemLogMessages.Replayed(_logger, model.Package.Version, _items.Log.Description, result.Added, result.Removed, result.Refused);
+            }
+        }
+        catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException or IOException or InvalidDataException
+            or UnauthorizedAccessException or ArgumentException or InvalidOperationException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
+        {
+            ItemLogMessages.Unreadable(_logger, _items.Log.Description, e.Message);
         }
     }
 

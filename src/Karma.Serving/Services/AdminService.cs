@@ -3,6 +3,7 @@ using System.Text;
 using Grpc.Core;
 using Karma.Serving.Configuration;
 using Karma.Serving.Contracts.V1;
+using Karma.Serving.Core.Items;
 using Karma.Serving.Model;
 using Karma.Serving.Wire;
 using Microsoft.Extensions.Options;
@@ -17,17 +18,74 @@ public sealed class AdminService : Admin.AdminBase
 
     private readonly ModelHost _host;
     private readonly ModelRoots _roots;
+    private readonly ItemLogReplayer _items;
     private readonly RequestValidation _validate;
     private readonly byte[] _token;
+    private readonly int _maxItems;
 
     /// <summary>Creates the service.</summary>
-    public AdminService(ModelHost host, ModelRoots roots, IOptions<ServingOptions> options)
+    public AdminService(ModelHost host, ModelRoots roots, ItemLogReplayer items, IOptions<ServingOptions> options)
     {
         ArgumentNullException.ThrowIfNull(options);
         _host = host;
         _roots = roots;
+        _items = items;
         _validate = new RequestValidation(options.Value);
         _token = Encoding.UTF8.GetBytes(options.Value.AdminToken);
+        _maxItems = options.Value.MaxItemsPerChange;
+    }
+
+    /// <inheritdoc />
+    public override Task<ItemChangeResponse> UpsertItems(UpsertItemsRequest request, ServerCallContext context)
+    {
+        Authorize(context);
+        return ChangeAsync(ItemChangeRequests.Upsert(request, _maxItems), context);
+    }
+
+    /// <inheritdoc />
+    public override Task<ItemChangeResponse> RemoveItems(RemoveItemsRequest request, ServerCallContext context)
+    {
+        Authorize(context);
+        return ChangeAsync(ItemChangeRequests.Remove(request, _maxItems), context);
+    }
+
+    /// <summary>
+    /// Checks the change against the served model (nothing is appended when any item is bad), appends it to the item
+    /// log, and returns once this replica serves it; other replicas follow within their poll interval.
+    /// </summary>
+    private async Task<ItemChangeResponse> ChangeAsync(ItemChange change, ServerCallContext context)
+    {
+        using var lease = _host.Acquire();
+        var model = lease.Model;
+        if (change.Kind == ItemChangeKind.Upsert && model.LiveItems.CannotAdd is { } reason)
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"model {model.Package.Version}: {reason}"));
+        }
+
+        ItemChangeRequests.Refuse(model.LiveItems.Problems(change));
+        var ids = change.ItemIds.Distinct(StringComparer.Ordinal).ToList();
+        int unknown = ids.Count(id => model.Items.Catalog.RowOf(id) < 0);
+        string position;
+        try
+        {
+            position = await _items.Log.AppendAsync(change, context.CancellationToken).ConfigureAwait(false);
+            await _items.CatchUpAsync(model, context.CancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException or IOException or UnauthorizedAccessException)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, ErrorText.Bound($"item log {_items.Log.Description}: {e.Message}", MaxErrorLength)));
+        }
+
+        var items = model.Items;
+        return new ItemChangeResponse
+        {
+            Position = position,
+            Added = change.Items.Count,
+            Removed = ids.Count - unknown,
+            UnknownRemoved = unknown,
+            ModelVersion = model.Package.Version,
+            ServedItems = items.LiveItems,
+        };
     }
 
     /// <inheritdoc />
@@ -87,7 +145,7 @@ public sealed class AdminService : Admin.AdminBase
         }
     }
 
-    private static ModelInfo Info(ServingModel model)
+    private ModelInfo Info(ServingModel model)
     {
         var m = model.Package.Manifest;
         var info = new ModelInfo
@@ -101,13 +159,20 @@ public sealed class AdminService : Admin.AdminBase
             Index = model.Index.Kind,
             Device = model.Package.Device,
             LoadedAt = model.LoadedAt.ToUnixTimeSeconds(),
+            ImageDim = m.Dimensions.ImageDim,
         };
+        var items = model.Items;
+        info.ServedItems = items.LiveItems;
+        info.AddedRows = items.AddedRows;
+        info.RemovedRows = items.Removed.Count;
+        info.ItemLogPosition = items.Position ?? string.Empty;
         foreach (var (k, v) in m.Metrics)
         {
             info.Metrics[k] = v;
         }
 
         info.QualityGate = m.Quality?.Gate.Summary ?? "not run";
+        info.ItemLog = _items.Log.Description;
         if (model.Drift is { } drift && m.InterestReference is { } reference)
         {
             var f = drift.Current();
