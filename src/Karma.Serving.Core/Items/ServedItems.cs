@@ -74,6 +74,34 @@ public sealed class ServedItems
     /// <summary>Items served: rows that are not removed.</summary>
     public int LiveItems => Catalog.Count - Removed.Count;
 
+    /// <summary>
+    /// A digest of what is served, independent of row order and of how the changes were batched: the sum of a 64-bit
+    /// FNV-1a hash of each live item's id, category and title, in hex. Two replicas that applied the same log over the
+    /// same package agree on it. A pass over the catalog (tens of milliseconds at 1M items): for admin calls, not per request.
+    /// </summary>
+    public string Digest()
+    {
+        ulong sum = 0;
+        for (int row = 0; row < Catalog.Count; row++)
+        {
+            if (!Removed.Contains(row))
+            {
+                ulong h = 14695981039346656037;
+                foreach (string part in new[] { Catalog.Ids[row], "\u001f", Catalog.Categories[row], "\u001f", Catalog.Titles[row] ?? string.Empty })
+                {
+                    foreach (char c in part)
+                    {
+                        h = (h ^ c) * 1099511628211;
+                    }
+                }
+
+                sum += h;
+            }
+        }
+
+        return sum.ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     /// <summary>True when <paramref name="row"/> may be returned.</summary>
     public bool IsLive(int row) => (uint)row < (uint)Catalog.Count && !Removed.Contains(row);
 }

@@ -166,6 +166,7 @@ public sealed class AdminService : Admin.AdminBase
         info.AddedRows = items.AddedRows;
         info.RemovedRows = items.Removed.Count;
         info.ItemLogPosition = items.Position ?? string.Empty;
+        info.CatalogDigest = items.Digest();
         foreach (var (k, v) in m.Metrics)
         {
             info.Metrics[k] = v;
