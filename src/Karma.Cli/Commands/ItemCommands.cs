@@ -4,6 +4,7 @@ using Grpc.Core;
 using Grpc.Net.Client;
 using Karma.Core.Data;
 using Karma.Serving.Contracts.V1;
+using Karma.Serving.Core.Items;
 
 namespace Karma.Cli.Commands;
 
@@ -55,7 +56,61 @@ internal static class ItemCommands
                 });
         });
 
-        return new Command("items", "Change a running service's catalog (admin token required)") { upsert, remove };
+        var data = new Option<DirectoryInfo>("--data") { Description = "Data directory the serving package was exported from (items.jsonl, events.csv)", Required = true };
+        var output = new Option<DirectoryInfo>("--out") { Description = "Data directory to write (missing or empty)", Required = true };
+        var logFile = new Option<FileInfo?>("--log") { Description = "The item log's file (Karma:ItemLogPath)" };
+        var redis = new Option<string?>("--redis") { Description = "Redis holding the item log's stream (Karma:PackageRedis)" };
+        var stream = new Option<string>("--stream") { Description = "The stream's key (Karma:ItemLogStream)", DefaultValueFactory = _ => RedisItemLog.DefaultKey };
+        var fold = new Command("fold", "Write a data directory with the item log's changes folded in: export the next package from it, then trim the log through the printed position")
+        {
+            data, output, logFile, redis, stream,
+        };
+        fold.SetAction(async parse => await FoldAsync(parse.GetValue(data)!, parse.GetValue(output)!, parse.GetValue(logFile), parse.GetValue(redis), parse.GetValue(stream)!));
+
+        return new Command("items", "Change a running service's catalog (admin token required), or fold the item log into a data directory") { upsert, remove, fold };
+    }
+
+    private static async Task<int> FoldAsync(DirectoryInfo data, DirectoryInfo output, FileInfo? logFile, string? redis, string stream)
+    {
+        if ((logFile is null) == string.IsNullOrWhiteSpace(redis))
+        {
+            Console.Error.WriteLine("error: name the item log: --log FILE or --redis HOST:PORT");
+            return 2;
+        }
+
+        if (output.Exists && output.EnumerateFileSystemInfos().Any())
+        {
+            Console.Error.WriteLine($"error: {output.FullName} is not empty");
+            return 2;
+        }
+
+        var items = ItemsJsonl.Read(Path.Combine(data.FullName, ItemsJsonl.FileName), BadRowPolicy.Fail, new BadRowReport());
+        var progress = new Progress<string>(m => Console.Error.WriteLine($"[items fold] {m}"));
+        StackExchange.Redis.ConnectionMultiplexer? connection = null;
+        using var file = logFile is null ? null : new FileItemLog(logFile.FullName);
+        try
+        {
+            IItemLog log = file is not null ? file : new RedisItemLog(connection = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redis!), stream);
+            var result = await ItemLogFold.FoldAsync(items, log, progress, CancellationToken.None);
+            output.Create();
+            ItemsJsonl.Write(Path.Combine(output.FullName, ItemsJsonl.FileName), result.Items);
+            var kept = new HashSet<string>(result.Items.Select(i => i.ItemId), StringComparer.Ordinal);
+            var report = new BadRowReport();
+            // Events of removed items go with them (a catalog without the item cannot hold its events).
+            EventsCsv.Write(Path.Combine(output.FullName, EventsCsv.FileName),
+                EventsCsv.Read(Path.Combine(data.FullName, EventsCsv.FileName), BadRowPolicy.Skip, report, kept));
+            Console.WriteLine($"{result.Entries:N0} log entries folded ({result.Damaged} damaged, skipped): {items.Count:N0} items -> {result.Items.Count:N0} " +
+                $"({result.Removed.Count:N0} removed, {report.Count:N0} of their events dropped) in {output.FullName}; " +
+                $"once a package exported from it serves on every replica, trim the log through position {result.Position ?? "(none)"}");
+            return 0;
+        }
+        finally
+        {
+            if (connection is not null)
+            {
+                await connection.DisposeAsync();
+            }
+        }
     }
 
     private static NewItem ToNewItem(Item item)

@@ -129,10 +129,29 @@ public sealed class ItemAttributes
         var byLeaf = (int[][])ByLeafPopularity.Clone();
         foreach (var (l, rows) in grown)
         {
-            byLeaf[l] = [.. byLeaf[l].Concat(rows).OrderByDescending(r => popularity[r]).ThenBy(r => r)];
-            for (int i = 0; i < byLeaf[l].Length; i++)
+            // A merge, not a sort: the leaf's list is already in order, and an added item (no clicks, popularity 0) goes
+            // after every row of equal popularity (its row is the highest), so usually at the end and no existing rank moves.
+            // Sorting the whole leaf per change was two thirds of an upsert's time on a 1M-item catalog.
+            rows.Sort((a, b) => popularity[a] != popularity[b] ? popularity[b].CompareTo(popularity[a]) : a.CompareTo(b));
+            int[] old = byLeaf[l];
+            var merged = new int[old.Length + rows.Count];
+            int i = 0, j = 0, k = 0, firstMoved = -1;
+            while (i < old.Length || j < rows.Count)
             {
-                rank[byLeaf[l][i]] = MathF.Log(1 + i) / 5;
+                bool takeNew = j < rows.Count && (i == old.Length || popularity[rows[j]] > popularity[old[i]]
+                    || (popularity[rows[j]] == popularity[old[i]] && rows[j] < old[i]));
+                if (takeNew && firstMoved < 0)
+                {
+                    firstMoved = k;
+                }
+
+                merged[k++] = takeNew ? rows[j++] : old[i++];
+            }
+
+            byLeaf[l] = merged;
+            for (int r = Math.Max(0, firstMoved); r < merged.Length; r++)
+            {
+                rank[merged[r]] = MathF.Log(1 + r) / 5;
             }
         }
 

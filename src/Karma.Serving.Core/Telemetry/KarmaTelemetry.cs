@@ -59,11 +59,13 @@ public sealed class KarmaTelemetry : IBatchObserver, IDisposable
         _itemApplyDelay = Meter.CreateHistogram<double>("karma.items.apply_delay", "s",
             "From an item-log entry's append to its items being served by this replica", tags: null,
             new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] });
-        Meter.CreateObservableGauge("karma.items.delta", () => new Measurement<long>(Volatile.Read(ref _itemsAdded),
-            new KeyValuePair<string, object?>("kind", "added")), "{item}",
-            "Rows the served model version holds beyond its package (added through the item log; a new package folds them in)");
-        Meter.CreateObservableGauge("karma.items.delta_removed", () => Volatile.Read(ref _itemsRemoved), "{item}",
-            "Rows of the served model version no search returns (removed, or replaced by a newer upsert)");
+        Meter.CreateObservableGauge("karma.items.delta", () => new[]
+        {
+            new Measurement<long>(Volatile.Read(ref _itemsAdded), new KeyValuePair<string, object?>("kind", "added")),
+            new Measurement<long>(Volatile.Read(ref _itemsRemoved), new KeyValuePair<string, object?>("kind", "removed")),
+        }, "{item}",
+            "The served version's rows beyond its package by kind (added: rows appended through the item log; removed: rows no " +
+            "search returns, removed or replaced by a newer upsert); a new package folds them in");
         Meter.CreateObservableGauge("karma.items.log_unapplied_age", () =>
         {
             long since = Volatile.Read(ref _unappliedSince);

@@ -250,9 +250,12 @@ public sealed class ServingOptions
     [Range(20, 60_000)]
     public int ItemLogPollMs { get; set; } = 250;
 
-    /// <summary>Most items one UpsertItems call (or one RemoveItems call, in ids) may carry.</summary>
+    /// <summary>
+    /// Most items one UpsertItems call (or one RemoveItems call, in ids) may carry. A call is also bounded by the 4 MiB
+    /// message limit: about 5,000 items with 32 image features and catalog-length texts.
+    /// </summary>
     [Range(1, 100_000)]
-    public int MaxItemsPerChange { get; set; } = 10_000;
+    public int MaxItemsPerChange { get; set; } = 5_000;
 
     /// <summary>
     /// Directories an admin Reload may load packages from (the package must be one of them or below one, after
