@@ -1,6 +1,7 @@
 using Grpc.Core;
 using Karma.Core.Package;
 using Karma.Serving.Contracts.V1;
+using Karma.Tests.Shared;
 using StackExchange.Redis;
 
 namespace Karma.Serving.Tests;
@@ -117,6 +118,11 @@ public sealed class LiveItemsTests : IAsyncLifetime
         var info = await Info(_server);
         Assert.Equal(before.ServedItems + 1, info.ServedItems);
         Assert.Equal(1, info.AddedRows);
+        Assert.Equal(LogPath, info.ItemLog);
+        string metrics = await Scrapes.ScrapeUntilAsync(_server.Http, m => Scrapes.Sum(m, "karma_items_changes_total", ("kind", "added")) >= 1);
+        Assert.Equal(1, Scrapes.Sum(metrics, "karma_items_delta", ("kind", "added")));
+        Assert.Equal(1, Scrapes.Sum(metrics, "karma_items_apply_delay_seconds_count"));
+        Assert.Equal(0, Scrapes.Sum(metrics, "karma_items_log_unapplied_age_seconds"));
 
         // Removing it, and a shipped item: neither is returned by any channel again.
         string shippedTop = (await Search(_server, Shipped.Titles[5]!))[0];
@@ -263,6 +269,52 @@ public sealed class LiveItemsTests : IAsyncLifetime
             await a.DisposeAsync();
             await b.DisposeAsync();
         }
+    }
+
+    [Fact]
+    public async Task Cli_UpsertsRemovesAndFoldsTheLog()
+    {
+        // Two listings in the catalog format, one of them with a bad image: the file is refused as a whole.
+        string items = Path.Combine(_work, "new.jsonl");
+        string image = string.Join(',', Enumerable.Range(0, 32).Select(i => (i % 5 / 10.0).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        await File.WriteAllLinesAsync(items,
+        [
+            $"{{\"item_id\":\"cli-1\",\"title\":\"plumbrix {Leaf(0)}\",\"category\":\"{Shipped.Categories[0]}\",\"price\":3,\"image_embedding\":[{image}]}}",
+            $"{{\"item_id\":\"cli-2\",\"title\":\"plumbrix {Leaf(1)}\",\"category\":\"{Shipped.Categories[1]}\",\"image_embedding\":[{image}]}}",
+        ]);
+        string target = $"http://127.0.0.1:{_server.GrpcPort}";
+        var run = KarmaProcess.Run("items", "upsert", items, "--target", target, "--token", ServerFixture.AdminToken, "--batch", "1");
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Contains("2 items upserted", run.Output, StringComparison.Ordinal);
+        Assert.Contains("serves 10,002 items", run.Output, StringComparison.Ordinal);
+
+        var refused = KarmaProcess.Run("items", "upsert", items, "--target", target, "--token", "wrong");
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("Unauthenticated", refused.Error, StringComparison.Ordinal);
+        var noToken = KarmaProcess.RunDll(KarmaProcess.Dll, new Dictionary<string, string> { ["KARMA_ADMIN_TOKEN"] = "" }, "items", "remove", "cli-2", "--target", target);
+        Assert.Equal(2, noToken.ExitCode);
+        Assert.Contains("KARMA_ADMIN_TOKEN", noToken.Error, StringComparison.Ordinal);
+
+        var removed = KarmaProcess.Run("items", "remove", "cli-2", Shipped.Ids[0], "--target", target, "--token", ServerFixture.AdminToken);
+        Assert.True(removed.ExitCode == 0, removed.Error);
+        var listed = await AllListed(_server);
+        Assert.Contains("cli-1", listed);
+        Assert.DoesNotContain("cli-2", listed);
+
+        // Folding the log into a data directory gives the catalog the service serves.
+        string data = Path.Combine(_work, "data");
+        Directory.CreateDirectory(data);
+        await File.WriteAllLinesAsync(Path.Combine(data, "items.jsonl"), Shipped.Ids.Select((id, row) =>
+            $"{{\"item_id\":\"{id}\",\"title\":\"{Shipped.Titles[row]}\",\"category\":\"{Shipped.Categories[row]}\"}}"));
+        await File.WriteAllLinesAsync(Path.Combine(data, "events.csv"),
+            ["user_id,item_id,timestamp,action,query,request_id", $"u1,{Shipped.Ids[0]},100,click,,r1", $"u1,{Shipped.Ids[3]},100,click,,r1"]);
+        string folded = Path.Combine(_work, "folded");
+        var fold = KarmaProcess.Run("items", "fold", "--data", data, "--log", LogPath, "--out", folded);
+        Assert.True(fold.ExitCode == 0, fold.Error);
+        var foldedIds = File.ReadLines(Path.Combine(folded, "items.jsonl")).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("item_id").GetString()).ToList();
+        Assert.Equal(listed.Order(), foldedIds.Order());
+        Assert.Equal(2, File.ReadAllLines(Path.Combine(folded, "events.csv")).Length); // header and the event of a kept item
+        Assert.Contains($"trim the log through position {(await Info(_server)).ItemLogPosition}", fold.Output, StringComparison.Ordinal);
     }
 
     private static async Task<List<string>> AllListed(ServerFixture server)
