@@ -20,6 +20,7 @@ public sealed class ItemTowerParityTests(TinyCheckpointFixture fx) : IClassFixtu
         var encoder = ItemTowerEncoder.For(package, out string? reason) ?? throw new InvalidOperationException(reason);
         // More than one item-tower batch, so batching is covered too.
         var sample = items.Take(ItemTowerEncoder.BatchSize + 37).ToList();
+        Assert.True(sample.Count > ItemTowerEncoder.BatchSize, $"the fixture has only {sample.Count} items");
         var (history, embeddings) = encoder.Encode(sample);
         int d = package.HistoryTokens.Cols, dim = package.Embeddings.Cols;
         var expectedHistory = new float[d];

@@ -11,7 +11,7 @@ namespace Karma.Serving.Tests;
 /// <summary>The service with admin on a port of its own (loopback), and the other listeners bound to 127.0.0.1.</summary>
 public sealed class AdminPortServer : ServerFixture
 {
-    public int AdminPort { get; } = FreePort();
+    public int AdminPort { get; } = FreePorts.Next();
 
     public GrpcChannel AdminChannel { get; private set; } = null!;
 

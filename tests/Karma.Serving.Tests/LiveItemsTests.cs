@@ -237,7 +237,7 @@ public sealed class LiveItemsTests : IAsyncLifetime
             string[] expected = ["shared-1", "shared-2", "shared-3"];
             foreach (var replica in new[] { a, b })
             {
-                await Eventually(async () =>
+                await Eventually.Holds(async () =>
                 {
                     var recall = await new Retrieval.RetrievalClient(replica.Channel).RecallAsync(new RecallRequest
                     {
@@ -247,7 +247,7 @@ public sealed class LiveItemsTests : IAsyncLifetime
                 }, "replica did not serve the three upserts");
             }
 
-            await Eventually(async () => (await Info(a)).CatalogDigest == (await Info(b)).CatalogDigest, "the replicas' catalogs differ");
+            await Eventually.Holds(async () => (await Info(a)).CatalogDigest == (await Info(b)).CatalogDigest, "the replicas' catalogs differ");
             var late = Server(Path.Combine(_work, "unused-c"), redis.Connection);
             await late.InitializeAsync();
             try
@@ -332,13 +332,4 @@ public sealed class LiveItemsTests : IAsyncLifetime
         return ids;
     }
 
-    private static async Task Eventually(Func<Task<bool>> condition, string failure)
-    {
-        var until = DateTime.UtcNow.AddSeconds(30);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < until, failure + " within 30 s");
-            await Task.Delay(50);
-        }
-    }
 }

@@ -70,15 +70,8 @@ public sealed class PublicationTests : IAsyncLifetime, IDisposable
     private static async Task<string> VersionOf(ServerFixture server)
         => (await new Admin.AdminClient(server.Channel).GetModelInfoAsync(new GetModelInfoRequest(), Auth)).ModelVersion;
 
-    private static async Task WaitForVersion(ServerFixture server, string version)
-    {
-        var until = DateTime.UtcNow.AddSeconds(60);
-        while (await VersionOf(server) != version)
-        {
-            Assert.True(DateTime.UtcNow < until, $"replica did not switch to {version}");
-            await Task.Delay(100);
-        }
-    }
+    private static Task WaitForVersion(ServerFixture server, string version)
+        => Eventually.Holds(async () => await VersionOf(server) == version, $"replica did not switch to {version}", TimeSpan.FromSeconds(60));
 
     [Fact]
     public async Task Publish_IsPickedUpByEveryReplica_AndCorruptOrPartialPublicationsAreRejected()
@@ -105,7 +98,18 @@ public sealed class PublicationTests : IAsyncLifetime, IDisposable
         await db.KeyDeleteAsync(RedisPackageStore.Prefix + v4 + ":complete");
         await store.AnnounceAsync(v4);
 
-        await Task.Delay(3000); // give the replicas time to try (and refuse) both
+        // Each replica must have tried and refused both (logged by version, and counted: at least twice, since the two
+        // in-process hosts' meters share a name and each host's /metrics sums both), not merely not got to them yet.
+        foreach (var replica in new[] { _a, _b })
+        {
+            string metrics = await Scrapes.ScrapeUntilAsync(replica.Http, m => Scrapes.Sum(m, "karma_model_load_failures_total") >= 2);
+            Assert.True(Scrapes.Sum(metrics, "karma_model_load_failures_total") >= 2, string.Join("\n", replica.Logs.Entries.Select(e => e.Message)));
+            foreach (string refused in new[] { v3, v4 })
+            {
+                Assert.Contains(replica.Logs.Entries, e => e.Message.Contains($"Published package {refused} rejected", StringComparison.Ordinal));
+            }
+        }
+
         Assert.Equal(v2, await VersionOf(_a));
         Assert.Equal(v2, await VersionOf(_b));
         var search = await new Retrieval.RetrievalClient(_a.Channel).SearchAsync(

@@ -11,10 +11,7 @@ public sealed class RedisServer : IDisposable
 
     public RedisServer()
     {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        Port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
+        Port = FreePorts.Next();
         Start();
     }
 

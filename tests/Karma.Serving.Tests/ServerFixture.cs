@@ -42,8 +42,8 @@ public class ServerFixture : IAsyncLifetime
 
     public virtual async Task InitializeAsync()
     {
-        GrpcPort = FreePort();
-        HttpPort = FreePort();
+        GrpcPort = FreePorts.Next();
+        HttpPort = FreePorts.Next();
         var builder = WebApplication.CreateBuilder();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -99,10 +99,4 @@ public class ServerFixture : IAsyncLifetime
         }
     }
 
-    public static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
 }

@@ -92,16 +92,9 @@ public sealed class DeadRedisServerFixture : ServerFixture
 {
     protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
     [
-        new("Karma:CacheRedis", "127.0.0.1:" + UnusedPort().ToString(CultureInfo.InvariantCulture)),
+        new("Karma:CacheRedis", "127.0.0.1:" + FreePorts.Next().ToString(CultureInfo.InvariantCulture)),
         new("Karma:CacheTimeoutMs", "50"),
     ];
-
-    private static int UnusedPort()
-    {
-        using var l = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
 }
 
 [Collection(OwnServerGroup.Name)]

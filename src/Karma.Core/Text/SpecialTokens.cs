@@ -36,7 +36,4 @@ public static class SpecialTokens
     /// <summary>The special tokens' texts, indexed by id.</summary>
     public static IReadOnlyList<string> Texts { get; } =
         ["[PAD]", "[UNK]", "[BOS]", "[EOS]", "[SEP]", "[INT]", "[ITEM]", "[REC]"];
-
-    /// <summary>True for the ids 0..<see cref="Count"/>-1.</summary>
-    public static bool IsSpecial(int id) => (uint)id < Count;
 }

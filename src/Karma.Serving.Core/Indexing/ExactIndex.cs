@@ -45,7 +45,7 @@ public sealed class ExactIndex : IVectorIndex
     }
 
     /// <inheritdoc />
-    public string Kind => "exact";
+    public string Kind => IndexKinds.Name(IndexKind.Exact);
 
     /// <inheritdoc />
     public int Count => _table.Rows;

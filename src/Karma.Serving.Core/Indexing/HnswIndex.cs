@@ -59,7 +59,7 @@ public sealed unsafe class HnswIndex : IVectorIndex
     public int Refine { get; }
 
     /// <inheritdoc />
-    public string Kind => "hnsw";
+    public string Kind => IndexKinds.Name(IndexKind.Hnsw);
 
     /// <inheritdoc />
     public int Count { get; }

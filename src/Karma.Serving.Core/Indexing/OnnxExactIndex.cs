@@ -31,7 +31,7 @@ public sealed class OnnxExactIndex : IVectorIndex
     }
 
     /// <inheritdoc />
-    public string Kind => "onnx-exact";
+    public string Kind => IndexKinds.Name(IndexKind.OnnxExact);
 
     /// <inheritdoc />
     public int Count { get; }

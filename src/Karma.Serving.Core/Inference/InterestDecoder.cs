@@ -1,3 +1,4 @@
+using Karma.Core.Package;
 using System.Numerics.Tensors;
 using Karma.Core.Text;
 using Microsoft.ML.OnnxRuntime;
@@ -19,7 +20,7 @@ public sealed record DecodedInterest(string Text, IReadOnlyList<DecodedWord> Wor
 public sealed class InterestDecoder : IDisposable
 {
     /// <summary>Graph input and output names (the exporter's contract).</summary>
-    public const string InterestInput = "interest", IdsInput = "decoder_ids", LogitsOutput = "next_token_logits";
+    public const string InterestInput = TowerNames.Interest, IdsInput = TowerNames.DecoderIds, LogitsOutput = TowerNames.NextTokenLogits;
 
     private readonly InferenceSession _session;
     private readonly BpeTokenizer _tokenizer;

@@ -1,3 +1,4 @@
+using Karma.Core.Package;
 using Karma.Serving.Core.Model;
 using Microsoft.ML.OnnxRuntime;
 
@@ -10,8 +11,8 @@ namespace Karma.Serving.Core.Inference;
 /// </summary>
 public sealed class PreRankScorer
 {
-    private static readonly string[] InputNames = ["user", "candidates", "features"];
-    private static readonly string[] OutputNames = ["scores"];
+    private static readonly string[] InputNames = [TowerNames.User, TowerNames.Candidates, TowerNames.Features];
+    private static readonly string[] OutputNames = [TowerNames.Scores];
 
     private readonly ModelPackage _package;
     private readonly int _dim, _features;

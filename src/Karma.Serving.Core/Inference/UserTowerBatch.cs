@@ -1,3 +1,4 @@
+using Karma.Core.Package;
 using Microsoft.ML.OnnxRuntime;
 
 namespace Karma.Serving.Core.Inference;
@@ -10,14 +11,14 @@ namespace Karma.Serving.Core.Inference;
 public sealed record UserTowerBatch(long[] InputIds, float[] HistoryTokens, long[] InterestPositions, int Batch, int Length, int DModel,
     float[]? QueryEmbeddings = null)
 {
-    private static readonly string[] TokenInputs = ["input_ids", "history_tokens", "interest_position"];
+    private static readonly string[] TokenInputs = [TowerNames.InputIds, TowerNames.HistoryTokens, TowerNames.InterestPosition];
     private static readonly string[] TextInputs = [.. TokenInputs, Model.ModelPackage.QueryEmbeddingInput];
 
     /// <summary>The graph's input names, in the order of <see cref="OrtInputs.Values"/>.</summary>
     public IReadOnlyCollection<string> InputNames => QueryEmbeddings is null ? TokenInputs : TextInputs;
 
     /// <summary>The graph's output name.</summary>
-    public static IReadOnlyCollection<string> OutputNames { get; } = ["interest"];
+    public static IReadOnlyCollection<string> OutputNames { get; } = [TowerNames.Interest];
 
     /// <summary>OrtValues over this batch's arrays (no copy); dispose after the run.</summary>
     /// <exception cref="InvalidOperationException">An array's length does not match the batch's shape.</exception>

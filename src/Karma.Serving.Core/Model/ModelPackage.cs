@@ -260,9 +260,9 @@ public sealed class ModelPackage : IDisposable
     {
         var inputs = session.InputMetadata;
         long Last(string name) => inputs.TryGetValue(name, out var m) && m.Dimensions.Length > 0 ? m.Dimensions[^1] : -2;
-        if (Last("user") != dim || Last("candidates") != dim || Last("features") != features)
+        if (Last(TowerNames.User) != dim || Last(TowerNames.Candidates) != dim || Last(TowerNames.Features) != features)
         {
-            problems.Add($"prerank graph: inputs user/candidates/features end in [{Last("user")}, {Last("candidates")}, {Last("features")}], " +
+            problems.Add($"prerank graph: inputs user/candidates/features end in [{Last(TowerNames.User)}, {Last(TowerNames.Candidates)}, {Last(TowerNames.Features)}], " +
                 $"the manifest needs [{dim}, {dim}, {features}]");
         }
     }
@@ -283,7 +283,7 @@ public sealed class ModelPackage : IDisposable
     }
 
     /// <summary>Name of the user tower's query-embedding input (models with a text encoder).</summary>
-    public const string QueryEmbeddingInput = "query_embedding";
+    public const string QueryEmbeddingInput = TowerNames.QueryEmbedding;
 
     private static void Refuse(string directory, List<string> problems)
     {

@@ -1,3 +1,4 @@
+using Karma.Serving.Core.Indexing;
 using System.ComponentModel.DataAnnotations;
 using Karma.Serving.Core.Model;
 using Karma.Serving.Wire;
@@ -24,9 +25,12 @@ public sealed class ServingOptions
     /// <summary><c>auto</c> (CUDA when available), <c>cuda</c> or <c>cpu</c>.</summary>
     public InferenceDevice Device { get; set; } = InferenceDevice.Auto;
 
-    /// <summary>Recall index: <c>exact</c>, <c>hnsw</c> or <c>onnx-exact</c>.</summary>
-    [RegularExpression("^(exact|hnsw|onnx-exact)$", ErrorMessage = "Index must be exact, hnsw or onnx-exact")]
+    /// <summary>Recall index: <c>exact</c>, <c>hnsw</c> or <c>onnx-exact</c> (<see cref="IndexKinds"/>).</summary>
+    [IndexKindName]
     public string Index { get; set; } = "exact";
+
+    /// <summary>The index kind <see cref="Index"/> names (a method, not a property: options validation reads every property, and this one throws for a bad name).</summary>
+    public IndexKind ParseIndex() => IndexKinds.Parse(Index);
 
     /// <summary>HNSW search expansion (only with <see cref="Index"/> = hnsw).</summary>
     [Range(1, 100_000)]

@@ -3,7 +3,6 @@ using Karma.Serving.Model;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using StackExchange.Redis;
 
 namespace Karma.Serving.Hosting;
 
@@ -40,8 +39,7 @@ public sealed class ItemLogFollower(ModelHost host, ItemLogReplayer replayer, IO
             {
                 return;
             }
-            catch (Exception e) when (e is RedisException or TimeoutException or IOException or InvalidDataException or UnauthorizedAccessException
-                or ArgumentException or InvalidOperationException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
+            catch (Exception e) when (ItemLogReplayer.IsLogFailure(e))
             {
                 if (!failing)
                 {

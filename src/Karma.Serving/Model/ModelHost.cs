@@ -143,8 +143,7 @@ public sealed class ModelHost : IAsyncDisposable
                 ItemLogMessages.Replayed(_logger, model.Package.Version, _items.Log.Description, result.Added, result.Removed, result.Refused);
             }
         }
-        catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException or IOException or InvalidDataException
-            or UnauthorizedAccessException or ArgumentException or InvalidOperationException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
+        catch (Exception e) when (ItemLogReplayer.IsLogFailure(e))
         {
             ItemLogMessages.Unreadable(_logger, _items.Log.Description, e.Message);
         }

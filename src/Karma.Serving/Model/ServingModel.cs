@@ -106,13 +106,14 @@ public sealed class ServingModel : IAsyncDisposable
             var quotas = new Karma.Search.Hybrid.ChannelQuotas(options.KarmaShare ?? defaults.Karma, options.LexicalShare ?? defaults.Lexical,
                 options.CategoryShare ?? defaults.Category);
             quotas.Validate(); // all shares 0 (settings over the package's): refused before anything else starts
-            index = options.Index switch
+            index = options.ParseIndex() switch
             {
-                "hnsw" => OpenHnsw(package, options, logger),
+                IndexKind.Hnsw => OpenHnsw(package, options, logger),
                 // One scan is one large MatMul: all cores for it (like the exact index), spinning as configured.
-                "onnx-exact" => OnnxExactIndex.Build(package.Embeddings, package.Device == "cpu" ? InferenceDevice.Cpu : options.Device, logger,
+                IndexKind.OnnxExact => OnnxExactIndex.Build(package.Embeddings, package.Device == "cpu" ? InferenceDevice.Cpu : options.Device, logger,
                     new SessionThreading(0, options.OrtSpinning)),
-                _ => new ExactIndex(package.Embeddings),
+                IndexKind.Exact => new ExactIndex(package.Embeddings),
+                _ => throw new InvalidOperationException($"index kind {options.Index} has no builder"),
             };
             items = new LiveCatalog(package, index);
             ServingModel? model = null;

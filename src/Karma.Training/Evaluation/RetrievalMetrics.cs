@@ -5,9 +5,6 @@ namespace Karma.Training.Evaluation;
 /// <summary>HR@50/200/1000 and NDCG@10 over a set of target ranks.</summary>
 public sealed record RetrievalMetrics
 {
-    /// <summary>The cut-offs reported.</summary>
-    public static readonly int[] Cutoffs = [50, 200, 1000];
-
     /// <summary>Examples counted.</summary>
     public int Count { get; init; }
 

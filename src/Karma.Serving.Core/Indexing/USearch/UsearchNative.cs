@@ -121,26 +121,14 @@ internal static unsafe partial class UsearchNative
     public static partial nuint usearch_size(UsearchHandle index, nint* error);
 
     [LibraryImport(Library)]
-    public static partial nuint usearch_capacity(UsearchHandle index, nint* error);
-
-    [LibraryImport(Library)]
     public static partial nuint usearch_dimensions(UsearchHandle index, nint* error);
 
     [LibraryImport(Library)]
     public static partial nuint usearch_connectivity(UsearchHandle index, nint* error);
 
-    [LibraryImport(Library)]
-    public static partial nuint usearch_expansion_add(UsearchHandle index, nint* error);
-
-    [LibraryImport(Library)]
-    public static partial nuint usearch_expansion_search(UsearchHandle index, nint* error);
-
     /// <summary>Reserves capacity for <paramref name="capacity"/> vectors; required before concurrent adds.</summary>
     [LibraryImport(Library)]
     public static partial void usearch_reserve(UsearchHandle index, nuint capacity, nint* error);
-
-    [LibraryImport(Library)]
-    public static partial void usearch_change_expansion_add(UsearchHandle index, nuint expansion, nint* error);
 
     [LibraryImport(Library)]
     public static partial void usearch_change_expansion_search(UsearchHandle index, nuint expansion, nint* error);
