@@ -25,6 +25,7 @@ public class KernelBenchmarks
     [Params(100_000)]
     public int Rows { get; set; }
 
+    /// <summary>Random vectors and a temporary <see cref="Rows"/> × <see cref="Dims"/> table file with its exact index.</summary>
     [GlobalSetup]
     public void Setup()
     {
@@ -46,6 +47,7 @@ public class KernelBenchmarks
         _gathered = new float[_rows.Length * Dims];
     }
 
+    /// <summary>Closes the index and the table and deletes the temporary table file.</summary>
     [GlobalCleanup]
     public void Cleanup()
     {

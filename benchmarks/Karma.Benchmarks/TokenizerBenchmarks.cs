@@ -19,6 +19,7 @@ public class TokenizerBenchmarks
     private LibraryBpe _library = null!;
     private string[] _titles = [];
 
+    /// <summary>Loads both tokenizers from the shipped model's vocabulary and merges, and its catalog titles.</summary>
     [GlobalSetup]
     public void Setup()
     {

@@ -18,7 +18,7 @@ public sealed record DriftReplayResult(int Requests, double Peak, double Final, 
 /// Builds a package's drift reference (<see cref="ManifestInterestReference"/>): the <see cref="InterestProfile"/> of the
 /// validation requests' interests as the service computes them, and what the monitor shows when the test requests
 /// are replayed through it — the drift figure of the model's own traffic, against which an alert threshold is set.
-/// <see cref="Replay"/> does the same for any data (another domain's requests: <c>karma drift</c>).
+/// <see cref="Replay(string, string, int, double)"/> does the same for any data (another domain's requests: <c>karma drift</c>).
 /// </summary>
 public static class InterestReferenceBuilder
 {

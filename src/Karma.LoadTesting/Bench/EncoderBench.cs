@@ -10,9 +10,12 @@ using ScottPlot;
 namespace Karma.LoadTesting.Bench;
 
 /// <summary>One batch size: bare ONNX Runtime session runs against the service's encoder on the same contexts.</summary>
+/// <param name="Batch">Contexts per batch.</param>
 /// <param name="PaddedSession">One session run over the whole batch padded to its longest sequence.</param>
 /// <param name="RawSession">Session runs over the very sub-batches the encoder runs (<see cref="InterestEncoder.LengthGroups"/>), inputs prepared.</param>
 /// <param name="Encoder"><see cref="InterestEncoder.Encode"/>: the same runs plus id lookup, tokenizing, gathering, tensors, output copy.</param>
+/// <param name="RawItemsPerSecond">Contexts/s through the raw session runs, from their mean latency.</param>
+/// <param name="EncoderItemsPerSecond">Contexts/s through the encoder, from its mean latency.</param>
 /// <param name="OverheadPercent">Encoder over raw session runs at p50: the service's own cost.</param>
 /// <param name="TextEncoder">
 /// With a pretrained text encoder: one run of it over the batch's queries, cache bypassed (what the encoder adds when
@@ -39,7 +42,13 @@ public sealed record EncoderBenchResult(string ModelVersion, string Device, IRea
 public static class EncoderBench
 {
     /// <summary>Runs the suite.</summary>
+    /// <param name="package">The model package whose user tower is measured.</param>
+    /// <param name="batchSizes">Batch sizes for the latency table, in contexts.</param>
+    /// <param name="maxBatch">The batcher's max batch size for the batching-on saturation run (compared with 1).</param>
     /// <param name="maxDelay">The batcher's wait for company (the service's <c>MaxBatchDelayMs</c>).</param>
+    /// <param name="saturation">How long each saturation run is measured, after a one-second warm-up.</param>
+    /// <param name="concurrency">Closed-loop callers during the saturation runs.</param>
+    /// <param name="log">Progress lines; null for none.</param>
     /// <exception cref="ArgumentOutOfRangeException">A size, count or duration is not positive (the delay: negative).</exception>
     public static EncoderBenchResult Run(ModelPackage package, IReadOnlyList<int> batchSizes, int maxBatch, TimeSpan maxDelay, TimeSpan saturation,
         int concurrency, TextWriter? log = null)

@@ -18,6 +18,9 @@ using Microsoft.Extensions.Options;
 namespace Karma.LoadTesting.Bench;
 
 /// <summary>One method: the service called in-process against the same calls over gRPC.</summary>
+/// <param name="Method">The gRPC method's name (<c>Encode</c>, <c>Search</c>).</param>
+/// <param name="InProcess">Latency of the <see cref="RetrievalService"/> method called directly.</param>
+/// <param name="Grpc">Latency of the same calls over a loopback <see cref="GrpcChannel"/>.</param>
 /// <param name="Mismatches">Requests whose two answers differed (must be 0: both paths run the same model on the same input).</param>
 public sealed record EndToEndPoint(string Method, LatencySummary InProcess, LatencySummary Grpc, int Mismatches)
 {
@@ -26,6 +29,12 @@ public sealed record EndToEndPoint(string Method, LatencySummary InProcess, Late
 }
 
 /// <summary>What <see cref="EndToEndBench"/> measured.</summary>
+/// <param name="ModelVersion">The loaded package's version.</param>
+/// <param name="Index">The vector index the service ran (<c>exact</c>, <c>hnsw</c>, <c>onnx-exact</c>).</param>
+/// <param name="Items">Items in the package's catalog.</param>
+/// <param name="Requests">Sequential requests per method and path.</param>
+/// <param name="MaxBatchDelayMs">The service's batching delay, in milliseconds.</param>
+/// <param name="Methods">One point per gRPC method measured.</param>
 /// <param name="SearchStages">
 /// Search's stages timed one by one on the same contexts: encode, recall (k 1000), pre-rank (1000 candidates), and the
 /// three chained on one thread without the service around them.

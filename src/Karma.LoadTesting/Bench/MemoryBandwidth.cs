@@ -12,6 +12,8 @@ namespace Karma.LoadTesting.Bench;
 public static class MemoryBandwidth
 {
     /// <summary>Read bandwidth in bytes per second over a <paramref name="bytes"/>-byte buffer.</summary>
+    /// <param name="bytes">Buffer size in bytes; at least 1 MiB, and far larger than the caches to measure memory.</param>
+    /// <param name="passes">Timed passes over the buffer; the fastest counts.</param>
     /// <param name="threads">Readers; 0 means <see cref="Environment.ProcessorCount"/>.</param>
     public static double MeasureRead(long bytes = 1L << 30, int passes = 5, int threads = 0)
     {

@@ -64,6 +64,11 @@ public static class RecallBench
     }
 
     /// <summary>Runs the benchmark on <paramref name="table"/>; queries are table rows with noise (seeded).</summary>
+    /// <param name="source">Where the table came from, for the report's heading.</param>
+    /// <param name="table">The vectors both indexes are built over.</param>
+    /// <param name="queries">Queries timed per index and setting.</param>
+    /// <param name="expansions">HNSW expansion settings (ef_search) to measure, one point each.</param>
+    /// <param name="log">Progress lines; null for none.</param>
     /// <param name="bandwidthBytes">Buffer size of the memory-bandwidth measurement; keep it far above the last-level cache.</param>
     /// <param name="k">Neighbours per query (at least 100); USearch searches with max(k, ef).</param>
     /// <param name="quantization">How the HNSW index stores its vectors.</param>

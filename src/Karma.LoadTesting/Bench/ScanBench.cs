@@ -7,6 +7,10 @@ using Karma.Serving.Core.Indexing;
 namespace Karma.LoadTesting.Bench;
 
 /// <summary>One measurement: the exact scan over the table held one way, in one run.</summary>
+/// <param name="Run">The run's number, from 1.</param>
+/// <param name="Memory">How the table was held while scanned.</param>
+/// <param name="QueriesPerSecond">Exact top-k queries per second.</param>
+/// <param name="ScanBytesPerSecond">Table bytes times queries per second: the scan's read rate.</param>
 /// <param name="BandwidthBytesPerSecond">This run's measured read bandwidth (<see cref="MemoryBandwidth"/>).</param>
 public sealed record ScanPoint(int Run, VectorTableMemory Memory, double QueriesPerSecond, double ScanBytesPerSecond, double BandwidthBytesPerSecond)
 {
@@ -28,7 +32,15 @@ public static class ScanBench
     private const int WarmupQueries = 2;
 
     /// <summary>Runs the benchmark on the table file at <paramref name="tablePath"/>.</summary>
+    /// <param name="source">Where the table came from, for the report's heading.</param>
+    /// <param name="tablePath">The vector table file, opened anew for every way.</param>
+    /// <param name="ways">How to hold the table in memory; each run measures every one.</param>
+    /// <param name="runs">Runs, each measuring the bandwidth once and then every way.</param>
+    /// <param name="queries">Timed queries per point (random vectors, seeded), after two warm-up queries.</param>
+    /// <param name="k">Neighbours per query.</param>
+    /// <param name="bandwidthBytes">Buffer size of the memory-bandwidth measurement; keep it far above the last-level cache.</param>
     /// <param name="threads">Threads of both the scan and the bandwidth measurement; 0: all cores.</param>
+    /// <param name="log">Progress lines; null for none.</param>
     public static ScanBenchResult Run(string source, string tablePath, IReadOnlyList<VectorTableMemory> ways, int runs, int queries, int k = 1000,
         long bandwidthBytes = 1L << 30, int threads = 0, TextWriter? log = null)
     {

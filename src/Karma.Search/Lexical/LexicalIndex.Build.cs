@@ -86,7 +86,7 @@ public sealed partial class LexicalIndex
         }
     }
 
-    /// <summary>Reads the written index back the way <see cref="Open"/> does, checking every row, before it is renamed into place.</summary>
+    /// <summary>Reads the written index back the way <see cref="Open(string, int)"/> does, checking every row, before it is renamed into place.</summary>
     private static void Verify(string temporary, int count)
     {
         using RAMDirectory files = Load(temporary);

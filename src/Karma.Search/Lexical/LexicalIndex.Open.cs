@@ -17,7 +17,7 @@ public sealed partial class LexicalIndex
     private const long MaxLoadBytes = 4L << 30;
 
     /// <summary>
-    /// Opens an index written by <see cref="Build"/>, read-only, after checking it: every file's checksum,
+    /// Opens an index written by <see cref="Build(string, IEnumerable{LexicalDocument}, IProgress{string}?)"/>, read-only, after checking it: every file's checksum,
     /// exactly <paramref name="expectedRows"/> documents in one segment without deletions, the text field with
     /// norms, and document ids equal to rows (first, last and evenly spaced rows between).
     /// </summary>
@@ -158,6 +158,8 @@ public sealed partial class LexicalIndex
     /// Opens a reader on <paramref name="files"/> and checks the index's shape; takes ownership of
     /// <paramref name="files"/> on success.
     /// </summary>
+    /// <param name="source">Where the index came from (its directory or file, or "memory"): named in errors, kept as <see cref="Source"/>.</param>
+    /// <param name="files">The index's files.</param>
     /// <param name="expectedRows">Null when building in memory (the count is whatever was written).</param>
     /// <param name="everyRow">Check "document id = row" for every document, not only a sample.</param>
     private static LexicalIndex FromDirectory(string source, LuceneDirectory files, int? expectedRows, bool everyRow)

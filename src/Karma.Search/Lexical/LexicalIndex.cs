@@ -8,8 +8,8 @@ namespace Karma.Search.Lexical;
 
 /// <summary>
 /// A BM25 index over the item catalog's text (README.md beside this project): document i is item table row i.
-/// Built with <see cref="Build"/> into a directory of a model package and opened with <see cref="Open"/>, or
-/// held in memory with <see cref="InMemory"/>.
+/// Built with <see cref="Build(string, IEnumerable{LexicalDocument}, IProgress{string}?)"/> into a directory of a model package and opened with <see cref="Open(string, int)"/>, or
+/// held in memory with <see cref="InMemory(IEnumerable{LexicalDocument})"/>.
 /// </summary>
 /// <remarks>
 /// <see cref="Terms"/>, <see cref="Match"/> and <see cref="Search"/> are safe to call from many threads at once
@@ -90,7 +90,7 @@ public sealed partial class LexicalIndex : IDisposable
     /// return its arrays to the pool (optional).
     /// </summary>
     /// <remarks>
-    /// Measured (Release, one thread of a 2-core machine, index loaded by <see cref="Open"/>, synthetic titles
+    /// Measured (Release, one thread of a 2-core machine, index loaded by <see cref="Open(string, int)"/>, synthetic titles
     /// recombined from the shipped catalog): 10k items, 2–3 term queries matching 200–2,800 rows: 13–97 µs;
     /// 1M items: 0.4–3 ms for queries matching 17k–85k rows, 10 ms for one matching 284k rows (28% of the
     /// catalog). The cost is about 30–40 ns per matched row (Lucene's disjunction scorer) plus ~10 µs per

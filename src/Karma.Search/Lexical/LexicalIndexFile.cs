@@ -90,7 +90,7 @@ public static class LexicalIndexFile
     }
 
     /// <summary>
-    /// Opens a file written by <see cref="Write"/> into memory and checks it like <see cref="LexicalIndex.Open"/>:
+    /// Opens a file written by <see cref="Write"/> into memory and checks it like <see cref="LexicalIndex.Open(string, int)"/>:
     /// container layout, every Lucene file's checksum, <paramref name="expectedRows"/> documents, ids equal to rows.
     /// </summary>
     /// <exception cref="InvalidDataException">Anything is wrong; the message names the file and the problem.</exception>

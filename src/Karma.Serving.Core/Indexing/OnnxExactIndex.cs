@@ -43,6 +43,9 @@ public sealed class OnnxExactIndex : IVectorIndex
     public string Device { get; }
 
     /// <summary>Builds the graph over the table's rows and opens it on <paramref name="device"/>.</summary>
+    /// <param name="embeddings">The item vectors, one per row; copied, transposed, into the graph as a constant.</param>
+    /// <param name="device">Where the session runs (<see cref="InferenceDevice.Auto"/>: CUDA if it loads, else CPU).</param>
+    /// <param name="logger">Receives the CUDA-fallback line.</param>
     /// <param name="threading">CPU threading of the scan's session; null keeps ONNX Runtime's defaults.</param>
     public static OnnxExactIndex Build(VectorTable embeddings, InferenceDevice device, ILogger logger, SessionThreading? threading = null)
     {

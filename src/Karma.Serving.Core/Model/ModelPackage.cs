@@ -96,6 +96,9 @@ public sealed class ModelPackage : IDisposable
     public string Device { get; }
 
     /// <summary>Loads and checks a package.</summary>
+    /// <param name="directory">The package directory (holding <c>manifest.json</c>).</param>
+    /// <param name="device">Where the graphs run; under <see cref="InferenceDevice.Auto"/> a CUDA failure on the first graph sends them all to CPU.</param>
+    /// <param name="logger">Receives the load, quality-gate and CUDA-fallback lines.</param>
     /// <param name="threading">CPU threading of the graphs' sessions; null keeps ONNX Runtime's defaults.</param>
     public static ModelPackage Load(string directory, InferenceDevice device, ILogger logger, SessionThreading? threading = null)
     {

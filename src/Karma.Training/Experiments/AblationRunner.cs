@@ -18,6 +18,13 @@ namespace Karma.Training.Experiments;
 public static class AblationRunner
 {
     /// <summary>Runs the ablation on <paramref name="dataDir"/> into <paramref name="outDir"/>.</summary>
+    /// <param name="dataDir">The training data, also what every run is evaluated on.</param>
+    /// <param name="outDir">Created if missing: the shared stage-1 checkpoint in <c>pretrain</c>, each run in <c>{variant}-seed{n}</c>.</param>
+    /// <param name="config">Training settings shared by every run (each variant overrides only the text encoder).</param>
+    /// <param name="seeds">Runs per variant, seeded 1 to this.</param>
+    /// <param name="objectives">The alignment objectives to compare.</param>
+    /// <param name="searchPath">Evaluates each run on the Search path; null: embedding metrics only, and no differences.</param>
+    /// <param name="log">Progress lines; null: standard error.</param>
     /// <param name="textEncoders">
     /// <see cref="ModelConfig.TextEncoder"/> values to train each objective with; null: the config's own. A variant with
     /// a text encoder is named after its objective with <c>+minilm</c>.

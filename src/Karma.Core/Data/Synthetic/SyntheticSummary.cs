@@ -1,6 +1,6 @@
 namespace Karma.Core.Data.Synthetic;
 
-/// <summary>What <see cref="SyntheticLogGenerator.Generate"/> wrote.</summary>
+/// <summary>What <see cref="SyntheticLogGenerator.Generate(SyntheticPreset, int, string, IProgress{string})"/> wrote.</summary>
 /// <param name="Preset">Preset name.</param>
 /// <param name="Seed">Seed used.</param>
 /// <param name="Items">Catalog items written.</param>
