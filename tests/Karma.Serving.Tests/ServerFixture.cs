@@ -65,16 +65,8 @@ public class ServerFixture : IAsyncLifetime
         Channel = GrpcChannel.ForAddress($"http://127.0.0.1:{GrpcPort}");
         Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{HttpPort}") };
         var health = new Health.HealthClient(Channel);
-        var until = DateTime.UtcNow.AddMinutes(2);
-        while ((await health.CheckAsync(new HealthCheckRequest())).Status != HealthCheckResponse.Types.ServingStatus.Serving)
-        {
-            if (DateTime.UtcNow > until)
-            {
-                throw new TimeoutException("the service did not become SERVING within 2 minutes");
-            }
-
-            await Task.Delay(100);
-        }
+        await Eventually.Holds(async () => (await health.CheckAsync(new HealthCheckRequest())).Status == HealthCheckResponse.Types.ServingStatus.Serving,
+            "the service did not become SERVING", TimeSpan.FromMinutes(2));
     }
 
     public virtual async Task DisposeAsync()
