@@ -33,17 +33,7 @@ public sealed class TinyCheckpointFixture : IDisposable
     public ExportResult Result { get; }
 
     /// <summary>A fresh copy of the package that a test may damage.</summary>
-    public string CopyPackage(string name)
-    {
-        string dir = Path.Combine(Root, name);
-        Directory.CreateDirectory(dir);
-        foreach (string f in Directory.GetFiles(Package))
-        {
-            File.Copy(f, Path.Combine(dir, Path.GetFileName(f)), overwrite: true);
-        }
-
-        return dir;
-    }
+    public string CopyPackage(string name) => TestFiles.CopyFiles(Package, Path.Combine(Root, name));
 
     public void Dispose() => Directory.Delete(Root, recursive: true);
 }

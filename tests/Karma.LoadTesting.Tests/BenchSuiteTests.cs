@@ -74,10 +74,7 @@ public sealed class BenchSuiteTests
         string dir = Directory.CreateTempSubdirectory("karma-bad-package-").FullName;
         try
         {
-            foreach (string f in Directory.GetFiles(RepositoryPaths.DefaultModel))
-            {
-                File.Copy(f, Path.Combine(dir, Path.GetFileName(f)));
-            }
+            TestFiles.CopyFiles(RepositoryPaths.DefaultModel, dir);
 
             File.WriteAllBytes(Path.Combine(dir, "user_tower.onnx"), [1, 2, 3]); // the manifest's hash no longer matches
             var e = await Assert.ThrowsAsync<InvalidDataException>(() => EndToEndBench.RunAsync(dir, "exact", requests: 5, maxBatchDelayMs: 0));

@@ -52,10 +52,7 @@ public sealed class ModelPackageTests(DefaultPackage fx) : IClassFixture<Default
         string dir = Directory.CreateTempSubdirectory("karma-pkg-").FullName;
         try
         {
-            foreach (string f in Directory.GetFiles(DefaultPackage.Path))
-            {
-                File.Copy(f, Path.Combine(dir, Path.GetFileName(f)));
-            }
+            TestFiles.CopyFiles(DefaultPackage.Path, dir);
 
             byte[] bytes = File.ReadAllBytes(Path.Combine(dir, file));
             bytes[^1] ^= 0x01;

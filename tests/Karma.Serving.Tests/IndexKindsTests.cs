@@ -11,13 +11,7 @@ public sealed class IndexKindsTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("karma-index-kinds-").FullName;
 
-    public IndexKindsTests()
-    {
-        foreach (string f in Directory.GetFiles(ServerFixture.ModelPath))
-        {
-            File.Copy(f, Path.Combine(_dir, Path.GetFileName(f)));
-        }
-    }
+    public IndexKindsTests() => TestFiles.CopyFiles(ServerFixture.ModelPath, _dir);
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 

@@ -241,10 +241,7 @@ public sealed class PipelineSearchTests(PipelineServerFixture fx) : IClassFixtur
         var server = new ConfiguredServer([new("Karma:ModelPath", copy)]);
         try
         {
-            foreach (string file in Directory.EnumerateFiles(fx.Package))
-            {
-                File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
-            }
+            TestFiles.CopyFiles(fx.Package, copy);
 
             var manifest = Karma.Core.Package.ModelManifest.Read(copy);
             (manifest with { Graphs = manifest.Graphs.Where(g => g.Key != "decoder").ToDictionary() }).Write(copy);

@@ -124,12 +124,7 @@ public sealed class PretrainedTextEncoderTests(PretrainedPackageFixture f) : ICl
     [Fact]
     public void Package_WhoseEncoderHashDiffers_IsRefused_NamingBoth()
     {
-        string copy = Path.Combine(f.Root, "foreign-encoder");
-        Directory.CreateDirectory(copy);
-        foreach (string file in Directory.GetFiles(f.Package))
-        {
-            File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
-        }
+        string copy = TestFiles.CopyFiles(f.Package, Path.Combine(f.Root, "foreign-encoder"));
 
         var manifest = ModelManifest.Read(copy);
         (manifest with { TextEncoder = manifest.TextEncoder! with { ModelSha256 = new string('0', 64) } }).Write(copy);

@@ -53,12 +53,7 @@ public sealed class PublicationTests : IAsyncLifetime, IDisposable
     /// <summary>A copy of models/default under a new model version.</summary>
     private string PackageVersion(string version)
     {
-        string dir = Path.Combine(_work, version);
-        Directory.CreateDirectory(dir);
-        foreach (string f in Directory.GetFiles(ServerFixture.ModelPath).Where(f => !f.EndsWith(".usearch", StringComparison.Ordinal)))
-        {
-            File.Copy(f, Path.Combine(dir, Path.GetFileName(f)));
-        }
+        string dir = TestFiles.CopyFiles(ServerFixture.ModelPath, Path.Combine(_work, version), f => !f.EndsWith(".usearch", StringComparison.Ordinal));
 
         string manifest = Path.Combine(dir, "manifest.json");
         var json = JsonNode.Parse(File.ReadAllText(manifest))!;

@@ -140,12 +140,7 @@ public sealed class EndToEndTrainingTests(TinyPipelineFixture run) : IClassFixtu
     [Fact]
     public void Load_DetectsWeightsThatDoNotMatchTheConfig()
     {
-        string dir = Path.Combine(run.Root, "torn");
-        Directory.CreateDirectory(dir);
-        foreach (string f in Directory.GetFiles(run.Align))
-        {
-            File.Copy(f, Path.Combine(dir, Path.GetFileName(f)));
-        }
+        string dir = TestFiles.CopyFiles(run.Align, Path.Combine(run.Root, "torn"));
 
         File.Copy(Path.Combine(run.Pretrain, Checkpoint.WeightsFile), Path.Combine(dir, Checkpoint.WeightsFile), overwrite: true);
         var error = Assert.Throws<InvalidDataException>(() => Checkpoint.ReadInfo(dir));
