@@ -85,9 +85,14 @@ public static class ServingExtensions
         builder.Services.AddHostedService<ModelLoaderService>();
         builder.Services.AddHostedService<ItemLogFollower>();
         builder.Services.AddSingleton<CallAdmission>();
+        builder.Services.AddSingleton<CallMetricsInterceptor>();
+        builder.Services.AddSingleton<DeadlineInterceptor>();
         builder.Services.AddSingleton<ErrorMappingInterceptor>();
         builder.Services.AddGrpc(o =>
         {
+            // Outermost first: the metrics see the status the caller gets, the deadline check sees mapped errors.
+            o.Interceptors.Add<CallMetricsInterceptor>();
+            o.Interceptors.Add<DeadlineInterceptor>();
             o.Interceptors.Add<ErrorMappingInterceptor>();
             o.MaxReceiveMessageSize = 4 * 1024 * 1024;
             o.EnableDetailedErrors = false;
