@@ -272,6 +272,28 @@ public sealed class LiveItemsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ALogThatCannotBeWritten_RefusesChangesAsUnavailable_AndTheServiceServesOn()
+    {
+        // A misconfigured volume: the log's path is a directory.
+        string directory = Path.Combine(_work, "not-a-file");
+        Directory.CreateDirectory(directory);
+        var server = Server(directory);
+        await server.InitializeAsync();
+        try
+        {
+            var e = await Assert.ThrowsAsync<RpcException>(() => Upsert(server, Item("nowhere-1", "quillpod")));
+            Assert.Equal(StatusCode.Unavailable, e.StatusCode);
+            Assert.Contains("item log", e.Status.Detail, StringComparison.Ordinal);
+            Assert.NotEmpty(await Search(server, Shipped.Titles[0]!));
+            Assert.Equal(Shipped.Count, (await Info(server)).ServedItems);
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task Cli_UpsertsRemovesAndFoldsTheLog()
     {
         // Two listings in the catalog format, one of them with a bad image: the file is refused as a whole.

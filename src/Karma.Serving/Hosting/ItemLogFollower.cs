@@ -39,8 +39,10 @@ public sealed class ItemLogFollower(ModelHost host, ItemLogReplayer replayer, IO
             {
                 return;
             }
-            catch (Exception e) when (ItemLogReplayer.IsLogFailure(e))
+            catch (Exception e)
             {
+                // Whatever the log or an apply throws, the follower must live on: an exception leaving a hosted service
+                // stops the whole host, and a replica that cannot follow should still serve what it has.
                 if (!failing)
                 {
                     failing = true;

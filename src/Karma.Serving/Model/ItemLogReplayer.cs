@@ -47,13 +47,6 @@ public sealed class ItemLogReplayer : IAsyncDisposable
     public IItemLog Log { get; }
 
     /// <summary>
-    /// Failures of reading or applying the log that a replica outlives (it serves what it has and tries again): the
-    /// log's store unreachable or unreadable, a position the log does not know, the item tower failing.
-    /// </summary>
-    public static bool IsLogFailure(Exception e) => e is RedisException or TimeoutException or IOException or InvalidDataException
-        or UnauthorizedAccessException or ArgumentException or InvalidOperationException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException;
-
-    /// <summary>
     /// Applies every entry after the model's position to it, in rounds of a few hundred; returns the totals. Damaged
     /// entries are skipped with a warning, items the model cannot take are refused with one (the rest applies).
     /// </summary>

@@ -143,8 +143,9 @@ public sealed class ModelHost : IAsyncDisposable
                 ItemLogMessages.Replayed(_logger, model.Package.Version, _items.Log.Description, result.Added, result.Removed, result.Refused);
             }
         }
-        catch (Exception e) when (ItemLogReplayer.IsLogFailure(e))
+        catch (Exception e) when (e is not OperationCanceledException)
         {
+            // Whatever the log throws (its store down, a damaged file, an item tower failure), the version still serves.
             ItemLogMessages.Unreadable(_logger, _items.Log.Description, e.Message);
         }
     }
