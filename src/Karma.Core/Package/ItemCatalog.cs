@@ -89,6 +89,12 @@ public sealed class ItemCatalog
             changes[id] = ChangedIndex.Removed;
         }
 
+        if (added.Count == 0)
+        {
+            // Rows unchanged: the arrays are shared (they are never written), only the id index changes.
+            return new ItemCatalog(Ids, Categories, Titles, new ChangedIndex(root, changes));
+        }
+
         int n = Ids.Length;
         var ids = new string[n + added.Count];
         var categories = new string[n + added.Count];

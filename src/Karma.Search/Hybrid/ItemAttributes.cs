@@ -99,6 +99,11 @@ public sealed class ItemAttributes
             throw new ArgumentException($"statistics has {statistics.Length} values; {m} rows need {(long)m * ItemStatistics.Count}", nameof(statistics));
         }
 
+        if (m == 0)
+        {
+            return this; // immutable: nothing to copy
+        }
+
         int[] leaf = [.. Leaf, .. new int[m]], top = [.. Top, .. new int[m]];
         float[] popularity = [.. Popularity, .. new float[m]], price = [.. Price, .. new float[m]], exposure = [.. Exposure, .. new float[m]];
         float[] rank = [.. LeafPopularityRank, .. new float[m]];

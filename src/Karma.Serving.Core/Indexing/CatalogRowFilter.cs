@@ -156,6 +156,11 @@ public sealed class CatalogCategories
     public CatalogCategories With(IReadOnlyList<string> added)
     {
         ArgumentNullException.ThrowIfNull(added);
+        if (added.Count == 0)
+        {
+            return this;
+        }
+
         var rows = new int[CategoryOfRow.Length + added.Count];
         CategoryOfRow.CopyTo(rows, 0);
         for (int i = 0; i < added.Count; i++)

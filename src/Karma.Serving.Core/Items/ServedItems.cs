@@ -81,21 +81,24 @@ public sealed class ServedItems
     /// </summary>
     public string Digest()
     {
+        static ulong Fnv(ulong h, string text)
+        {
+            foreach (char c in text)
+            {
+                h = (h ^ c) * 1099511628211;
+            }
+
+            return h;
+        }
+
         ulong sum = 0;
         for (int row = 0; row < Catalog.Count; row++)
         {
             if (!Removed.Contains(row))
             {
-                ulong h = 14695981039346656037;
-                foreach (string part in new[] { Catalog.Ids[row], "\u001f", Catalog.Categories[row], "\u001f", Catalog.Titles[row] ?? string.Empty })
-                {
-                    foreach (char c in part)
-                    {
-                        h = (h ^ c) * 1099511628211;
-                    }
-                }
-
-                sum += h;
+                const string separator = "\u001f";
+                ulong h = Fnv(Fnv(Fnv(14695981039346656037, Catalog.Ids[row]), separator), Catalog.Categories[row]);
+                sum += Fnv(Fnv(h, separator), Catalog.Titles[row] ?? string.Empty);
             }
         }
 
