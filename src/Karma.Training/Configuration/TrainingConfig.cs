@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Karma.Training.Objectives;
 
 namespace Karma.Training.Configuration;
 
@@ -40,7 +41,7 @@ public sealed record AlignConfig
     [Range(1e-3, 10.0)] public double Temperature { get; init; } = 0.1;
 
     /// <summary>Action loss: <c>bpr</c> (pairwise logistic) or <c>infonce</c>.</summary>
-    public string ActionLoss { get; init; } = "bpr";
+    [EnumDataType(typeof(ActionLoss))] public ActionLoss ActionLoss { get; init; } = ActionLoss.Bpr;
 
     /// <summary>λ_gen: weight of history-conditioned generation of the target's text.</summary>
     [Range(0.0, 100.0)] public double LambdaGen { get; init; } = 0.5;
@@ -172,11 +173,6 @@ public sealed record TrainingConfig
             {
                 throw new InvalidDataException($"{section.GetType().Name}: " + string.Join("; ", results.Select(r => r.ErrorMessage)));
             }
-        }
-
-        if (Align.ActionLoss is not ("bpr" or "infonce"))
-        {
-            throw new InvalidDataException($"align.action_loss must be 'bpr' or 'infonce', found '{Align.ActionLoss}'");
         }
     }
 }

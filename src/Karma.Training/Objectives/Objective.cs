@@ -17,42 +17,57 @@ public enum Objective
     ActionImg,
 }
 
-/// <summary>Which losses an objective switches on.</summary>
+/// <summary>Each objective's command-line name and regularizers, in one table.</summary>
 public static class ObjectiveExtensions
 {
+    // Adding an objective: a value above and a row here; the loss terms follow from its regularizers.
+    private static readonly (Objective Objective, string Name, Regularizers Regularizers)[] Table =
+    [
+        (Objective.Action, "action", Regularizers.None),
+        (Objective.Gen, "gen", Regularizers.Gen),
+        (Objective.Rec, "rec", Regularizers.Rec),
+        (Objective.Karma, "karma", Regularizers.Gen | Regularizers.Rec),
+        (Objective.ActionImg, "action-img", Regularizers.Img),
+        (Objective.KarmaImg, "karma-img", Regularizers.Gen | Regularizers.Rec | Regularizers.Img),
+    ];
+
     /// <summary>All objectives in ablation order.</summary>
-    public static readonly Objective[] All = [Objective.Action, Objective.Gen, Objective.Rec, Objective.Karma, Objective.ActionImg, Objective.KarmaImg];
+    public static readonly Objective[] All = [.. Table.Select(row => row.Objective)];
 
-    /// <summary>History-conditioned generation of the target text.</summary>
-    public static bool UsesGen(this Objective o) => o is Objective.Gen or Objective.Karma or Objective.KarmaImg;
+    /// <summary>The regularizers the objective adds to L_act.</summary>
+    public static Regularizers Families(this Objective o) => Row(o).Regularizers;
 
-    /// <summary>Reconstruction of the target text from h_t.</summary>
-    public static bool UsesRec(this Objective o) => o is Objective.Rec or Objective.Karma or Objective.KarmaImg;
-
-    /// <summary>Image-feature reconstruction from h_t.</summary>
-    public static bool UsesImg(this Objective o) => o is Objective.KarmaImg or Objective.ActionImg;
+    /// <summary>Whether the objective switches on <paramref name="family"/>.</summary>
+    public static bool Uses(this Objective o, Regularizers family) => (o.Families() & family) == family;
 
     /// <summary>The command-line spelling.</summary>
-    public static string ToArgument(this Objective o) => o switch
-    {
-        Objective.Action => "action",
-        Objective.Gen => "gen",
-        Objective.Rec => "rec",
-        Objective.Karma => "karma",
-        Objective.KarmaImg => "karma-img",
-        Objective.ActionImg => "action-img",
-        _ => throw new ArgumentOutOfRangeException(nameof(o)),
-    };
+    public static string ToArgument(this Objective o) => Row(o).Name;
 
     /// <summary>Parses the command-line spelling.</summary>
-    public static Objective Parse(string text) => text switch
+    public static Objective Parse(string text)
     {
-        "action" => Objective.Action,
-        "gen" => Objective.Gen,
-        "rec" => Objective.Rec,
-        "karma" => Objective.Karma,
-        "karma-img" => Objective.KarmaImg,
-        "action-img" => Objective.ActionImg,
-        _ => throw new ArgumentException($"unknown objective '{text}' (expected action, gen, rec, karma, action-img or karma-img)", nameof(text)),
-    };
+        foreach (var row in Table)
+        {
+            if (row.Name == text)
+            {
+                return row.Objective;
+            }
+        }
+
+        throw new ArgumentException(
+            $"unknown objective '{text}' (expected {string.Join(", ", Table[..^1].Select(r => r.Name))} or {Table[^1].Name})", nameof(text));
+    }
+
+    private static (Objective Objective, string Name, Regularizers Regularizers) Row(Objective o)
+    {
+        foreach (var row in Table)
+        {
+            if (row.Objective == o)
+            {
+                return row;
+            }
+        }
+
+        throw new ArgumentOutOfRangeException(nameof(o), o, "not an objective");
+    }
 }

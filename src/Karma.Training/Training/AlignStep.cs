@@ -6,18 +6,14 @@ using static TorchSharp.torch;
 
 namespace Karma.Training.Training;
 
-/// <summary>The KARMA loss of one batch: L = L_act + λ_gen·L_gen + λ_rec·L_rec (+ λ_img·L_img).</summary>
+/// <summary>The KARMA loss of one batch: L = L_act + Σ λ·L over the objective's registered terms (<see cref="LossTerms"/>).</summary>
 public static class AlignStep
 {
-    /// <summary>The loss terms of one batch; <c>Total</c> carries the gradient.</summary>
-    /// <remarks>
-    /// <c>Sem</c> is L_rec's second part when the model has a pretrained text encoder: the cosine distance between the
-    /// sentence embedding decoded from h_t and the target item's (weighted by λ_sem, by default λ_rec like the token part).
-    /// </remarks>
-    public sealed record Terms(Tensor Total, float Act, float? Gen, float? Rec, float? Img, float? Sem = null);
+    /// <summary>The name of L_act in loss curves and progress lines.</summary>
+    public const string ActionTerm = "act";
 
     /// <summary>Computes the objective's loss for a batch.</summary>
-    public static Terms Loss(KarmaModel model, ItemFeatures items, AlignBatch batch, Objective objective, AlignConfig config)
+    public static StepLoss Loss(KarmaModel model, ItemFeatures items, AlignBatch batch, Objective objective, AlignConfig config)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(items);
@@ -27,6 +23,25 @@ public static class AlignStep
         var (hidden, interest) = model.EncodeSequence(batch.Tokens, batch.HistorySlot, historyTokens, batch.InterestPosition,
             queryEmbedding: batch.QueryEmbedding);
 
+        var act = ActionLoss(batch, embeddings, interest, config);
+        var total = act;
+        var values = new List<KeyValuePair<string, float>> { new(ActionTerm, act.item<float>()) };
+        var forward = new AlignForward(model, items, batch, hidden, interest, config);
+        foreach (var term in LossTerms.Registered)
+        {
+            if (objective.Uses(term.Family) && term.Loss(forward) is { } loss)
+            {
+                total = total + term.Weight(config) * loss;
+                values.Add(new(term.Name, loss.item<float>()));
+            }
+        }
+
+        return new StepLoss(total, values);
+    }
+
+    /// <summary>L_act: the clicked item's score against the hard (shown, not clicked) and in-batch negatives.</summary>
+    private static Tensor ActionLoss(AlignBatch batch, Tensor embeddings, Tensor interest, AlignConfig config)
+    {
         double inv = 1.0 / config.Temperature;
         long b = batch.Size, h = batch.HardNegativeLocal.shape[1], dim = embeddings.shape[1];
         var target = embeddings.index_select(0, batch.TargetLocal);
@@ -37,44 +52,11 @@ public static class AlignStep
         var inBatchValid = batch.TargetItem.unsqueeze(1).ne(batch.TargetItem.unsqueeze(0));
         var negatives = cat([hard, inBatch], 1);
         var valid = cat([batch.HardNegativeValid, inBatchValid], 1);
-        var act = config.ActionLoss == "infonce"
-            ? Losses.InfoNce(positive, negatives, valid)
-            : Losses.Bpr(positive, negatives, valid);
-        var total = act;
-        float? gen = null, rec = null, img = null, sem = null;
-        if (objective.UsesGen() && batch.GenLabels is not null)
+        return config.ActionLoss switch
         {
-            var l = Losses.NextTokenCrossEntropy(model.backbone.Logits(hidden), batch.GenLabels);
-            total = total + config.LambdaGen * l;
-            gen = l.item<float>();
-        }
-
-        if (objective.UsesRec())
-        {
-            if (config.LambdaRec > 0 || items.TextEmbedding is null)
-            {
-                var l = Losses.NextTokenCrossEntropy(model.ReconstructLogits(interest, batch.TargetText), batch.RecLabels);
-                total = total + config.LambdaRec * l;
-                rec = l.item<float>();
-            }
-
-            if (items.TextEmbedding is not null)
-            {
-                var s = Losses.CosineDistance(model.PredictTextEmbedding(interest), items.TextEmbedding.index_select(0, batch.TargetItem));
-                total = total + (config.LambdaSem ?? config.LambdaRec) * s;
-                sem = s.item<float>();
-            }
-        }
-
-        if (objective.UsesImg() && items.Image is not null)
-        {
-            var targetImage = (items.Image.index_select(0, batch.TargetItem) - model.item_encoder.image_mean)
-                / model.item_encoder.image_std;
-            var l = Losses.ImageRegression(model.PredictImage(interest), targetImage, items.HasImage.index_select(0, batch.TargetItem));
-            total = total + config.LambdaImg * l;
-            img = l.item<float>();
-        }
-
-        return new Terms(total, act.item<float>(), gen, rec, img, sem);
+            Objectives.ActionLoss.Bpr => Losses.Bpr(positive, negatives, valid),
+            Objectives.ActionLoss.InfoNce => Losses.InfoNce(positive, negatives, valid),
+            _ => throw new ArgumentOutOfRangeException(nameof(config), config.ActionLoss, "align.action_loss"),
+        };
     }
 }

@@ -4,7 +4,6 @@ using Karma.Training.Configuration;
 using Karma.Training.Modeling;
 using Karma.Training.Objectives;
 using Karma.Training.Pretrained;
-using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 
 namespace Karma.Training.Training;
@@ -82,78 +81,23 @@ public static class Aligner
         using var items = ItemFeatures.Build(data.Items, tokenizer, info.Model, text?.Items);
         var builder = new AlignBatchBuilder(items, tokenizer, info.Model, config.Align.HardNegatives, config.Align.HistoryDropout, text);
         var parameters = model.parameters().Where(p => p.requires_grad).ToList();
-        using var optimizer = optim.AdamW(parameters, config.Align.LearningRate, weight_decay: 0.01);
-        if (resuming && File.Exists(Path.Combine(options.OutDir, Checkpoint.OptimizerFile)))
-        {
-            optimizer.load_py(Path.Combine(options.OutDir, Checkpoint.OptimizerFile));
-        }
-
-        model.train();
-        int total = config.Align.Steps, batchSize = Math.Min(config.Align.BatchSize, split.Train.Count);
+        int batchSize = Math.Min(config.Align.BatchSize, split.Train.Count);
         string label = "align " + objective.ToArgument();
         log.WriteLine($"[{label}] {split.Train.Count} training examples, {split.Test.Count} test users, {data.Items.Count} items");
-        var progress = new ProgressReporter(label, total, "ex", log, startStep: state.Step);
-        var sums = new Dictionary<string, double>();
-        int windowCount = 0;
-        var curve = state.Curve;
-        double secondsBefore = state.Seconds;
-        int firstStep = state.Step;
+        var stage = new TrainingStage(label, "ex", config.Align.Steps, batchSize, config.Align.LearningRate,
+            $"align ({objective.ToArgument()}): loss terms");
         var examples = new InteractionExample[batchSize];
-        for (int step = state.Step; step < total; step++)
+        bool generates = objective.Uses(Regularizers.Gen);
+        return TrainingLoop.Run(options, stage, state, (info, model, tokenizer), parameters, rng =>
         {
-            var rng = TorchRuntime.StepRandom(options.Seed, step);
             for (int i = 0; i < batchSize; i++)
             {
                 examples[i] = split.Train[rng.Next(split.Train.Count)];
             }
 
-            foreach (var g in optimizer.ParamGroups)
-            {
-                g.LearningRate = LearningRateSchedule.At(step, total, config.Align.LearningRate);
-            }
-
-            AlignStep.Terms terms;
-            using (var scope = NewDisposeScope())
-            {
-                using var batch = builder.Build(examples, objective.UsesGen(), rng);
-                terms = AlignStep.Loss(model, items, batch, objective, config.Align);
-                optimizer.zero_grad();
-                terms.Total.backward();
-                nn.utils.clip_grad_norm_(parameters, 1.0);
-                optimizer.step();
-            }
-
-            Accumulate(sums, "act", terms.Act);
-            Accumulate(sums, "gen", terms.Gen);
-            Accumulate(sums, "rec", terms.Rec);
-            Accumulate(sums, "img", terms.Img);
-            Accumulate(sums, "sem", terms.Sem);
-            windowCount++;
-            int done = step + 1;
-            if (done % 50 == 0 || done == total)
-            {
-                curve.Add(new LossPoint(done, sums.ToDictionary(kv => kv.Key, kv => kv.Value / windowCount)));
-                sums.Clear();
-                windowCount = 0;
-            }
-
-            progress.Report(done, (long)(done - firstStep) * batchSize, () => Describe(terms));
-            bool stop = options.StopAtStep is { } stopAt && done >= stopAt;
-            bool last = done == total || stop;
-            if (last || (options.CheckpointEvery > 0 && done % options.CheckpointEvery == 0))
-            {
-                state = new TrainerState { Step = done, Curve = curve, Seconds = secondsBefore + progress.Elapsed.TotalSeconds };
-                Checkpoint.Save(options.OutDir, info with { Step = done, Created = DateTimeOffset.UtcNow }, model, tokenizer, optimizer, state);
-                LossCurvePlot.Save(curve, Path.Combine(options.OutDir, LossCurvePlot.FileName), $"align ({objective.ToArgument()}): loss terms");
-            }
-
-            if (stop)
-            {
-                break;
-            }
-        }
-
-        return state;
+            using var batch = builder.Build(examples, generates, rng);
+            return AlignStep.Loss(model, items, batch, objective, config.Align);
+        });
     }
 
     /// <summary>
@@ -172,39 +116,5 @@ public static class Aligner
 
         stage1.Dispose();
         return widened;
-    }
-
-    private static void Accumulate(Dictionary<string, double> sums, string key, float? value)
-    {
-        if (value is { } v)
-        {
-            sums[key] = sums.GetValueOrDefault(key) + v;
-        }
-    }
-
-    private static string Describe(AlignStep.Terms t)
-    {
-        string s = $"act {t.Act:F3}";
-        if (t.Gen is { } g)
-        {
-            s += $" gen {g:F3}";
-        }
-
-        if (t.Rec is { } r)
-        {
-            s += $" rec {r:F3}";
-        }
-
-        if (t.Img is { } i)
-        {
-            s += $" img {i:F3}";
-        }
-
-        if (t.Sem is { } m)
-        {
-            s += $" sem {m:F3}";
-        }
-
-        return s;
     }
 }

@@ -4,7 +4,6 @@ using Karma.Training.Batching;
 using Karma.Training.Configuration;
 using Karma.Training.Modeling;
 using Karma.Training.Objectives;
-using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 
 namespace Karma.Training.Training;
@@ -79,68 +78,15 @@ public static class Pretrainer
         var corpus = data.Items.Where((_, i) => known[i]).Select(i => Encode(tokenizer, i, config.Pretrain.SeqLen)).ToArray();
         var parameters = model.backbone.parameters().ToList();
         using var modelScope = model;
-        using var optimizer = optim.AdamW(parameters, config.Pretrain.LearningRate, weight_decay: 0.01);
-        if (resuming && File.Exists(Path.Combine(options.OutDir, Checkpoint.OptimizerFile)))
+        var stage = new TrainingStage("pretrain", "seq", config.Pretrain.Steps, config.Pretrain.BatchSize, config.Pretrain.LearningRate,
+            "pretrain: language-model loss");
+        return TrainingLoop.Run(options, stage, state, (info, model, tokenizer), parameters, rng =>
         {
-            optimizer.load_py(Path.Combine(options.OutDir, Checkpoint.OptimizerFile));
-        }
-
-        model.train();
-        int total = config.Pretrain.Steps, batchSize = config.Pretrain.BatchSize;
-        var progress = new ProgressReporter("pretrain", total, "seq", log, startStep: state.Step);
-        double window = 0;
-        int windowCount = 0;
-        double secondsBefore = state.Seconds;
-        int firstStep = state.Step;
-        var curve = state.Curve;
-        for (int step = state.Step; step < total; step++)
-        {
-            var rng = TorchRuntime.StepRandom(options.Seed, step);
-            foreach (var g in optimizer.ParamGroups)
-            {
-                g.LearningRate = LearningRateSchedule.At(step, total, config.Pretrain.LearningRate);
-            }
-
-            double loss;
-            using (var scope = NewDisposeScope())
-            {
-                var (inputs, labels) = Batch(corpus, batchSize, rng);
-                var hidden = model.backbone.Forward(model.backbone.Embed(inputs));
-                var l = Losses.NextTokenCrossEntropy(model.backbone.Logits(hidden), labels);
-                optimizer.zero_grad();
-                l.backward();
-                nn.utils.clip_grad_norm_(parameters, 1.0);
-                optimizer.step();
-                loss = l.item<float>();
-            }
-
-            window += loss;
-            windowCount++;
-            int done = step + 1;
-            if (done % 50 == 0 || done == total)
-            {
-                curve.Add(new LossPoint(done, new() { ["lm"] = window / windowCount }));
-                window = 0;
-                windowCount = 0;
-            }
-
-            progress.Report(done, (long)(done - firstStep) * batchSize, () => $"lm {loss:F3}");
-            bool stop = options.StopAtStep is { } stopAt && done >= stopAt;
-            bool last = done == total || stop;
-            if (last || (options.CheckpointEvery > 0 && done % options.CheckpointEvery == 0))
-            {
-                state = new TrainerState { Step = done, Curve = curve, Seconds = secondsBefore + progress.Elapsed.TotalSeconds };
-                Checkpoint.Save(options.OutDir, info with { Step = done, Created = DateTimeOffset.UtcNow }, model, tokenizer, optimizer, state);
-                LossCurvePlot.Save(curve, Path.Combine(options.OutDir, LossCurvePlot.FileName), "pretrain: language-model loss");
-            }
-
-            if (stop)
-            {
-                break;
-            }
-        }
-
-        return state;
+            var (inputs, labels) = Batch(corpus, config.Pretrain.BatchSize, rng);
+            var hidden = model.backbone.Forward(model.backbone.Embed(inputs));
+            var loss = Losses.NextTokenCrossEntropy(model.backbone.Logits(hidden), labels);
+            return new StepLoss(loss, [new("lm", loss.item<float>())]);
+        });
     }
 
     /// <summary>The pretraining text of an item: [BOS] category words, title, brand, description [EOS].</summary>
