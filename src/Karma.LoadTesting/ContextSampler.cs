@@ -1,6 +1,5 @@
 using Karma.Core.Package;
 using Karma.Serving.Contracts.V1;
-using Karma.Serving.Core.Inference;
 
 namespace Karma.LoadTesting;
 
@@ -17,7 +16,7 @@ public sealed class ContextSampler(ItemCatalog catalog)
     public ItemCatalog Catalog { get; } = catalog ?? throw new ArgumentNullException(nameof(catalog));
 
     /// <summary>The next context from <paramref name="rng"/>.</summary>
-    public UserContextInput Next(Random rng)
+    public SampledContext Next(Random rng)
     {
         ArgumentNullException.ThrowIfNull(rng);
         int length = rng.Next(1, 21);
@@ -27,18 +26,18 @@ public sealed class ContextSampler(ItemCatalog catalog)
             history[h] = Catalog.Ids[rng.Next(Catalog.Count)];
         }
 
-        return new UserContextInput(history, rng.NextDouble() < 0.85 ? Query(rng) : null);
+        return new SampledContext(history, rng.NextDouble() < 0.85 ? Query(rng) : null);
     }
 
     /// <summary><paramref name="count"/> contexts from a fixed seed.</summary>
-    public UserContextInput[] Take(int count, int seed)
+    public SampledContext[] Take(int count, int seed)
     {
         var rng = new Random(seed);
         return Enumerable.Range(0, count).Select(_ => Next(rng)).ToArray();
     }
 
     /// <summary>The wire form of a sampled context.</summary>
-    public static UserContext ToProto(UserContextInput input)
+    public static UserContext ToProto(SampledContext input)
     {
         ArgumentNullException.ThrowIfNull(input);
         var context = new UserContext { Query = input.Query ?? string.Empty };

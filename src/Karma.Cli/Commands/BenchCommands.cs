@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Karma.Core.Package;
-using Karma.LoadTesting.Bench;
+using Karma.Bench;
 using Karma.Serving.Core.Indexing;
 using Karma.Serving.Core.Model;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Numerics.Tensors;
 
-namespace Karma.LoadTesting.Bench;
+namespace Karma.Bench;
 
 /// <summary>
 /// This machine's sustained memory read bandwidth, measured the way an exact scan reads a table: every core sums

@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Karma.LoadTesting.Bench;
+namespace Karma.Bench;
 
 /// <summary>
 /// The floor under the service's gRPC cost: a minimal Grpc.AspNetCore host (default options, no interceptors, no

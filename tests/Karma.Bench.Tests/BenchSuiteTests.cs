@@ -1,10 +1,9 @@
 using Karma.Core.Package;
-using Karma.LoadTesting.Bench;
 using Karma.Serving.Core.Model;
 using Karma.Tests.Shared;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace Karma.LoadTesting.Tests;
+namespace Karma.Bench.Tests;
 
 /// <summary>Short runs of each benchmark suite on the shipped model: they finish, measure something, and agree with themselves.</summary>
 public sealed class BenchSuiteTests
@@ -84,25 +83,6 @@ public sealed class BenchSuiteTests
         {
             Directory.Delete(dir, recursive: true);
         }
-    }
-
-    [Fact]
-    public void ContextSampler_IsSeeded_AndDrawsFromTheCatalog()
-    {
-        var catalog = ItemCatalogFile.Read(Path.Combine(RepositoryPaths.DefaultModel, ItemCatalogFile.FileName));
-        var sampler = new ContextSampler(catalog);
-        var a = sampler.Take(200, seed: 4);
-        var b = sampler.Take(200, seed: 4);
-        Assert.Equal(a.Select(c => string.Join(',', c.HistoryItemIds) + "|" + c.Query), b.Select(c => string.Join(',', c.HistoryItemIds) + "|" + c.Query));
-        Assert.All(a, c =>
-        {
-            Assert.InRange(c.HistoryItemIds.Count, 1, 20);
-            Assert.All(c.HistoryItemIds, id => Assert.True(catalog.IndexOf.ContainsKey(id)));
-        });
-        var withQuery = a.Where(c => c.Query is not null).ToList();
-        Assert.InRange(withQuery.Count, 140, 195); // about 85%
-        var titleWords = catalog.Titles.Where(t => t is not null).SelectMany(t => t!.Split(' ')).ToHashSet(StringComparer.Ordinal);
-        Assert.All(withQuery, c => Assert.All(c.Query!.Split(' '), w => Assert.Contains(w, titleWords)));
     }
 
     [Fact]

@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Grpc.Net.Client;
+using Karma.LoadTesting;
 using Karma.Serving.Configuration;
 using Karma.Serving.Contracts.V1;
 using Karma.Serving.Core.Telemetry;
@@ -15,7 +16,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
-namespace Karma.LoadTesting.Bench;
+namespace Karma.Bench;
 
 /// <summary>One method: the service called in-process against the same calls over gRPC.</summary>
 /// <param name="Method">The gRPC method's name (<c>Encode</c>, <c>Search</c>).</param>
@@ -106,7 +107,7 @@ public static class EndToEndBench
             };
             var searches = contexts.Select(c => new SearchRequest { Context = c, RecallK = 1000, TopN = 100 }).ToArray();
             var floor = await EchoFloorAsync(searches, r => service.Search(r, new InProcessCallContext("Search")), log, cancellationToken).ConfigureAwait(false);
-            var stages = Stages(model, sampled);
+            var stages = Stages(model, [.. sampled.Select(SampledInputs.ToInput)]);
             log?.WriteLine("[bench e2e] Search stages (p50): " + string.Join(", ", stages.Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key} {kv.Value.P50:F3} ms"))));
             return new EndToEndResult(model.Package.Version, model.Index.Kind, model.Package.Catalog.Count, requests, maxBatchDelayMs, methods, stages, floor);
         }

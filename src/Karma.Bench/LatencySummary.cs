@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Karma.LoadTesting.Bench;
+namespace Karma.Bench;
 
 /// <summary>Latency of repeated calls, in milliseconds (nearest-rank percentiles over every sample).</summary>
 public sealed record LatencySummary(int Samples, double Mean, double P50, double P90, double P99, double Max)

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Karma.Serving.Core.Indexing;
 
-namespace Karma.LoadTesting.Bench;
+namespace Karma.Bench;
 
 /// <summary>
 /// One way to store and search our HNSW index in a benchmark: the storage and the refine factor, written

@@ -7,7 +7,7 @@ using Karma.Serving.Core.Model;
 using Microsoft.ML.OnnxRuntime;
 using ScottPlot;
 
-namespace Karma.LoadTesting.Bench;
+namespace Karma.Bench;
 
 /// <summary>One batch size: bare ONNX Runtime session runs against the service's encoder on the same contexts.</summary>
 /// <param name="Batch">Contexts per batch.</param>
@@ -67,7 +67,7 @@ public static class EncoderBench
         var encoder = new InterestEncoder(package);
         // A handful of distinct batches, cycled, so neither path profits from one repeated input.
         const int Distinct = 8;
-        var contexts = new ContextSampler(package.Catalog).Take(Math.Max(4096, Distinct * batchSizes.Max()), seed: 11);
+        var contexts = SampledInputs.Take(package.Catalog, Math.Max(4096, Distinct * batchSizes.Max()), seed: 11);
         var points = new List<EncoderBatchPoint>();
         foreach (int b in batchSizes)
         {

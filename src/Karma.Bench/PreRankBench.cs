@@ -5,7 +5,7 @@ using Karma.Serving.Core.Inference;
 using Karma.Serving.Core.Model;
 using Karma.Serving.Core.Search;
 
-namespace Karma.LoadTesting.Bench;
+namespace Karma.Bench;
 
 /// <summary>Pre-ranking one request's candidate set of one size.</summary>
 public sealed record PreRankPoint(int Candidates, LatencySummary Latency, double CandidatesPerSecond);
@@ -33,7 +33,7 @@ public static class PreRankBench
         var encoder = new InterestEncoder(package);
         using var index = new ExactIndex(package.Embeddings);
         var pipeline = new SearchPipeline(package, index, package.DefaultQuotas);
-        var contexts = new ContextSampler(package.Catalog).Take(16, seed: 5);
+        var contexts = SampledInputs.Take(package.Catalog, 16, seed: 5);
         var interests = encoder.Encode(contexts, out _);
         var history = contexts.Select(c => encoder.Prepare(c).Context.Rows).ToArray();
         var rng = new Random(3);

@@ -1,6 +1,6 @@
 using Grpc.Core;
 
-namespace Karma.LoadTesting.Bench;
+namespace Karma.Bench;
 
 /// <summary>
 /// The smallest <see cref="ServerCallContext"/> for calling a gRPC service method directly, without a transport:

@@ -4,7 +4,7 @@ using System.Text;
 using Karma.Core.Package;
 using Karma.Serving.Core.Indexing;
 
-namespace Karma.LoadTesting.Bench;
+namespace Karma.Bench;
 
 /// <summary>One measurement: the exact scan over the table held one way, in one run.</summary>
 /// <param name="Run">The run's number, from 1.</param>

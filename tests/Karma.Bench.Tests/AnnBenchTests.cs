@@ -1,7 +1,6 @@
 using Karma.Core.Vectors;
-using Karma.LoadTesting.Bench;
 
-namespace Karma.LoadTesting.Tests;
+namespace Karma.Bench.Tests;
 
 /// <summary>The ANN comparison: recall and matched-recall arithmetic by hand, then a small run with the real peers script.</summary>
 public sealed class AnnBenchTests : IDisposable

@@ -1,7 +1,6 @@
 using Karma.Core.Package;
-using Karma.LoadTesting.Bench;
 
-namespace Karma.LoadTesting.Tests;
+namespace Karma.Bench.Tests;
 
 /// <summary>The recall benchmark on a small clustered table (the vector-file readers are Karma.Core's, tested there).</summary>
 public sealed class RecallBenchTests : IDisposable

@@ -6,7 +6,7 @@ using Karma.Core.Package;
 using Karma.Core.Vectors;
 using Karma.Serving.Core.Indexing;
 
-namespace Karma.LoadTesting.Bench;
+namespace Karma.Bench;
 
 /// <summary>Settings of <see cref="AnnBench.Run"/>: files, metric and HNSW build settings, the same for every system.</summary>
 public sealed record AnnBenchOptions

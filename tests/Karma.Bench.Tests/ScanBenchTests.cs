@@ -1,7 +1,6 @@
 using Karma.Core.Package;
-using Karma.LoadTesting.Bench;
 
-namespace Karma.LoadTesting.Tests;
+namespace Karma.Bench.Tests;
 
 /// <summary>The exact-scan benchmark on a small table: every run measures every way, rotated, and reports shares.</summary>
 public sealed class ScanBenchTests : IDisposable

@@ -4,7 +4,7 @@ using System.Text;
 using Karma.Core.Package;
 using Karma.Serving.Core.Indexing;
 
-namespace Karma.LoadTesting.Bench;
+namespace Karma.Bench;
 
 /// <summary>One HNSW setting's measurement.</summary>
 public sealed record HnswPoint(int ExpansionSearch, double RecallAt10, double RecallAt100, double QueriesPerSecond, double SpeedupOverExact);
