@@ -165,7 +165,7 @@ public sealed class ExportTests(TinyCheckpointFixture fx) : IClassFixture<TinyCh
         { "manifest-json", "manifest.json: not a valid manifest" },
         { "manifest-missing", "manifest.json: missing" },
         { "manifest-version", "format version 99 is not supported" },
-        { "manifest-null-section", "cannot be checked" },
+        { "manifest-null-section", "manifest: dimensions or limits missing" },
         { "manifest-path-escape", "is not a plain file name" },
         { "tampered-lexical", "lexical_index.bin: SHA-256 does not match" },
         { "manifest-unknown-feature", "'clicks_tomorrow' is not known" },

@@ -79,7 +79,7 @@ public sealed class PretrainedTextEncoderTests(PretrainedPackageFixture f) : ICl
         Assert.False(File.Exists(Path.Combine(f.Package, "model.onnx")), "the 91 MB encoder is referenced by hash, not copied");
         var user = f.Export.Parity.Single(p => p.Graph == "user_tower");
         Assert.InRange(user.MaxAbsDiff, 0, 1e-4);
-        Assert.Contains(f.Export.Manifest.Graphs[PackageRoles.UserTower].Inputs, i => i.Name == ModelPackage.QueryEmbeddingInput);
+        Assert.Contains(f.Export.Manifest.Graphs[PackageRoles.UserTower].Inputs, i => i.Name == TowerNames.QueryEmbedding);
     }
 
     [Fact]

@@ -3,6 +3,9 @@ namespace Karma.Core.Package;
 /// <summary>The role keys of a model package's graphs and tables in <c>manifest.json</c>: the one list the exporter, the verifier and the service share.</summary>
 public static class PackageRoles
 {
+    /// <summary>The tokenizer file (the manifest's <c>tokenizer</c> section).</summary>
+    public const string Tokenizer = "tokenizer";
+
     /// <summary>Graph: history tokens and query → interest embedding h_t.</summary>
     public const string UserTower = "user_tower";
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Karma.Core.Data;
 using Karma.Core.Package;
+using Karma.Serving.Core.Model;
 using Karma.Core.Text;
 using Karma.Onnx;
 using Karma.Search.Hybrid;
@@ -204,19 +205,6 @@ public sealed class PackageStage : IDisposable
         string path = Path.Combine(dir, file);
         using var session = new InferenceSession(path);
         return new ManifestGraph(file, ModelManifest.Sha256Of(path), new FileInfo(path).Length, GraphBuilder.Opset,
-            Signature(session.InputMetadata), Signature(session.OutputMetadata));
+            GraphContract.Signature(session.InputMetadata), GraphContract.Signature(session.OutputMetadata));
     }
-
-    /// <summary>Names, element types and shapes (dynamic dimensions by name) of a session's inputs or outputs.</summary>
-    internal static List<ManifestTensor> Signature(IReadOnlyDictionary<string, NodeMetadata> metadata)
-        => metadata.Select(kv => new ManifestTensor(kv.Key, ElementName(kv.Value.ElementDataType),
-            kv.Value.Dimensions.Select((d, i) => d >= 0 ? d.ToString(CultureInfo.InvariantCulture) : kv.Value.SymbolicDimensions[i]).ToList())).ToList();
-
-    private static string ElementName(TensorElementType t) => t switch
-    {
-        TensorElementType.Float => "float32",
-        TensorElementType.Int64 => "int64",
-        TensorElementType.Bool => "bool",
-        _ => t.ToString().ToLowerInvariant(),
-    };
 }

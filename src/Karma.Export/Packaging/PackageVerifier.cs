@@ -4,6 +4,7 @@ using Karma.Export.Onnx;
 using Karma.Export.Towers;
 using Karma.Search.Hybrid;
 using Karma.Search.Lexical;
+using Karma.Serving.Core.Model;
 using Microsoft.ML.OnnxRuntime;
 
 namespace Karma.Export.Packaging;
@@ -52,98 +53,50 @@ public static class PackageVerifier
             return new VerifyReport(checks, problems);
         }
 
-        bool FileOk(string file, string sha, long bytes)
+        // The service's own checks (PackageContract, GraphContract), then a smoke query it would answer.
+        var listed = PackageContract.CheckListing(dir, manifest, problems);
+        checks.AddRange(listed.Where(f => f.Intact).Select(f => $"{f.File}: size and SHA-256 ok"));
+        if (manifest.Dimensions is null || manifest.Limits is null)
         {
-            if (PackageFiles.Problem(dir, file, sha, bytes) is { } problem)
-            {
-                problems.Add(problem);
-                return false;
-            }
-
-            checks.Add($"{file}: size and SHA-256 ok");
-            return true;
+            return new VerifyReport(checks, problems);
         }
 
-        var dims = manifest.Dimensions;
-        IQueryTokenizer? tokenizer = null;
-        SequenceTokens? layout = null;
-        if (FileOk(manifest.Tokenizer.File, manifest.Tokenizer.Sha256, manifest.Tokenizer.Bytes))
-        {
-            try
-            {
-                tokenizer = PackageTokenizer.Load(dir, manifest);
-                if (tokenizer.VocabSize != dims.VocabSize)
-                {
-                    problems.Add($"{manifest.Tokenizer.File}: vocabulary {tokenizer.VocabSize}, manifest says {dims.VocabSize}");
-                }
-
-                layout = SequenceTokens.From(manifest.SpecialTokens, tokenizer.VocabSize, out string? layoutProblem);
-                if (layoutProblem is not null)
-                {
-                    problems.Add(layoutProblem);
-                }
-            }
-            catch (InvalidDataException e)
-            {
-                problems.Add($"{manifest.Tokenizer.File}: {e.Message}");
-            }
-        }
-
+        bool Intact(string role) => listed.Any(f => f.Role == role && f.Intact);
         var features = SearchContract.Check(manifest, problems);
         if (features is not null)
         {
             checks.Add($"pre-ranker features: {features.Count} known ({string.Join(", ", features.Names)})");
         }
 
-        var expectedCols = new Dictionary<string, int>
-        {
-            [PackageRoles.Embeddings] = dims.EmbedDim,
-            [PackageRoles.HistoryTokens] = dims.DModel,
-            [PackageRoles.ItemStatistics] = ItemStatistics.Count,
-        };
-        var tables = new Dictionary<string, VectorTable>();
-        ItemCatalog? itemCatalog = null;
-        LexicalIndex? lexical = null;
+        var opened = new List<IDisposable>();
         try
         {
-            foreach (string role in PackageRoles.Tables)
+            var (tokenizer, layout) = Intact(PackageRoles.Tokenizer) ? OpenTokenizer(dir, manifest, problems) : (null, null);
+            var tables = new Dictionary<string, VectorTable>();
+            ItemCatalog? catalog = null;
+            LexicalIndex? lexical = null;
+            foreach (string role in PackageRoles.Tables.Where(Intact))
             {
-                if (!manifest.Tables.TryGetValue(role, out var t))
-                {
-                    problems.Add($"manifest: no '{role}' table");
-                    continue;
-                }
-
-                if (!FileOk(t.File, t.Sha256, t.Bytes))
-                {
-                    continue;
-                }
-
+                string path = Path.Combine(dir, manifest.Tables[role].File);
                 try
                 {
-                    if (role == PackageRoles.Catalog)
+                    switch (role)
                     {
-                        itemCatalog = ItemCatalogFile.Read(Path.Combine(dir, t.File));
-                        if (itemCatalog.Count != dims.Items)
-                        {
-                            problems.Add($"{t.File}: {itemCatalog.Count} items, manifest says {dims.Items}");
-                        }
-
-                        continue;
-                    }
-
-                    if (role == PackageRoles.Lexical)
-                    {
-                        lexical = LexicalIndexFile.Open(Path.Combine(dir, t.File), dims.Items);
-                        checks.Add($"{t.File}: BM25 index of {lexical.Count} items opens");
-                        continue;
-                    }
-
-                    var table = VectorTable.Open(Path.Combine(dir, t.File));
-                    tables[role] = table;
-                    if (table.Rows != dims.Items || table.Rows != t.Rows || table.Cols != t.Cols || table.Cols != expectedCols[role])
-                    {
-                        problems.Add($"{t.File}: shape [{table.Rows}, {table.Cols}], manifest says [{t.Rows}, {t.Cols}] with {dims.Items} items and width {expectedCols[role]}");
+                        case PackageRoles.Catalog:
+                            catalog = ItemCatalogFile.Read(path);
+                            PackageContract.CheckCatalog(catalog, manifest, problems);
+                            break;
+                        case PackageRoles.Lexical:
+                            lexical = LexicalIndexFile.Open(path, manifest.Dimensions.Items);
+                            opened.Add(lexical);
+                            checks.Add($"{manifest.Tables[role].File}: BM25 index of {lexical.Count} items opens");
+                            break;
+                        default:
+                            var table = VectorTable.Open(path);
+                            opened.Add(table);
+                            tables[role] = table;
+                            PackageContract.CheckTable(role, table, manifest, problems);
+                            break;
                     }
                 }
                 catch (InvalidDataException e)
@@ -152,73 +105,88 @@ public static class PackageVerifier
                 }
             }
 
-            var sessions = new Dictionary<string, OrtGraph>();
-            try
+            var sessions = OpenGraphs(dir, manifest, Intact, opened, checks, problems);
+            CheckGraphs(manifest, sessions, features, tokenizer, problems);
+            if (problems.Count == 0 && tokenizer is not null && layout is { } tokens && features is not null && catalog is not null && lexical is not null)
             {
-                foreach (string role in PackageRoles.Graphs.Concat(PackageRoles.OptionalGraphs.Where(manifest.Graphs.ContainsKey)))
-                {
-                    if (!manifest.Graphs.TryGetValue(role, out var graph))
-                    {
-                        problems.Add($"manifest: no '{role}' graph");
-                        continue;
-                    }
-
-                    if (!FileOk(graph.File, graph.Sha256, graph.Bytes))
-                    {
-                        continue;
-                    }
-
-                    try
-                    {
-                        var session = new OrtGraph(File.ReadAllBytes(Path.Combine(dir, graph.File)));
-                        sessions[role] = session;
-                        var inputs = PackageStage.Signature(session.Session.InputMetadata);
-                        var outputs = PackageStage.Signature(session.Session.OutputMetadata);
-                        if (!SameSignature(inputs, graph.Inputs) || !SameSignature(outputs, graph.Outputs))
-                        {
-                            problems.Add($"{graph.File}: inputs/outputs differ from the manifest");
-                        }
-                        else
-                        {
-                            checks.Add($"{graph.File}: loads in ONNX Runtime, signature matches");
-                        }
-                    }
-                    catch (OnnxRuntimeException e)
-                    {
-                        problems.Add($"{graph.File}: ONNX Runtime cannot load it ({e.Message.Split('\n')[0]})");
-                    }
-                }
-
-                if (problems.Count == 0 && tokenizer is not null && layout is { } tokens && features is not null && itemCatalog is not null && lexical is not null)
-                {
-                    Smoke(manifest, tokenizer, tokens, tables, new ItemAttributes(itemCatalog.Categories, tables[PackageRoles.ItemStatistics].AsSpan()),
-                        lexical, features, sessions, checks, problems);
-                }
-            }
-            finally
-            {
-                foreach (var s in sessions.Values)
-                {
-                    s.Dispose();
-                }
+                Smoke(manifest, tokenizer, tokens, tables, new ItemAttributes(catalog.Categories, tables[PackageRoles.ItemStatistics].AsSpan()),
+                    lexical, features, sessions, checks, problems);
             }
         }
         finally
         {
-            foreach (var t in tables.Values)
+            foreach (var d in opened)
             {
-                t.Dispose();
+                d.Dispose();
             }
-
-            lexical?.Dispose();
         }
 
         return new VerifyReport(checks, problems);
     }
 
-    private static bool SameSignature(List<ManifestTensor> actual, IReadOnlyList<ManifestTensor> expected)
-        => actual.Count == expected.Count && actual.Zip(expected).All(p =>
-            p.First.Name == p.Second.Name && p.First.ElementType == p.Second.ElementType && p.First.Shape.SequenceEqual(p.Second.Shape));
+    private static (IQueryTokenizer? Tokenizer, SequenceTokens? Layout) OpenTokenizer(string dir, ModelManifest manifest, List<string> problems)
+    {
+        try
+        {
+            var tokenizer = PackageTokenizer.Load(dir, manifest);
+            return (tokenizer, PackageContract.CheckTokenizer(tokenizer, manifest, problems));
+        }
+        catch (InvalidDataException e)
+        {
+            problems.Add($"{manifest.Tokenizer.File}: {e.Message}");
+            return (null, null);
+        }
+    }
+
+    /// <summary>Loads each intact graph in ONNX Runtime and checks its signature against the manifest.</summary>
+    private static Dictionary<string, OrtGraph> OpenGraphs(string dir, ModelManifest manifest, Func<string, bool> intact, List<IDisposable> opened,
+        List<string> checks, List<string> problems)
+    {
+        var sessions = new Dictionary<string, OrtGraph>();
+        foreach (string role in PackageRoles.Graphs.Concat(PackageRoles.OptionalGraphs).Where(intact))
+        {
+            var graph = manifest.Graphs[role];
+            try
+            {
+                var session = new OrtGraph(File.ReadAllBytes(Path.Combine(dir, graph.File)));
+                opened.Add(session);
+                sessions[role] = session;
+                int before = problems.Count;
+                GraphContract.CheckSignature(graph, session.Session, problems);
+                if (problems.Count == before)
+                {
+                    checks.Add($"{graph.File}: loads in ONNX Runtime, signature matches");
+                }
+            }
+            catch (OnnxRuntimeException e)
+            {
+                problems.Add($"{graph.File}: ONNX Runtime cannot load it ({e.Message.Split('\n')[0]})");
+            }
+        }
+
+        return sessions;
+    }
+
+    /// <summary>The graphs against the rest of the package, as the service checks them at load.</summary>
+    private static void CheckGraphs(ModelManifest manifest, Dictionary<string, OrtGraph> sessions, FeatureSet? features, IQueryTokenizer? tokenizer,
+        List<string> problems)
+    {
+        var dims = manifest.Dimensions;
+        if (sessions.TryGetValue(PackageRoles.PreRank, out var preRank) && features is not null)
+        {
+            GraphContract.CheckPreRank(preRank.Session, dims.EmbedDim, features.Count, problems);
+        }
+
+        if (sessions.TryGetValue(PackageRoles.UserTower, out var user))
+        {
+            GraphContract.CheckTextInput(user.Session, manifest.TextEncoder, problems);
+        }
+
+        if (sessions.TryGetValue(PackageRoles.Decoder, out var decoder) && tokenizer is not null)
+        {
+            GraphContract.CheckDecoder(decoder.Session, dims.EmbedDim, tokenizer.VocabSize, problems);
+        }
+    }
 
     private static void Smoke(ModelManifest manifest, IQueryTokenizer tokenizer, SequenceTokens layout, Dictionary<string, VectorTable> tables, ItemAttributes attributes,
         LexicalIndex lexical, FeatureSet features, Dictionary<string, OrtGraph> sessions, List<string> checks, List<string> problems)

@@ -59,12 +59,8 @@ public sealed class InterestDecoder : IDisposable
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(tokenizer);
         ArgumentNullException.ThrowIfNull(problems);
-        long Last(IReadOnlyDictionary<string, NodeMetadata> m, string name) => m.TryGetValue(name, out var meta) && meta.Dimensions.Length > 0 ? meta.Dimensions[^1] : -2;
-        if (Last(session.InputMetadata, InterestInput) != dimensions || !session.InputMetadata.ContainsKey(IdsInput)
-            || Last(session.OutputMetadata, LogitsOutput) != tokenizer.VocabSize)
+        if (!Model.GraphContract.CheckDecoder(session, dimensions, tokenizer.VocabSize, problems))
         {
-            problems.Add($"decoder graph: expected inputs {InterestInput} [batch, {dimensions}] and {IdsInput} [batch, tokens], output " +
-                $"{LogitsOutput} [batch, {tokenizer.VocabSize}]");
             return null;
         }
 

@@ -12,7 +12,7 @@ public sealed record UserTowerBatch(long[] InputIds, float[] HistoryTokens, long
     float[]? QueryEmbeddings = null)
 {
     private static readonly string[] TokenInputs = [TowerNames.InputIds, TowerNames.HistoryTokens, TowerNames.InterestPosition];
-    private static readonly string[] TextInputs = [.. TokenInputs, Model.ModelPackage.QueryEmbeddingInput];
+    private static readonly string[] TextInputs = [.. TokenInputs, TowerNames.QueryEmbedding];
 
     /// <summary>The graph's input names, in the order of <see cref="OrtInputs.Values"/>.</summary>
     public IReadOnlyCollection<string> InputNames => QueryEmbeddings is null ? TokenInputs : TextInputs;

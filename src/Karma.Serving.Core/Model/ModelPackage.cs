@@ -105,98 +105,38 @@ public sealed class ModelPackage : IDisposable
         ArgumentNullException.ThrowIfNull(logger);
         var manifest = ModelManifest.Read(directory);
         var problems = new List<string>();
-        void Check(string? file, string? sha, long bytes)
-        {
-            if (PackageFiles.Problem(directory, file, sha, bytes) is { } p)
-            {
-                problems.Add(p);
-            }
-        }
-
-        Check(manifest.Tokenizer?.File, manifest.Tokenizer?.Sha256, manifest.Tokenizer?.Bytes ?? -1);
-        foreach (string role in PackageRoles.Graphs)
-        {
-            if (manifest.Graphs?.GetValueOrDefault(role) is { } g)
-            {
-                Check(g.File, g.Sha256, g.Bytes);
-            }
-            else
-            {
-                problems.Add($"manifest: no '{role}' graph");
-            }
-        }
-
-        foreach (string role in PackageRoles.OptionalGraphs)
-        {
-            if (manifest.Graphs?.GetValueOrDefault(role) is { } g)
-            {
-                Check(g.File, g.Sha256, g.Bytes);
-            }
-        }
-
-        foreach (string role in PackageRoles.Tables)
-        {
-            if (manifest.Tables?.GetValueOrDefault(role) is { } t)
-            {
-                Check(t.File, t.Sha256, t.Bytes);
-            }
-            else
-            {
-                problems.Add($"manifest: no '{role}' table");
-            }
-        }
-
-        if (manifest.Dimensions is null || manifest.Limits is null)
-        {
-            problems.Add("manifest: dimensions or limits missing");
-        }
-
+        PackageContract.CheckListing(directory, manifest, problems);
         var features = SearchContract.Check(manifest, problems);
         Refuse(directory, problems);
         var disposables = new List<IDisposable>();
         try
         {
-            var dims = manifest.Dimensions!;
+            var dims = manifest.Dimensions;
             var tokenizer = PackageTokenizer.Load(directory, manifest);
-            var sequenceTokens = SequenceTokens.From(manifest.SpecialTokens, tokenizer.VocabSize, out string? layoutProblem);
-            if (layoutProblem is not null)
-            {
-                problems.Add(layoutProblem);
-            }
-            var catalog = ItemCatalogFile.Read(Path.Combine(directory, manifest.Tables![PackageRoles.Catalog].File));
-            VectorTable Open(string role, int cols)
+            var sequenceTokens = PackageContract.CheckTokenizer(tokenizer, manifest, problems);
+            var catalog = ItemCatalogFile.Read(Path.Combine(directory, manifest.Tables[PackageRoles.Catalog].File));
+            PackageContract.CheckCatalog(catalog, manifest, problems);
+            VectorTable Open(string role)
             {
                 var table = VectorTable.Open(Path.Combine(directory, manifest.Tables[role].File));
                 disposables.Add(table);
-                if (table.Rows != dims.Items || table.Cols != cols)
-                {
-                    problems.Add($"{table.Path}: shape [{table.Rows}, {table.Cols}], expected [{dims.Items}, {cols}]");
-                }
-
+                PackageContract.CheckTable(role, table, manifest, problems);
                 return table;
             }
 
-            var embeddings = Open(PackageRoles.Embeddings, dims.EmbedDim);
-            var history = Open(PackageRoles.HistoryTokens, dims.DModel);
-            var statistics = Open(PackageRoles.ItemStatistics, ItemStatistics.Count);
-            if (catalog.Count != dims.Items)
-            {
-                problems.Add($"{manifest.Tables[PackageRoles.Catalog].File}: {catalog.Count} items, manifest says {dims.Items}");
-            }
-
-            if (tokenizer.VocabSize != dims.VocabSize)
-            {
-                problems.Add($"{manifest.Tokenizer!.File}: vocabulary {tokenizer.VocabSize}, manifest says {dims.VocabSize}");
-            }
-
+            var embeddings = Open(PackageRoles.Embeddings);
+            var history = Open(PackageRoles.HistoryTokens);
+            var statistics = Open(PackageRoles.ItemStatistics);
             Refuse(directory, problems);
             var attributes = new ItemAttributes(catalog.Categories, statistics.AsSpan());
             var lexical = LexicalIndexFile.Open(Path.Combine(directory, manifest.Tables[PackageRoles.Lexical].File), dims.Items);
             disposables.Add(lexical);
             InferenceSession Session(string role, out string actual)
             {
-                var s = SessionFactory.Create(Path.Combine(directory, manifest.Graphs![role].File), device, logger, out actual, threading);
+                var graph = manifest.Graphs[role];
+                var s = SessionFactory.Create(Path.Combine(directory, graph.File), device, logger, out actual, threading);
                 disposables.Add(s);
+                GraphContract.CheckSignature(graph, s, problems);
                 // Auto fell back to CPU on the first graph: the rest go straight to CPU (one fallback line per load, not one per graph).
                 if (device == InferenceDevice.Auto && actual == "cpu")
                 {
@@ -207,22 +147,16 @@ public sealed class ModelPackage : IDisposable
             }
 
             var user = Session(PackageRoles.UserTower, out string actualDevice);
-            var item = manifest.Graphs!.ContainsKey(PackageRoles.ItemTower) ? Session(PackageRoles.ItemTower, out _) : null;
+            var item = manifest.Graphs.ContainsKey(PackageRoles.ItemTower) ? Session(PackageRoles.ItemTower, out _) : null;
             var prerank = Session(PackageRoles.PreRank, out _);
-            CheckPreRankSignature(prerank, dims.EmbedDim, features!.Count, problems);
+            GraphContract.CheckPreRank(prerank, dims.EmbedDim, features!.Count, problems);
+            GraphContract.CheckTextInput(user, manifest.TextEncoder, problems);
             InterestDecoder? decoder = null;
-            if (manifest.Graphs!.ContainsKey(PackageRoles.Decoder))
+            if (manifest.Graphs.ContainsKey(PackageRoles.Decoder) && tokenizer is BpeTokenizer bpe)
             {
-                decoder = tokenizer is BpeTokenizer bpe
-                    ? InterestDecoder.Create(Session(PackageRoles.Decoder, out _), bpe, dims.EmbedDim, problems)
-                    : null;
-                if (decoder is null && tokenizer is not BpeTokenizer)
-                {
-                    problems.Add($"the decoder graph needs a {BpeTokenizer.FormatId} tokenizer (its words are spelled with its end-of-word marks), the package has {manifest.TokenizerFormat}");
-                }
+                decoder = InterestDecoder.Create(Session(PackageRoles.Decoder, out _), bpe, dims.EmbedDim, problems);
             }
 
-            CheckTextInputs(user, manifest.TextEncoder, problems);
             Refuse(directory, problems);
             QueryTextEncoder? queryText = null;
             if (manifest.TextEncoder is { } textEncoder)
@@ -257,36 +191,6 @@ public sealed class ModelPackage : IDisposable
             throw;
         }
     }
-
-    /// <summary>The pre-ranker graph must take [B, D] interests, [B, C, D] candidates and [B, C, F] features.</summary>
-    private static void CheckPreRankSignature(InferenceSession session, int dim, int features, List<string> problems)
-    {
-        var inputs = session.InputMetadata;
-        long Last(string name) => inputs.TryGetValue(name, out var m) && m.Dimensions.Length > 0 ? m.Dimensions[^1] : -2;
-        if (Last(TowerNames.User) != dim || Last(TowerNames.Candidates) != dim || Last(TowerNames.Features) != features)
-        {
-            problems.Add($"prerank graph: inputs user/candidates/features end in [{Last(TowerNames.User)}, {Last(TowerNames.Candidates)}, {Last(TowerNames.Features)}], " +
-                $"the manifest needs [{dim}, {dim}, {features}]");
-        }
-    }
-
-    /// <summary>The user tower takes the query's sentence embedding exactly when the manifest names a text encoder, at its width.</summary>
-    private static void CheckTextInputs(InferenceSession user, ManifestTextEncoder? textEncoder, List<string> problems)
-    {
-        bool has = user.InputMetadata.TryGetValue(QueryEmbeddingInput, out var meta);
-        if (textEncoder is null && has)
-        {
-            problems.Add($"user_tower graph takes {QueryEmbeddingInput}, but the manifest names no text_encoder");
-        }
-        else if (textEncoder is not null && (!has || meta!.Dimensions.Length != 2 || meta.Dimensions[^1] != textEncoder.Dimensions))
-        {
-            problems.Add($"manifest names text encoder {textEncoder.Name} ({textEncoder.Dimensions} wide), but the user_tower graph has no " +
-                $"{QueryEmbeddingInput} input of shape [batch, {textEncoder.Dimensions}]");
-        }
-    }
-
-    /// <summary>Name of the user tower's query-embedding input (models with a text encoder).</summary>
-    public const string QueryEmbeddingInput = TowerNames.QueryEmbedding;
 
     private static void Refuse(string directory, List<string> problems)
     {
