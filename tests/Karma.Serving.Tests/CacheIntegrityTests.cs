@@ -89,20 +89,10 @@ public sealed class CacheIntegrityTests(CacheIntegrityFixture f) : IClassFixture
 
     /// <summary>Waits until the entry's data field exists and differs from <paramref name="not"/> (a background store landed).</summary>
     private static async Task<byte[]> EntryAsync(IDatabase db, string key, byte[]? not = null)
-    {
-        var until = DateTime.UtcNow + Patience;
-        while (true)
-        {
-            byte[]? data = await db.KeyTypeAsync(key) == RedisType.Hash ? (byte[]?)await db.HashGetAsync(key, "data") : null;
-            if (data is not null && (not is null || !data.AsSpan().SequenceEqual(not)))
-            {
-                return data;
-            }
-
-            Assert.True(DateTime.UtcNow < until, $"no new entry was stored within {Patience}");
-            await Task.Delay(20);
-        }
-    }
+        => (await Eventually.Returns(
+            async () => await db.KeyTypeAsync(key) == RedisType.Hash ? (byte[]?)await db.HashGetAsync(key, "data") : null,
+            data => data is not null && (not is null || !data.AsSpan().SequenceEqual(not)),
+            _ => "no new entry was stored", Patience, every: TimeSpan.FromMilliseconds(20)))!;
 
     private static async Task<double> InvalidAsync(ServerFixture server, double atLeast = 0) => (await ResultsAsync(server, "invalid", atLeast)).Value;
 
@@ -112,18 +102,9 @@ public sealed class CacheIntegrityTests(CacheIntegrityFixture f) : IClassFixture
     /// </summary>
     private static async Task<(double Value, string Scrape)> ResultsAsync(ServerFixture server, string result, double atLeast = 0)
     {
-        var until = DateTime.UtcNow + Patience;
-        while (true)
-        {
-            string scrape = await server.Http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
-            double value = Count(scrape, result);
-            if (value >= atLeast || DateTime.UtcNow > until)
-            {
-                return (value, scrape);
-            }
-
-            await Task.Delay(250);
-        }
+        string scrape = await Eventually.Last(() => Scrapes.ScrapeAsync(server.Http), s => Count(s, result) >= atLeast, Patience,
+            every: TimeSpan.FromMilliseconds(250));
+        return (Count(scrape, result), scrape);
     }
 
     private static double Count(string scrape, string result) => Scrapes.Sum(scrape, "karma_cache_requests_total", ("result", result));
@@ -334,15 +315,8 @@ public sealed class CacheIntegrityTests(CacheIntegrityFixture f) : IClassFixture
         // A non-numeric absolute expiration in the provider's hash; each miss stores the entry again, which repairs it.
         int calls = await EveryMethodIsAMissWithTheTruthAsync(f.Plain, poisoned,
             () => db.HashSetAsync(key, "absexp", "not-a-number"),
-            async () =>
-            {
-                var until = DateTime.UtcNow + Patience;
-                while (!long.TryParse((string?)await db.HashGetAsync(key, "absexp"), CultureInfo.InvariantCulture, out _))
-                {
-                    Assert.True(DateTime.UtcNow < until, "the entry was not stored again");
-                    await Task.Delay(20);
-                }
-            });
+            () => Eventually.Holds(async () => long.TryParse((string?)await db.HashGetAsync(key, "absexp"), CultureInfo.InvariantCulture, out _),
+                "the entry was not stored again", Patience));
 
         // The key holding another Redis type (WRONGTYPE on every read and write: nothing repairs it), read more often
         // than the circuit breaker's minimum throughput in a row.

@@ -14,14 +14,9 @@ public sealed class InMemoryCacheTests(ServerFixture server)
         var ctx = new UserContext { Query = "cache me " + Guid.NewGuid().ToString("N") };
         var first = await client.EncodeAsync(new EncodeRequest { Context = ctx });
         Assert.False(first.ContextReport.CacheHit);
-        EncodeResponse second = first;
-        for (int i = 0; i < 50 && !second.ContextReport.CacheHit; i++)
-        {
-            await Task.Delay(20); // the store runs in the background
-            second = await client.EncodeAsync(new EncodeRequest { Context = ctx });
-        }
-
-        Assert.True(second.ContextReport.CacheHit);
+        // The store runs in the background: a later call hits.
+        var second = await Eventually.Returns(async () => await client.EncodeAsync(new EncodeRequest { Context = ctx }), r => r.ContextReport.CacheHit,
+            _ => "the second call never hit the cache");
         Assert.Equal(first.Embedding.Values, second.Embedding.Values);
         // Another context is another entry. (Not the query with a word appended: the key is what the encoder reads, and
         // the model reads only the first max_query_tokens tokens, so such a query can be the same entry.)
@@ -56,17 +51,9 @@ public sealed class RedisCacheTests(RedisServerFixture server) : IClassFixture<R
 {
     private static UserContext Context(string query) => new() { Query = query };
 
-    private static async Task<EncodeResponse> EncodeUntilHitAsync(Retrieval.RetrievalClient client, UserContext ctx)
-    {
-        var r = await client.EncodeAsync(new EncodeRequest { Context = ctx });
-        for (int i = 0; i < 100 && !r.ContextReport.CacheHit; i++)
-        {
-            await Task.Delay(50);
-            r = await client.EncodeAsync(new EncodeRequest { Context = ctx });
-        }
-
-        return r;
-    }
+    private static Task<EncodeResponse> EncodeUntilHitAsync(Retrieval.RetrievalClient client, UserContext ctx)
+        => Eventually.Returns(async () => await client.EncodeAsync(new EncodeRequest { Context = ctx }), r => r.ContextReport.CacheHit,
+            _ => "the context never hit the cache");
 
     [Fact]
     public async Task Embeddings_AreStoredInRedis_AndServedFromIt()

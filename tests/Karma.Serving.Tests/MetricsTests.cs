@@ -26,13 +26,8 @@ public sealed class MetricsTests(ServerFixture server) : IClassFixture<ServerFix
         }
 
         // The Prometheus exporter caches a scrape briefly; poll until the calls show up.
-        string after = await ScrapeAsync();
-        for (int i = 0; i < 40 && Sum(after, "karma_stage_duration_milliseconds_count", ("stage", "prerank"))
-                 < Sum(before, "karma_stage_duration_milliseconds_count", ("stage", "prerank")) + 5; i++)
-        {
-            await Task.Delay(250);
-            after = await ScrapeAsync();
-        }
+        string after = await Scrapes.ScrapeUntilAsync(server.Http, s => Sum(s, "karma_stage_duration_milliseconds_count", ("stage", "prerank"))
+            >= Sum(before, "karma_stage_duration_milliseconds_count", ("stage", "prerank")) + 5);
 
         foreach (string stage in new[] { "encode", "recall", "prerank" })
         {
@@ -72,12 +67,7 @@ public sealed class MetricsTests(ServerFixture server) : IClassFixture<ServerFix
             Directory.Delete(dir, recursive: true);
         }
 
-        string after = await ScrapeAsync();
-        for (int i = 0; i < 40 && Sum(after, "karma_model_load_failures_total") <= Sum(before, "karma_model_load_failures_total"); i++)
-        {
-            await Task.Delay(250);
-            after = await ScrapeAsync();
-        }
+        string after = await Scrapes.ScrapeUntilAsync(server.Http, s => Sum(s, "karma_model_load_failures_total") > Sum(before, "karma_model_load_failures_total"));
 
         Assert.True(Sum(after, "karma_model_load_failures_total") >= Sum(before, "karma_model_load_failures_total") + 1,
             "a refused reload was not counted in karma_model_load_failures_total:\n" + string.Join('\n', after.Split('\n').Where(l => l.Contains("karma_", StringComparison.Ordinal))));

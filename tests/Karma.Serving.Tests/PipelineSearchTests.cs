@@ -264,22 +264,11 @@ public sealed class PipelineSearchTests(PipelineServerFixture fx) : IClassFixtur
     /// The drift figures once the word monitor has dealt with every sampled interest (decoded, dropped or failed): with
     /// sampling 1, once their sum reaches the interests observed.
     /// </summary>
-    private static async Task<InterestDrift> SettledAsync(Admin.AdminClient admin, Grpc.Core.Metadata auth, long observed)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            var drift = (await admin.GetModelInfoAsync(new GetModelInfoRequest(), auth)).Drift;
-            if (drift.Observed >= observed && drift.WordsDecoded + drift.WordsDropped + drift.WordsFailed >= observed)
-            {
-                return drift;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline,
-                $"the word monitor did not catch up in 60 s: observed {drift.Observed}, decoded {drift.WordsDecoded}, dropped {drift.WordsDropped}, failed {drift.WordsFailed}");
-            await Task.Delay(50);
-        }
-    }
+    private static Task<InterestDrift> SettledAsync(Admin.AdminClient admin, Grpc.Core.Metadata auth, long observed)
+        => Eventually.Returns(async () => (await admin.GetModelInfoAsync(new GetModelInfoRequest(), auth)).Drift,
+            drift => drift.Observed >= observed && drift.WordsDecoded + drift.WordsDropped + drift.WordsFailed >= observed,
+            drift => $"the word monitor did not catch up with {observed} interests (observed {drift.Observed}, decoded {drift.WordsDecoded}, " +
+                $"dropped {drift.WordsDropped}, failed {drift.WordsFailed})", TimeSpan.FromSeconds(60));
 
     [Fact]
     public async Task DriftMonitor_StaysUnderTheThreshold_ForOwnTraffic_AndCrossesItForShiftedTraffic()

@@ -37,22 +37,21 @@ public sealed class RedisServer : IDisposable
         _process = Process.Start(start)!;
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
-        var until = DateTime.UtcNow.AddSeconds(10);
-        while (DateTime.UtcNow < until)
-        {
-            try
-            {
-                using var c = new TcpClient();
-                c.Connect(IPAddress.Loopback, Port);
-                return;
-            }
-            catch (SocketException)
-            {
-                Thread.Sleep(50);
-            }
-        }
+        Eventually.HoldsBlocking(Listening, $"redis-server did not listen on {Port}", TimeSpan.FromSeconds(10));
+    }
 
-        throw new TimeoutException($"redis-server did not listen on {Port}");
+    private bool Listening()
+    {
+        try
+        {
+            using var c = new TcpClient();
+            c.Connect(IPAddress.Loopback, Port);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
     }
 
     public void Kill()

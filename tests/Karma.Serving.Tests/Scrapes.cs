@@ -14,14 +14,7 @@ internal static class Scrapes
     {
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(done);
-        string text = await ScrapeAsync(http);
-        for (int i = 0; i < 40 && !done(text); i++)
-        {
-            await Task.Delay(250);
-            text = await ScrapeAsync(http);
-        }
-
-        return text;
+        return await Eventually.Last(() => ScrapeAsync(http), done, TimeSpan.FromSeconds(10), every: TimeSpan.FromMilliseconds(250));
     }
 
     /// <summary>One scrape of <c>/metrics</c>.</summary>

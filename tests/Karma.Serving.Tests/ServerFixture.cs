@@ -44,21 +44,16 @@ public class ServerFixture : IAsyncLifetime
     {
         GrpcPort = FreePorts.Next();
         HttpPort = FreePorts.Next();
-        var builder = WebApplication.CreateBuilder();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Karma:ModelPath"] = ModelPath,
-            ["Karma:GrpcPort"] = GrpcPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Karma:HttpPort"] = HttpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Karma:AdminToken"] = AdminToken,
-            ["Karma:Device"] = "Cpu",
-            ["Karma:MaxRecallK"] = "2000",
-            ["Karma:PackageCacheDir"] = ScratchRoot,
-        });
-        builder.Configuration.AddInMemoryCollection(Settings);
+        var builder = HostBuilder(
+        [
+            new("Karma:GrpcPort", GrpcPort.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            new("Karma:HttpPort", HttpPort.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            new("Karma:AdminToken", AdminToken),
+            new("Karma:MaxRecallK", "2000"),
+            new("Karma:PackageCacheDir", ScratchRoot),
+        ], Settings);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Logging.AddProvider(Logs);
-        builder.AddKarmaServing();
         _app = builder.Build();
         _app.MapKarmaServing();
         await _app.StartAsync();
@@ -67,6 +62,24 @@ public class ServerFixture : IAsyncLifetime
         var health = new Health.HealthClient(Channel);
         await Eventually.Holds(async () => (await health.CheckAsync(new HealthCheckRequest())).Status == HealthCheckResponse.Types.ServingStatus.Serving,
             "the service did not become SERVING", TimeSpan.FromMinutes(2));
+    }
+
+    /// <summary>
+    /// The service's host builder as Program.cs makes it (<c>AddKarmaServing</c>), over <c>models/default</c> on CPU, with
+    /// each layer of <paramref name="settings"/> on top of the one before (a later source wins): the one host setup of
+    /// these tests.
+    /// </summary>
+    internal static WebApplicationBuilder HostBuilder(params IEnumerable<KeyValuePair<string, string?>>[] settings)
+    {
+        var builder = WebApplication.CreateBuilder();
+        builder.Configuration.AddInMemoryCollection([new("Karma:ModelPath", ModelPath), new("Karma:Device", "Cpu")]);
+        foreach (var layer in settings)
+        {
+            builder.Configuration.AddInMemoryCollection(layer);
+        }
+
+        builder.AddKarmaServing();
+        return builder;
     }
 
     public virtual async Task DisposeAsync()

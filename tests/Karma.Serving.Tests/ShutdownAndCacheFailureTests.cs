@@ -47,12 +47,8 @@ public sealed class ShutdownTests
             Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, (await health.CheckAsync(new HealthCheckRequest())).Status);
 
             var stopping = server.StopAsync();
-            var status = HealthCheckResponse.Types.ServingStatus.Serving;
-            for (int i = 0; i < 50 && status == HealthCheckResponse.Types.ServingStatus.Serving; i++)
-            {
-                await Task.Delay(20);
-                status = (await health.CheckAsync(new HealthCheckRequest { Service = "karma.v1.Retrieval" })).Status;
-            }
+            var status = await Eventually.Last(async () => (await health.CheckAsync(new HealthCheckRequest { Service = "karma.v1.Retrieval" })).Status,
+                s => s != HealthCheckResponse.Types.ServingStatus.Serving, TimeSpan.FromSeconds(5), every: TimeSpan.FromMilliseconds(20));
 
             Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, status);
             using (var ready = await server.Http.GetAsync(new Uri("/readyz", UriKind.Relative)))
@@ -112,12 +108,7 @@ public sealed class CacheFailureMetricTests(DeadRedisServerFixture server) : ICl
 
         static double Errors(string exposition) => Scrapes.Sum(exposition, "karma_cache_requests_total", ("result", "error"));
 
-        string scrape = string.Empty;
-        for (int i = 0; i < 40 && Errors(scrape) < 5; i++)
-        {
-            await Task.Delay(250);
-            scrape = await server.Http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
-        }
+        string scrape = await Scrapes.ScrapeUntilAsync(server.Http, s => Errors(s) >= 5);
 
         Assert.True(Errors(scrape) >= 5, "failed cache lookups were not counted as result=\"error\"");
     }

@@ -1,6 +1,3 @@
-using Karma.Serving.Hosting;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -16,20 +13,8 @@ internal static class StartRefusal
     /// </summary>
     public static async Task<OptionsValidationException> ExpectAsync(params (string Key, string Value)[] settings)
     {
-        var builder = WebApplication.CreateBuilder();
-        var values = new Dictionary<string, string?>
-        {
-            ["Karma:ModelPath"] = ServerFixture.ModelPath,
-            ["Karma:GrpcPort"] = "0",
-            ["Karma:HttpPort"] = "0",
-        };
-        foreach (var (key, value) in settings)
-        {
-            values[key] = value;
-        }
-
-        builder.Configuration.AddInMemoryCollection(values);
-        builder.AddKarmaServing();
+        var builder = ServerFixture.HostBuilder([new("Karma:GrpcPort", "0"), new("Karma:HttpPort", "0")],
+            settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value)));
         builder.Logging.ClearProviders(); // after AddKarmaServing, which adds the console logger
         await using var app = builder.Build();
         return await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());

@@ -213,15 +213,8 @@ public sealed class UserEmbeddingCacheTests : IDisposable
         public int Reads(string key) => _reads.GetValueOrDefault(key);
 
         /// <summary>Waits until the key has been written <paramref name="writes"/> times in all (stores run in the background).</summary>
-        public async Task Stored(string key, int writes = 1)
-        {
-            for (int i = 0; i < 3000 && _writes.GetValueOrDefault(key) < writes; i++)
-            {
-                await Task.Delay(10);
-            }
-
-            Assert.True(_writes.GetValueOrDefault(key) >= writes, $"{key} was not stored");
-        }
+        public Task Stored(string key, int writes = 1)
+            => Eventually.Holds(() => Task.FromResult(_writes.GetValueOrDefault(key) >= writes), $"{key} was not stored {writes} times");
 
         public byte[]? Get(string key) => throw new NotSupportedException();
 

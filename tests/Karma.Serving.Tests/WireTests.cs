@@ -147,12 +147,7 @@ public sealed class WireTests(ServerFixture server) : IClassFixture<ServerFixtur
             Assert.False(e.Category.StartsWith("Grpc.", StringComparison.Ordinal), e.Category);
         });
 
-        string after = await ScrapeAsync();
-        for (int i = 0; i < 40 && Count(after, Search, "InvalidArgument") < Count(before, Search, "InvalidArgument") + 133; i++)
-        {
-            await Task.Delay(250);
-            after = await ScrapeAsync();
-        }
+        string after = await Scrapes.ScrapeUntilAsync(server.Http, s => Count(s, Search, "InvalidArgument") >= Count(before, Search, "InvalidArgument") + 133);
 
         Assert.True(Count(after, Search, "InvalidArgument") >= Count(before, Search, "InvalidArgument") + 133);
         Assert.True(Count(after, Search, "ResourceExhausted") >= Count(before, Search, "ResourceExhausted") + 66);

@@ -216,7 +216,7 @@ public static class ModelExporter
         }
 
         log.WriteLine($"[export] item tables computed with the exported item tower: {n} items");
-        return (history, embeddings, new ParityResult("item_tower", n, maxDiff, null));
+        return (history, embeddings, new ParityResult(PackageRoles.ItemTower, n, maxDiff, null));
     }
 
     /// <summary>User tower with ONNX Runtime (history tokens from the exported table) against the trainer, and the top-10 agreement of both.</summary>
@@ -279,7 +279,7 @@ public static class ModelExporter
             agree += a.SetEquals(o) ? 1 : 0;
         }
 
-        results.Add(new ParityResult("user_tower", b, MaxAbsDiff(torchInterestData, ortInterest), agree / (double)b));
+        results.Add(new ParityResult(PackageRoles.UserTower, b, MaxAbsDiff(torchInterestData, ortInterest), agree / (double)b));
         if (storedType == VectorElementType.Float16)
         {
             // The graphs are judged on the f32 table above; what half precision does to the ranking is reported, not gated:
@@ -333,7 +333,7 @@ public static class ModelExporter
             maxDiff = Math.Max(maxDiff, MaxAbsDiff(logits.select(1, length).contiguous().data<float>().ToArray(), ort));
         }
 
-        return new ParityResult("decoder", b, maxDiff, null);
+        return new ParityResult(PackageRoles.Decoder, b, maxDiff, null);
     }
 
     private static HashSet<int> TopK(ReadOnlySpan<float> query, float[] table, int dim, int k)

@@ -18,7 +18,7 @@ public static class TowerGraphs
         ArgumentNullException.ThrowIfNull(model);
         var c = model.Config;
         var w = new Weights(model);
-        var g = new GraphBuilder("user_tower");
+        var g = new GraphBuilder(PackageRoles.UserTower);
         var ids = g.Input(TowerNames.InputIds, DataType.Int64, "batch", "sequence");
         var hist = g.Input(TowerNames.HistoryTokens, DataType.Float, "batch", "sequence", c.DModel);
         var pos = g.Input(TowerNames.InterestPosition, DataType.Int64, "batch");
@@ -48,7 +48,7 @@ public static class TowerGraphs
         ArgumentNullException.ThrowIfNull(model);
         var c = model.Config;
         var w = new Weights(model);
-        var g = new GraphBuilder("item_tower");
+        var g = new GraphBuilder(PackageRoles.ItemTower);
         var ids = g.Input(TowerNames.ItemTextIds, DataType.Int64, "items", "tokens");
         var mask = g.Input(TowerNames.ItemTextMask, DataType.Float, "items", "tokens");
         var (emb, embShape) = w["backbone.tok_embeddings.weight"];
@@ -95,7 +95,7 @@ public static class TowerGraphs
         ArgumentNullException.ThrowIfNull(model);
         var c = model.Config;
         var w = new Weights(model);
-        var g = new GraphBuilder("decoder");
+        var g = new GraphBuilder(PackageRoles.Decoder);
         var interest = g.Input(TowerNames.Interest, DataType.Float, "batch", c.EmbedDim);
         var ids = g.Input(TowerNames.DecoderIds, DataType.Int64, "batch", "tokens");
         var (emb, embShape) = w["backbone.tok_embeddings.weight"];
@@ -114,7 +114,7 @@ public static class TowerGraphs
     {
         ArgumentNullException.ThrowIfNull(ranker);
         var w = new Weights(ranker);
-        var g = new GraphBuilder("prerank");
+        var g = new GraphBuilder(PackageRoles.PreRank);
         int dim = ranker.EmbedDim;
         var user = g.Input(TowerNames.User, DataType.Float, "batch", dim);
         var cand = g.Input(TowerNames.Candidates, DataType.Float, "batch", "candidates", dim);
@@ -140,7 +140,7 @@ public static class TowerGraphs
     /// </summary>
     public static ModelProto InnerProductPreRank(int dim, int features)
     {
-        var g = new GraphBuilder("prerank");
+        var g = new GraphBuilder(PackageRoles.PreRank);
         var user = g.Input(TowerNames.User, DataType.Float, "batch", dim);
         var cand = g.Input(TowerNames.Candidates, DataType.Float, "batch", "candidates", dim);
         var feats = g.Input(TowerNames.Features, DataType.Float, "batch", "candidates", features);
