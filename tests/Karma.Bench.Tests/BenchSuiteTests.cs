@@ -1,6 +1,4 @@
-using Karma.Core.Package;
 using Karma.Serving.Core.Model;
-using Karma.Tests.Shared;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Karma.Bench.Tests;

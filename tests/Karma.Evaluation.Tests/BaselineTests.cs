@@ -1,5 +1,4 @@
 using Karma.Core.Data;
-using Karma.Evaluation;
 using Karma.Evaluation.Systems;
 
 namespace Karma.Evaluation.Tests;

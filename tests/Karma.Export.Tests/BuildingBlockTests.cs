@@ -2,7 +2,6 @@ using Google.Protobuf;
 using Karma.Export.Onnx;
 using Karma.Onnx;
 using Karma.Training.Modeling;
-using TorchSharp;
 using static TorchSharp.torch;
 using DataType = Onnx.TensorProto.Types.DataType;
 

@@ -4,7 +4,6 @@ using Karma.Core.Package;
 using Karma.Core.Text;
 using Karma.Export.Onnx;
 using Karma.Export.Towers;
-using Microsoft.ML.OnnxRuntime;
 
 namespace Karma.Export.Tests;
 

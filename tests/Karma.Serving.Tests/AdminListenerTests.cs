@@ -1,10 +1,6 @@
 using Grpc.Core;
 using Grpc.Net.Client;
 using Karma.Serving.Contracts.V1;
-using Karma.Serving.Hosting;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Options;
 
 namespace Karma.Serving.Tests;
 

@@ -1,13 +1,8 @@
 using System.Globalization;
-using Grpc.Core;
 using Karma.Serving.Contracts.V1;
 using Karma.Serving.Core.Inference;
-using Karma.Serving.Hosting;
 using Karma.Serving.Model;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace Karma.Serving.Tests;

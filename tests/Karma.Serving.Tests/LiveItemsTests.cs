@@ -1,7 +1,6 @@
 using Grpc.Core;
 using Karma.Core.Package;
 using Karma.Serving.Contracts.V1;
-using Karma.Tests.Shared;
 using StackExchange.Redis;
 
 namespace Karma.Serving.Tests;

@@ -3,10 +3,6 @@ using System.Net;
 using Grpc.Core;
 using Grpc.Health.V1;
 using Karma.Serving.Contracts.V1;
-using Karma.Serving.Hosting;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Options;
 
 namespace Karma.Serving.Tests;
 

@@ -1,6 +1,5 @@
 using System.Net;
 using Google.Protobuf;
-using Grpc.Core;
 using Grpc.Health.V1;
 using Grpc.Reflection.V1Alpha;
 using Karma.Serving.Contracts.V1;

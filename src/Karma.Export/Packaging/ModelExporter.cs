@@ -1,18 +1,15 @@
 using Google.Protobuf;
 using Karma.Core.Data;
 using Karma.Core.Package;
-using Karma.Core.Text;
 using Karma.Evaluation;
 using Karma.Export.Onnx;
 using Karma.Export.Towers;
 using Karma.Training.Batching;
 using Karma.Training.Configuration;
-using Karma.Training.Evaluation;
 using Karma.Training.Modeling;
 using Karma.Training.Pretrained;
 using Karma.Training.Training;
 using Microsoft.ML.OnnxRuntime;
-using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 
 namespace Karma.Export.Packaging;

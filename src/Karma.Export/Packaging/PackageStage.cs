@@ -1,4 +1,3 @@
-using System.Globalization;
 using Karma.Core.Data;
 using Karma.Core.Package;
 using Karma.Serving.Core.Model;
@@ -7,7 +6,6 @@ using Karma.Onnx;
 using Karma.Search.Hybrid;
 using Karma.Search.Lexical;
 using Microsoft.ML.OnnxRuntime;
-using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace Karma.Export.Packaging;
 

@@ -1,7 +1,6 @@
 using Karma.Core.Package;
 using Karma.Core.Text;
 using Karma.Export.Onnx;
-using Karma.Export.Towers;
 using Karma.Search.Hybrid;
 using Karma.Search.Lexical;
 using Karma.Serving.Core.Model;

@@ -2,7 +2,6 @@ using Karma.Core.Package;
 using Karma.Core.Text;
 using Karma.Export.Onnx;
 using Karma.Onnx;
-using Karma.Training.Configuration;
 using Karma.Training.Modeling;
 using Onnx;
 using DataType = Onnx.TensorProto.Types.DataType;

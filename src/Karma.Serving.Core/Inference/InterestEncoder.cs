@@ -1,5 +1,4 @@
 using Karma.Core.Package;
-using Karma.Core.Text;
 using Karma.Serving.Core.Items;
 using Karma.Serving.Core.Model;
 using Microsoft.ML.OnnxRuntime;

@@ -1,7 +1,5 @@
 using Karma.Serving.Configuration;
 using Karma.Serving.Model;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Karma.Serving.Hosting;

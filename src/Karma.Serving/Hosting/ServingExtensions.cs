@@ -3,7 +3,6 @@ using Karma.Serving.Model;
 using Karma.Serving.Services;
 using Karma.Serving.Wire;
 using Microsoft.Extensions.Options;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Karma.Serving.Hosting;
 

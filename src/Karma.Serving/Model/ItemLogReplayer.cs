@@ -1,7 +1,6 @@
 using Karma.Serving.Configuration;
 using Karma.Serving.Core.Items;
 using Karma.Serving.Core.Telemetry;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 

@@ -2,11 +2,9 @@ using Karma.Serving.Configuration;
 using Karma.Serving.Core.Indexing;
 using Karma.Serving.Core.Inference;
 using Karma.Serving.Core.Items;
-using Karma.Search.Hybrid;
 using Karma.Serving.Core.Model;
 using Karma.Serving.Core.Monitoring;
 using Karma.Serving.Core.Search;
-using Microsoft.Extensions.Logging;
 
 namespace Karma.Serving.Model;
 

@@ -2,7 +2,6 @@ using System.Reflection;
 using ServiceDescriptor = Google.Protobuf.Reflection.ServiceDescriptor;
 using Grpc.AspNetCore.Server;
 using Grpc.Core;
-using Microsoft.AspNetCore.Routing;
 
 namespace Karma.Serving.Wire;
 

@@ -2,7 +2,6 @@ using System.Reflection;
 using Google.Protobuf.Reflection;
 using Grpc.AspNetCore.Server.Model;
 using Grpc.Core;
-using Microsoft.AspNetCore.Routing;
 
 namespace Karma.Serving.Wire;
 

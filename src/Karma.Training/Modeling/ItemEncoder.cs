@@ -1,5 +1,4 @@
 using Karma.Training.Configuration;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

@@ -1,5 +1,4 @@
 using Karma.Training.Configuration;
-using TorchSharp;
 using Karma.Training.Batching;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

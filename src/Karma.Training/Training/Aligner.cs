@@ -4,7 +4,6 @@ using Karma.Training.Configuration;
 using Karma.Training.Modeling;
 using Karma.Training.Objectives;
 using Karma.Training.Pretrained;
-using static TorchSharp.torch;
 
 namespace Karma.Training.Training;
 

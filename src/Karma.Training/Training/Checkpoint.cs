@@ -1,7 +1,6 @@
 using Karma.Core.Text;
 using Karma.Training.Configuration;
 using Karma.Training.Modeling;
-using TorchSharp;
 using TorchSharp.PyBridge;
 
 namespace Karma.Training.Training;

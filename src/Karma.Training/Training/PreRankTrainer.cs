@@ -1,7 +1,6 @@
 using Karma.Core.Package;
 using Karma.Training.Configuration;
 using Karma.Training.Modeling;
-using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 
 namespace Karma.Training.Training;
