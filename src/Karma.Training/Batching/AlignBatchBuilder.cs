@@ -76,82 +76,20 @@ public sealed class AlignBatchBuilder
     {
         ArgumentNullException.ThrowIfNull(examples);
         int b = examples.Count, h = _hardNegatives;
-        var local = new Dictionary<int, int>();
-        var unique = new List<long>();
-        int Local(int item)
-        {
-            if (!local.TryGetValue(item, out int k))
-            {
-                k = unique.Count;
-                local[item] = k;
-                unique.Add(item);
-            }
-
-            return k;
-        }
-
-        var seqs = new List<int>[b];
-        var slots = new List<int>[b];
-        var genLabels = withGen ? new List<long>[b] : null;
+        var items = new BatchItems();
+        var sequences = new ExampleSequence[b];
         var interestPos = new long[b];
         var targetLocal = new long[b];
         var targetItem = new long[b];
         var negLocal = new long[b * h];
         var negValid = new bool[b * h];
-        int maxText = 0;
         for (int e = 0; e < b; e++)
         {
             var ex = examples[e];
-            int start = Math.Max(0, ex.History.Length - _config.MaxHistory);
-            int historyCount = ex.History.Length - start;
-            int[] query = QueryTokens(ex.Query);
-            if (rng is not null && _historyDropout > 0 && query.Length > 0 && rng.NextDouble() < _historyDropout)
-            {
-                historyCount = 0;
-            }
-            var layout = new long[InterestSequence.Length(historyCount, query.Length)];
-            interestPos[e] = InterestSequence.Layout(historyCount, query, layout);
-            var seq = new List<int>(layout.Length + _config.MaxItemTokens + 1);
-            var slot = new List<int>(seq.Capacity);
-            foreach (long id in layout)
-            {
-                seq.Add((int)id);
-                slot.Add(0);
-            }
-
-            for (int i = 0; i < historyCount; i++)
-            {
-                slot[InterestSequence.FirstHistoryPosition + i] = Local(ex.History[start + i]) + 1;
-            }
-
-            var text = _items.TextTokens[ex.Target];
-            maxText = Math.Max(maxText, text.Length);
-            if (genLabels is not null)
-            {
-                var labels = new List<long>(seq.Count + text.Length + 1);
-                for (int i = 0; i < seq.Count - 1; i++)
-                {
-                    labels.Add(Losses.IgnoreIndex);
-                }
-
-                foreach (int t in text)
-                {
-                    labels.Add(t);          // the previous position predicts this token
-                    seq.Add(t);
-                    slot.Add(0);
-                }
-
-                labels.Add(SpecialTokens.Eos); // the last text token predicts [EOS]
-                labels.Add(Losses.IgnoreIndex); // nothing follows the final position
-                genLabels[e] = labels;
-                seq.Add(SpecialTokens.Eos);
-                slot.Add(0);
-            }
-
-            seqs[e] = seq;
-            slots[e] = slot;
+            sequences[e] = Sequence(ex, withGen, rng, items);
+            interestPos[e] = sequences[e].InterestPosition;
             targetItem[e] = ex.Target;
-            targetLocal[e] = Local(ex.Target);
+            targetLocal[e] = items.Local(ex.Target);
             var negs = ex.HardNegatives;
             if (negs.Length > h && rng is not null)
             {
@@ -161,62 +99,132 @@ public sealed class AlignBatchBuilder
 
             for (int j = 0; j < h && j < negs.Length; j++)
             {
-                negLocal[e * h + j] = Local(negs[j]);
+                negLocal[e * h + j] = items.Local(negs[j]);
                 negValid[e * h + j] = true;
             }
         }
 
-        int t_ = seqs.Max(s => s.Count);
-        var tok = new long[b * t_];
-        var slotArr = new long[b * t_];
-        var gen = genLabels is null ? null : new long[b * t_];
-        if (gen is not null)
+        int t = sequences.Max(s => s.Tokens.Count);
+        var (texts, recLabels, maxText) = TextTargets(examples);
+        return new AlignBatch
         {
-            Array.Fill(gen, Losses.IgnoreIndex);
+            UniqueItems = tensor(items.Catalog.ToArray()),
+            Tokens = tensor(Padded(sequences, s => s.Tokens, t, 0), [b, t]),
+            HistorySlot = tensor(Padded(sequences, s => s.Slots, t, 0), [b, t]),
+            InterestPosition = tensor(interestPos),
+            GenLabels = withGen ? tensor(Padded(sequences, s => s.GenLabels!, t, Losses.IgnoreIndex), [b, t]) : null,
+            TargetLocal = tensor(targetLocal),
+            TargetItem = tensor(targetItem),
+            HardNegativeLocal = tensor(negLocal, [b, h]),
+            HardNegativeValid = tensor(negValid, [b, h]),
+            TargetText = tensor(texts, [b, maxText]),
+            RecLabels = tensor(recLabels, [b, maxText + 1]),
+            QueryEmbedding = _text?.Queries(examples.Select(e => e.Query)),
+        };
+    }
+
+    /// <summary>
+    /// One example's tokens, history slots and (for L_gen) labels: the layout up to [INT], then the target's text and
+    /// [EOS] with each position labelled by the token after it. <paramref name="rng"/> may drop the history (history dropout).
+    /// </summary>
+    private ExampleSequence Sequence(InteractionExample ex, bool withGen, Random? rng, BatchItems items)
+    {
+        int start = Math.Max(0, ex.History.Length - _config.MaxHistory);
+        int historyCount = ex.History.Length - start;
+        int[] query = QueryTokens(ex.Query);
+        if (rng is not null && _historyDropout > 0 && query.Length > 0 && rng.NextDouble() < _historyDropout)
+        {
+            historyCount = 0;
         }
 
-        for (int e = 0; e < b; e++)
+        var layout = new long[InterestSequence.Length(historyCount, query.Length)];
+        long interestAt = InterestSequence.Layout(historyCount, query, layout);
+        var tokens = new List<long>(layout.Length + _config.MaxItemTokens + 1);
+        tokens.AddRange(layout);
+        var slots = new List<long>(new long[layout.Length]);
+        for (int i = 0; i < historyCount; i++)
         {
-            for (int i = 0; i < seqs[e].Count; i++)
-            {
-                tok[e * t_ + i] = seqs[e][i];
-                slotArr[e * t_ + i] = slots[e][i];
-                if (gen is not null)
-                {
-                    gen[e * t_ + i] = genLabels![e][i];
-                }
-            }
+            slots[InterestSequence.FirstHistoryPosition + i] = items.Local(ex.History[start + i]) + 1;
         }
 
-        var text2 = new long[b * maxText];
-        var rec = new long[b * (maxText + 1)];
-        Array.Fill(rec, Losses.IgnoreIndex);
+        if (!withGen)
+        {
+            return new ExampleSequence(tokens, slots, null, interestAt);
+        }
+
+        var text = _items.TextTokens[ex.Target];
+        var labels = new List<long>(tokens.Count + text.Length + 1);
+        labels.AddRange(Enumerable.Repeat(Losses.IgnoreIndex, tokens.Count - 1));
+        foreach (int token in text)
+        {
+            labels.Add(token); // the previous position predicts this token
+            tokens.Add(token);
+            slots.Add(0);
+        }
+
+        labels.Add(SpecialTokens.Eos); // the last text token predicts [EOS]
+        labels.Add(Losses.IgnoreIndex); // nothing follows the final position
+        tokens.Add(SpecialTokens.Eos);
+        slots.Add(0);
+        return new ExampleSequence(tokens, slots, labels, interestAt);
+    }
+
+    /// <summary>Rows of one field of every sequence, right-padded with <paramref name="pad"/> to width <paramref name="width"/>: [B × T].</summary>
+    private static long[] Padded(ExampleSequence[] sequences, Func<ExampleSequence, List<long>> field, int width, long pad)
+    {
+        var values = new long[sequences.Length * width];
+        Array.Fill(values, pad);
+        for (int e = 0; e < sequences.Length; e++)
+        {
+            field(sequences[e]).CopyTo(values, e * width);
+        }
+
+        return values;
+    }
+
+    /// <summary>L_rec's targets: each example's target text [B × L] (padded) and its labels [B × (L+1)], the text then [EOS].</summary>
+    private (long[] Texts, long[] Labels, int MaxText) TextTargets(IReadOnlyList<InteractionExample> examples)
+    {
+        int b = examples.Count;
+        int maxText = examples.Max(e => _items.TextTokens[e.Target].Length);
+        var texts = new long[b * maxText];
+        var labels = new long[b * (maxText + 1)];
+        Array.Fill(labels, Losses.IgnoreIndex);
         for (int e = 0; e < b; e++)
         {
             var text = _items.TextTokens[examples[e].Target];
             for (int i = 0; i < text.Length; i++)
             {
-                text2[e * maxText + i] = text[i];
-                rec[e * (maxText + 1) + i] = text[i];
+                texts[e * maxText + i] = text[i];
+                labels[e * (maxText + 1) + i] = text[i];
             }
 
-            rec[e * (maxText + 1) + text.Length] = SpecialTokens.Eos;
+            labels[e * (maxText + 1) + text.Length] = SpecialTokens.Eos;
         }
 
-        return new AlignBatch
+        return (texts, labels, maxText);
+    }
+
+    /// <summary>One example laid out: tokens, history slots (0, or k+1 for batch item k), L_gen labels (or null) and [INT]'s position.</summary>
+    private sealed record ExampleSequence(List<long> Tokens, List<long> Slots, List<long>? GenLabels, long InterestPosition);
+
+    /// <summary>The items a batch touches, each encoded once: catalog index → position in <see cref="Catalog"/>, in order of first use.</summary>
+    private sealed class BatchItems
+    {
+        private readonly Dictionary<int, int> _local = [];
+
+        public List<long> Catalog { get; } = [];
+
+        public int Local(int item)
         {
-            UniqueItems = tensor(unique.ToArray()),
-            Tokens = tensor(tok, [b, t_]),
-            HistorySlot = tensor(slotArr, [b, t_]),
-            InterestPosition = tensor(interestPos),
-            GenLabels = gen is null ? null : tensor(gen, [b, t_]),
-            TargetLocal = tensor(targetLocal),
-            TargetItem = tensor(targetItem),
-            HardNegativeLocal = tensor(negLocal, [b, h]),
-            HardNegativeValid = tensor(negValid, [b, h]),
-            TargetText = tensor(text2, [b, maxText]),
-            RecLabels = tensor(rec, [b, maxText + 1]),
-            QueryEmbedding = _text?.Queries(examples.Select(e => e.Query)),
-        };
+            if (!_local.TryGetValue(item, out int k))
+            {
+                k = Catalog.Count;
+                _local[item] = k;
+                Catalog.Add(item);
+            }
+
+            return k;
+        }
     }
 }
