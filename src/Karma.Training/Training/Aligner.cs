@@ -1,4 +1,5 @@
 using Karma.Core.Data;
+using Karma.Core.Text;
 using Karma.Training.Batching;
 using Karma.Training.Configuration;
 using Karma.Training.Modeling;
@@ -21,53 +22,7 @@ public static class Aligner
         config.Validate();
         var log = options.Log ?? Console.Error;
         TorchRuntime.Seed(options.Seed);
-        bool resuming = options.Resume && Checkpoint.Exists(options.OutDir);
-        var (info, model, tokenizer) = Checkpoint.Load(resuming ? options.OutDir : initFrom);
-        TrainerState state = new();
-        if (resuming)
-        {
-            if (info.Stage != "align" || info.Objective != objective.ToArgument())
-            {
-                throw new InvalidDataException(
-                    $"{options.OutDir} holds a '{info.Stage}' checkpoint with objective '{info.Objective}', not align/{objective.ToArgument()}");
-            }
-
-            ResumeGuard.Check(options.OutDir, ("seed", info.Seed, options.Seed),
-                ("parent checkpoint", info.InitFrom, Path.GetFullPath(initFrom)),
-                ("data", info.Data, Path.GetFullPath(options.DataDir)),
-                ("align settings", info.Training.Align with { Steps = 0 }, config.Align with { Steps = 0 }));
-            state = ResumeGuard.ReadState(options.OutDir, info);
-            log.WriteLine($"[align {objective.ToArgument()}] resuming {options.OutDir} at step {state.Step}");
-        }
-        else
-        {
-            if (info.Stage != "pretrain")
-            {
-                throw new InvalidDataException($"{initFrom} holds a '{info.Stage}' checkpoint; align starts from a pretrain checkpoint");
-            }
-
-            // Stage-2 settings come from this run's config; model sizes stay those of the stage-1 checkpoint, and the
-            // frozen text encoder (an input, not a size of the language model) is the run's choice.
-            var modelConfig = info.Model with { TextEncoder = config.Model.TextEncoder };
-            if (modelConfig.HasTextEncoder != info.Model.HasTextEncoder)
-            {
-                model = WithTextEncoder(model, modelConfig, info);
-            }
-
-            info = info with
-            {
-                Stage = "align",
-                Objective = objective.ToArgument(),
-                Model = modelConfig,
-                Training = config with { Model = modelConfig },
-                Seed = options.Seed,
-                Step = 0,
-                TotalSteps = config.Align.Steps,
-                Data = Path.GetFullPath(options.DataDir),
-                InitFrom = Path.GetFullPath(initFrom),
-            };
-        }
-
+        var (info, model, tokenizer, state) = Start(options, initFrom, objective, log);
         using var modelScope = model;
         var data = SearchLog.Load(options.DataDir);
         var split = TemporalSplit.Build(data, info.Model.MaxHistory);
@@ -97,6 +52,61 @@ public static class Aligner
             using var batch = builder.Build(examples, generates, rng);
             return AlignStep.Loss(model, items, batch, objective, config.Align);
         });
+    }
+
+    /// <summary>
+    /// Where the run starts: the checkpoint in <c>options.OutDir</c> when resuming (checked to be this run's), else the
+    /// stage-1 checkpoint made into a stage-2 one (this run's settings and text encoder, the stage-1 model sizes).
+    /// </summary>
+    private static (CheckpointInfo Info, KarmaModel Model, BpeTokenizer Tokenizer, TrainerState State) Start(RunOptions options, string initFrom,
+        Objective objective, TextWriter log)
+    {
+        var config = options.Config;
+        bool resuming = options.Resume && Checkpoint.Exists(options.OutDir);
+        var (info, model, tokenizer) = Checkpoint.Load(resuming ? options.OutDir : initFrom);
+        if (resuming)
+        {
+            if (info.Stage != "align" || info.Objective != objective.ToArgument())
+            {
+                throw new InvalidDataException(
+                    $"{options.OutDir} holds a '{info.Stage}' checkpoint with objective '{info.Objective}', not align/{objective.ToArgument()}");
+            }
+
+            ResumeGuard.Check(options.OutDir, ("seed", info.Seed, options.Seed),
+                ("parent checkpoint", info.InitFrom, Path.GetFullPath(initFrom)),
+                ("data", info.Data, Path.GetFullPath(options.DataDir)),
+                ("align settings", info.Training.Align with { Steps = 0 }, config.Align with { Steps = 0 }));
+            var state = ResumeGuard.ReadState(options.OutDir, info);
+            log.WriteLine($"[align {objective.ToArgument()}] resuming {options.OutDir} at step {state.Step}");
+            return (info, model, tokenizer, state);
+        }
+
+        if (info.Stage != "pretrain")
+        {
+            throw new InvalidDataException($"{initFrom} holds a '{info.Stage}' checkpoint; align starts from a pretrain checkpoint");
+        }
+
+        // Stage-2 settings come from this run's config; model sizes stay those of the stage-1 checkpoint, and the
+        // frozen text encoder (an input, not a size of the language model) is the run's choice.
+        var modelConfig = info.Model with { TextEncoder = config.Model.TextEncoder };
+        if (modelConfig.HasTextEncoder != info.Model.HasTextEncoder)
+        {
+            model = WithTextEncoder(model, modelConfig, info);
+        }
+
+        var stage2 = info with
+        {
+            Stage = "align",
+            Objective = objective.ToArgument(),
+            Model = modelConfig,
+            Training = config with { Model = modelConfig },
+            Seed = options.Seed,
+            Step = 0,
+            TotalSteps = config.Align.Steps,
+            Data = Path.GetFullPath(options.DataDir),
+            InitFrom = Path.GetFullPath(initFrom),
+        };
+        return (stage2, model, tokenizer, new TrainerState());
     }
 
     /// <summary>
