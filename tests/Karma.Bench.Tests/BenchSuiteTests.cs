@@ -68,19 +68,13 @@ public sealed class BenchSuiteTests
     [Fact]
     public async Task EndToEndBench_PackageTheServiceRefuses_FailsInsteadOfWaiting()
     {
-        string dir = Directory.CreateTempSubdirectory("karma-bad-package-").FullName;
-        try
-        {
-            TestFiles.CopyFiles(RepositoryPaths.DefaultModel, dir);
+        using var scratch = new TempDirectory("karma-bad-package-");
+        string dir = scratch.Path;
+        TestFiles.CopyFiles(RepositoryPaths.DefaultModel, dir);
 
-            File.WriteAllBytes(Path.Combine(dir, "user_tower.onnx"), [1, 2, 3]); // the manifest's hash no longer matches
-            var e = await Assert.ThrowsAsync<InvalidDataException>(() => EndToEndBench.RunAsync(dir, "exact", requests: 5, maxBatchDelayMs: 0));
-            Assert.Contains("could not load", e.Message, StringComparison.Ordinal);
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        File.WriteAllBytes(Path.Combine(dir, "user_tower.onnx"), [1, 2, 3]); // the manifest's hash no longer matches
+        var e = await Assert.ThrowsAsync<InvalidDataException>(() => EndToEndBench.RunAsync(dir, "exact", requests: 5, maxBatchDelayMs: 0));
+        Assert.Contains("could not load", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

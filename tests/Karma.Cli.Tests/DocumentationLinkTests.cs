@@ -68,17 +68,11 @@ public sealed partial class DocumentationLinkTests
     [Fact]
     public void Anchors_follow_the_headings_slugs()
     {
-        string dir = Directory.CreateTempSubdirectory("karma-anchors-").FullName;
-        try
-        {
-            string f = Path.Combine(dir, "a.md");
-            File.WriteAllText(f, "# Top\n## Evaluation (`karma eval`)\n```bash\n# not a heading\n```\n### Explain, quality gate, drift\n");
-            Assert.Equal(["top", "evaluation-karma-eval", "explain-quality-gate-drift"], Anchors(f));
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        using var scratch = new TempDirectory("karma-anchors-");
+        string dir = scratch.Path;
+        string f = Path.Combine(dir, "a.md");
+        File.WriteAllText(f, "# Top\n## Evaluation (`karma eval`)\n```bash\n# not a heading\n```\n### Explain, quality gate, drift\n");
+        Assert.Equal(["top", "evaluation-karma-eval", "explain-quality-gate-drift"], Anchors(f));
     }
 
     /// <summary>GitHub's heading anchors: lower case, punctuation dropped (hyphens and underscores kept), spaces to hyphens.</summary>

@@ -26,16 +26,10 @@ public sealed class LoadTestCommandTests
     [Fact]
     public void APackageWithoutACatalog_IsNamed_WithExit2()
     {
-        string dir = Directory.CreateTempSubdirectory("karma-not-a-package-").FullName;
-        try
-        {
-            var r = KarmaProcess.Run("loadtest", "--rps", "5", "--duration", "1", "--package", dir, "--target", "http://127.0.0.1:9");
-            Assert.Equal(2, r.ExitCode);
-            Assert.Contains($"--package {dir} has no item_catalog.jsonl", r.Error, StringComparison.Ordinal);
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        using var scratch = new TempDirectory("karma-not-a-package-");
+        string dir = scratch.Path;
+        var r = KarmaProcess.Run("loadtest", "--rps", "5", "--duration", "1", "--package", dir, "--target", "http://127.0.0.1:9");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains($"--package {dir} has no item_catalog.jsonl", r.Error, StringComparison.Ordinal);
     }
 }

@@ -49,35 +49,23 @@ public sealed class ModelPackageTests(DefaultPackage fx) : IClassFixture<Default
     [InlineData("item_embeddings.bin", "item_embeddings.bin: SHA-256 does not match")]
     public void Load_RefusesTamperedFiles_NamingThem(string file, string expected)
     {
-        string dir = Directory.CreateTempSubdirectory("karma-pkg-").FullName;
-        try
-        {
-            TestFiles.CopyFiles(DefaultPackage.Path, dir);
+        using var scratch = new TempDirectory("karma-pkg-");
+        string dir = scratch.Path;
+        TestFiles.CopyFiles(DefaultPackage.Path, dir);
 
-            byte[] bytes = File.ReadAllBytes(Path.Combine(dir, file));
-            bytes[^1] ^= 0x01;
-            File.WriteAllBytes(Path.Combine(dir, file), bytes);
-            var error = Assert.Throws<InvalidDataException>(() => ModelPackage.Load(dir, InferenceDevice.Cpu, NullLogger.Instance));
-            Assert.Contains(expected, error.Message, StringComparison.Ordinal);
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        byte[] bytes = File.ReadAllBytes(Path.Combine(dir, file));
+        bytes[^1] ^= 0x01;
+        File.WriteAllBytes(Path.Combine(dir, file), bytes);
+        var error = Assert.Throws<InvalidDataException>(() => ModelPackage.Load(dir, InferenceDevice.Cpu, NullLogger.Instance));
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void Load_MissingManifest_IsRefused()
     {
-        string dir = Directory.CreateTempSubdirectory("karma-pkg-").FullName;
-        try
-        {
-            var error = Assert.Throws<InvalidDataException>(() => ModelPackage.Load(dir, InferenceDevice.Cpu, NullLogger.Instance));
-            Assert.Contains(ModelManifest.FileName, error.Message, StringComparison.Ordinal);
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        using var scratch = new TempDirectory("karma-pkg-");
+        string dir = scratch.Path;
+        var error = Assert.Throws<InvalidDataException>(() => ModelPackage.Load(dir, InferenceDevice.Cpu, NullLogger.Instance));
+        Assert.Contains(ModelManifest.FileName, error.Message, StringComparison.Ordinal);
     }
 }

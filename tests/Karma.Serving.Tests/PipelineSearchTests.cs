@@ -244,7 +244,7 @@ public sealed class PipelineSearchTests(PipelineServerFixture fx) : IClassFixtur
             TestFiles.CopyFiles(fx.Package, copy);
 
             var manifest = Karma.Core.Package.ModelManifest.Read(copy);
-            (manifest with { Graphs = manifest.Graphs.Where(g => g.Key != "decoder").ToDictionary() }).Write(copy);
+            (manifest with { Graphs = manifest.Graphs.Where(g => g.Key != Karma.Core.Package.PackageRoles.Decoder).ToDictionary() }).Write(copy);
             File.Delete(Path.Combine(copy, "decoder.onnx"));
             await server.InitializeAsync();
             var client = new Retrieval.RetrievalClient(server.Channel);

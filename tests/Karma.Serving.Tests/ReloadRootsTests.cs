@@ -17,20 +17,14 @@ public sealed class ReloadRootsTests(ServerFixture server)
     [Fact]
     public async Task Reload_OutsideTheRoots_IsPermissionDenied_WithoutThePath()
     {
-        string outside = Directory.CreateTempSubdirectory("karma-outside-").FullName;
-        try
+        using var scratch = new TempDirectory("karma-outside-");
+        string outside = scratch.Path;
+        foreach (string path in new[] { outside, Path.Combine(server.ScratchRoot, "..", Path.GetFileName(outside)), "/etc" })
         {
-            foreach (string path in new[] { outside, Path.Combine(server.ScratchRoot, "..", Path.GetFileName(outside)), "/etc" })
-            {
-                var error = await RefusedAsync(path);
-                Assert.Equal(StatusCode.PermissionDenied, error.StatusCode);
-                Assert.Contains("Karma:ModelRoots", error.Status.Detail, StringComparison.Ordinal);
-                Assert.DoesNotContain(Path.GetFileName(outside), error.Status.Detail, StringComparison.Ordinal);
-            }
-        }
-        finally
-        {
-            Directory.Delete(outside, recursive: true);
+            var error = await RefusedAsync(path);
+            Assert.Equal(StatusCode.PermissionDenied, error.StatusCode);
+            Assert.Contains("Karma:ModelRoots", error.Status.Detail, StringComparison.Ordinal);
+            Assert.DoesNotContain(Path.GetFileName(outside), error.Status.Detail, StringComparison.Ordinal);
         }
     }
 

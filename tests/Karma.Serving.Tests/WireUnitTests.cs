@@ -57,20 +57,14 @@ public sealed class WireUnitTests
     [Fact]
     public void Canonical_CollapsesDotDot_AndResolvesLinksAlongThePath()
     {
-        string root = Directory.CreateTempSubdirectory("karma-canonical-").FullName;
-        try
-        {
-            string real = Directory.CreateDirectory(Path.Combine(root, "real", "pkg")).FullName;
-            Directory.CreateSymbolicLink(Path.Combine(root, "link"), Path.Combine(root, "real"));
-            Directory.CreateSymbolicLink(Path.Combine(root, "relative"), "real");
-            Assert.Equal(real, ModelRoots.Canonical(Path.Combine(root, "link", "pkg")));
-            Assert.Equal(real, ModelRoots.Canonical(Path.Combine(root, "relative", "pkg")));
-            Assert.Equal(real, ModelRoots.Canonical(Path.Combine(root, "other", "..", "real", ".", "pkg")));
-            Assert.Equal(Path.Combine(real, "missing"), ModelRoots.Canonical(Path.Combine(root, "link", "pkg", "missing")));
-        }
-        finally
-        {
-            Directory.Delete(root, recursive: true);
-        }
+        using var scratch = new TempDirectory("karma-canonical-");
+        string root = scratch.Path;
+        string real = Directory.CreateDirectory(Path.Combine(root, "real", "pkg")).FullName;
+        Directory.CreateSymbolicLink(Path.Combine(root, "link"), Path.Combine(root, "real"));
+        Directory.CreateSymbolicLink(Path.Combine(root, "relative"), "real");
+        Assert.Equal(real, ModelRoots.Canonical(Path.Combine(root, "link", "pkg")));
+        Assert.Equal(real, ModelRoots.Canonical(Path.Combine(root, "relative", "pkg")));
+        Assert.Equal(real, ModelRoots.Canonical(Path.Combine(root, "other", "..", "real", ".", "pkg")));
+        Assert.Equal(Path.Combine(real, "missing"), ModelRoots.Canonical(Path.Combine(root, "link", "pkg", "missing")));
     }
 }

@@ -141,34 +141,28 @@ public sealed class PretrainedBackboneTests
         var tokenizer = new PretrainedTokenizer(Files.Value.Vocabulary);
         var encoder = Encoder.Value;
         var embedder = new TextEmbedder(encoder, tokenizer, maxTokens: 16, batch: 4, modelId: "test");
-        string dir = Directory.CreateTempSubdirectory("karma-emb-cache-").FullName;
-        try
-        {
-            string[] texts = ["skillet", "kettle", "ivory mesh sneaker"];
-            var first = new List<string>();
-            var computed = TextEmbeddingCache.Embed(embedder, texts, dir, new SynchronousProgress(first));
-            Assert.DoesNotContain(first, r => r.Contains("read from", StringComparison.Ordinal));
-            var second = new List<string>();
-            var read = TextEmbeddingCache.Embed(embedder, texts, dir, new SynchronousProgress(second));
-            Assert.Contains(second, r => r.Contains("read from", StringComparison.Ordinal));
-            Assert.Equal(computed.SelectMany(e => e), read.SelectMany(e => e));
-            // Another list (or another identity) is another file.
-            Assert.NotEqual(TextEmbeddingCache.Key("test", texts), TextEmbeddingCache.Key("test", ["skillet", "kettle"]));
-            Assert.NotEqual(TextEmbeddingCache.Key("test", ["a b", "c"]), TextEmbeddingCache.Key("test", ["a", "b c"]));
-            Assert.NotEqual(TextEmbeddingCache.Key("test", texts), TextEmbeddingCache.Key("other", texts));
-            // A truncated file is not trusted: recomputed and replaced.
-            string file = Directory.GetFiles(dir, "*.emb").Single();
-            File.WriteAllBytes(file, File.ReadAllBytes(file)[..100]);
-            var third = new List<string>();
-            var recomputed = TextEmbeddingCache.Embed(embedder, texts, dir, new SynchronousProgress(third));
-            Assert.DoesNotContain(third, r => r.Contains("read from", StringComparison.Ordinal));
-            Assert.Equal(computed.SelectMany(e => e), recomputed.SelectMany(e => e));
-            Assert.Equal(16 + (3 * 384 * 4), new FileInfo(file).Length);
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        using var scratch = new TempDirectory("karma-emb-cache-");
+        string dir = scratch.Path;
+        string[] texts = ["skillet", "kettle", "ivory mesh sneaker"];
+        var first = new List<string>();
+        var computed = TextEmbeddingCache.Embed(embedder, texts, dir, new SynchronousProgress(first));
+        Assert.DoesNotContain(first, r => r.Contains("read from", StringComparison.Ordinal));
+        var second = new List<string>();
+        var read = TextEmbeddingCache.Embed(embedder, texts, dir, new SynchronousProgress(second));
+        Assert.Contains(second, r => r.Contains("read from", StringComparison.Ordinal));
+        Assert.Equal(computed.SelectMany(e => e), read.SelectMany(e => e));
+        // Another list (or another identity) is another file.
+        Assert.NotEqual(TextEmbeddingCache.Key("test", texts), TextEmbeddingCache.Key("test", ["skillet", "kettle"]));
+        Assert.NotEqual(TextEmbeddingCache.Key("test", ["a b", "c"]), TextEmbeddingCache.Key("test", ["a", "b c"]));
+        Assert.NotEqual(TextEmbeddingCache.Key("test", texts), TextEmbeddingCache.Key("other", texts));
+        // A truncated file is not trusted: recomputed and replaced.
+        string file = Directory.GetFiles(dir, "*.emb").Single();
+        File.WriteAllBytes(file, File.ReadAllBytes(file)[..100]);
+        var third = new List<string>();
+        var recomputed = TextEmbeddingCache.Embed(embedder, texts, dir, new SynchronousProgress(third));
+        Assert.DoesNotContain(third, r => r.Contains("read from", StringComparison.Ordinal));
+        Assert.Equal(computed.SelectMany(e => e), recomputed.SelectMany(e => e));
+        Assert.Equal(16 + (3 * 384 * 4), new FileInfo(file).Length);
     }
 
     [Fact]

@@ -113,53 +113,47 @@ public sealed class RealisticPresetTests
         // different leaves and colors, same style vs different style.
         double StyleGap(string preset)
         {
-            string dir = Directory.CreateTempSubdirectory("karma-img-").FullName;
-            try
+            using var scratch = new TempDirectory("karma-img-");
+            string dir = scratch.Path;
+            SyntheticLogGenerator.Generate(SyntheticPreset.Get(preset), 3, dir);
+            var catalog = SyntheticLogGenerator.BuildCatalog(SyntheticPreset.Get(preset), 3);
+            var items = SearchLog.Load(dir).Items;
+            double sameStyle = 0, otherStyle = 0, sameLeaf = 0, otherLeaf = 0;
+            int nSame = 0, nOther = 0, nSameLeaf = 0, nOtherLeaf = 0;
+            for (int a = 0; a < items.Count; a++)
             {
-                SyntheticLogGenerator.Generate(SyntheticPreset.Get(preset), 3, dir);
-                var catalog = SyntheticLogGenerator.BuildCatalog(SyntheticPreset.Get(preset), 3);
-                var items = SearchLog.Load(dir).Items;
-                double sameStyle = 0, otherStyle = 0, sameLeaf = 0, otherLeaf = 0;
-                int nSame = 0, nOther = 0, nSameLeaf = 0, nOtherLeaf = 0;
-                for (int a = 0; a < items.Count; a++)
+                for (int b = a + 1; b < items.Count; b++)
                 {
-                    for (int b = a + 1; b < items.Count; b++)
+                    double cos = Cosine(items[a].ImageEmbedding!, items[b].ImageEmbedding!);
+                    if (catalog.Leaf[a] == catalog.Leaf[b])
                     {
-                        double cos = Cosine(items[a].ImageEmbedding!, items[b].ImageEmbedding!);
-                        if (catalog.Leaf[a] == catalog.Leaf[b])
-                        {
-                            sameLeaf += cos;
-                            nSameLeaf++;
-                            continue;
-                        }
+                        sameLeaf += cos;
+                        nSameLeaf++;
+                        continue;
+                    }
 
-                        otherLeaf += cos;
-                        nOtherLeaf++;
-                        if (catalog.Color[a] == catalog.Color[b])
-                        {
-                            continue;
-                        }
+                    otherLeaf += cos;
+                    nOtherLeaf++;
+                    if (catalog.Color[a] == catalog.Color[b])
+                    {
+                        continue;
+                    }
 
-                        if (catalog.Style[a] == catalog.Style[b])
-                        {
-                            sameStyle += cos;
-                            nSame++;
-                        }
-                        else
-                        {
-                            otherStyle += cos;
-                            nOther++;
-                        }
+                    if (catalog.Style[a] == catalog.Style[b])
+                    {
+                        sameStyle += cos;
+                        nSame++;
+                    }
+                    else
+                    {
+                        otherStyle += cos;
+                        nOther++;
                     }
                 }
+            }
 
-                Assert.True(sameLeaf / nSameLeaf > (otherLeaf / nOtherLeaf) + 0.1, $"{preset}: same-leaf cosine {sameLeaf / nSameLeaf:F3}, other {otherLeaf / nOtherLeaf:F3}");
-                return (sameStyle / nSame) - (otherStyle / nOther);
-            }
-            finally
-            {
-                Directory.Delete(dir, recursive: true);
-            }
+            Assert.True(sameLeaf / nSameLeaf > (otherLeaf / nOtherLeaf) + 0.1, $"{preset}: same-leaf cosine {sameLeaf / nSameLeaf:F3}, other {otherLeaf / nOtherLeaf:F3}");
+            return (sameStyle / nSame) - (otherStyle / nOther);
         }
 
         double original = StyleGap("tiny"), realistic = StyleGap("realistic-tiny");

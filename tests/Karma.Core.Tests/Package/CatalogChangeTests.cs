@@ -40,33 +40,27 @@ public sealed class CatalogChangeTests
     [Fact]
     public void AppendedRows_ReadTheTableThenTheStore()
     {
-        string dir = Directory.CreateTempSubdirectory("karma-rows-").FullName;
-        try
-        {
-            string path = Path.Combine(dir, "t.bin");
-            VectorTableWriter.Write(path, [1f, 2f, 3f, 4f], 2, 2, VectorElementType.Float16);
-            using var table = VectorTable.Open(path);
-            var store = new RowStore(2);
-            // Enough rows to cross the store's chunk boundary.
-            float[] added = Enumerable.Range(0, 2 * 5000).Select(i => (float)i).ToArray();
-            Assert.Equal(0, store.Append(added));
-            var rows = new AppendedRows(table, store, 4999);
-            Assert.Equal(2 + 4999, rows.Rows);
-            var got = new float[2];
-            rows.CopyRow(1, got);
-            Assert.Equal([3f, 4f], got);
-            rows.CopyRow(2 + 4500, got);
-            Assert.Equal([9000f, 9001f], got);
-            var gathered = new float[6];
-            rows.Gather([0, 2 + 4098, 1], gathered);
-            Assert.Equal([1f, 2f, 8196f, 8197f, 3f, 4f], gathered);
-            Assert.Throws<ArgumentOutOfRangeException>(() => rows.CopyRow(2 + 4999, got)); // in the store, not in this snapshot
-            Assert.Throws<ArgumentException>(() => store.Append([1f, 2f, 3f]));
-            Assert.Throws<ArgumentException>(() => new AppendedRows(table, new RowStore(3), 0));
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        using var scratch = new TempDirectory("karma-rows-");
+        string dir = scratch.Path;
+        string path = Path.Combine(dir, "t.bin");
+        VectorTableWriter.Write(path, [1f, 2f, 3f, 4f], 2, 2, VectorElementType.Float16);
+        using var table = VectorTable.Open(path);
+        var store = new RowStore(2);
+        // Enough rows to cross the store's chunk boundary.
+        float[] added = Enumerable.Range(0, 2 * 5000).Select(i => (float)i).ToArray();
+        Assert.Equal(0, store.Append(added));
+        var rows = new AppendedRows(table, store, 4999);
+        Assert.Equal(2 + 4999, rows.Rows);
+        var got = new float[2];
+        rows.CopyRow(1, got);
+        Assert.Equal([3f, 4f], got);
+        rows.CopyRow(2 + 4500, got);
+        Assert.Equal([9000f, 9001f], got);
+        var gathered = new float[6];
+        rows.Gather([0, 2 + 4098, 1], gathered);
+        Assert.Equal([1f, 2f, 8196f, 8197f, 3f, 4f], gathered);
+        Assert.Throws<ArgumentOutOfRangeException>(() => rows.CopyRow(2 + 4999, got)); // in the store, not in this snapshot
+        Assert.Throws<ArgumentException>(() => store.Append([1f, 2f, 3f]));
+        Assert.Throws<ArgumentException>(() => new AppendedRows(table, new RowStore(3), 0));
     }
 }
