@@ -25,48 +25,8 @@ public static class Pretrainer
         var split = TemporalSplit.Build(data, config.Model.MaxHistory);
         TorchRuntime.Seed(options.Seed);
 
-        KarmaModel model;
-        BpeTokenizer tokenizer;
-        CheckpointInfo info;
-        TrainerState state = new();
-        bool resuming = options.Resume && Checkpoint.Exists(options.OutDir);
-        if (resuming)
-        {
-            (info, model, tokenizer) = Checkpoint.Load(options.OutDir);
-            if (info.Stage != "pretrain")
-            {
-                throw new InvalidDataException($"{options.OutDir} holds a '{info.Stage}' checkpoint, not a pretrain one");
-            }
-
-            ResumeGuard.Check(options.OutDir, ("seed", info.Seed, options.Seed),
-                ("data", info.Data, Path.GetFullPath(options.DataDir)),
-                ("pretrain settings", info.Training.Pretrain with { Steps = 0 }, config.Pretrain with { Steps = 0 }),
-                ("model settings", info.Model, config.Model with { VocabSize = info.Model.VocabSize, ImageDim = info.Model.ImageDim, TextEncoder = ModelConfig.NoTextEncoder }));
-            state = ResumeGuard.ReadState(options.OutDir, info);
-
-            log.WriteLine($"[pretrain] resuming {options.OutDir} at step {state.Step}");
-        }
-        else
-        {
-            log.WriteLine($"[pretrain] building a {config.Pretrain.VocabSize}-token BPE vocabulary from the training period's items and queries");
-            tokenizer = TokenizerBuilder.Build(data, split, config.Pretrain.VocabSize);
-            // Stage 1 trains the language model alone; a frozen text encoder joins at stage 2 (align).
-            var modelConfig = config.Model with { VocabSize = tokenizer.VocabSize, ImageDim = data.ImageDim, TextEncoder = ModelConfig.NoTextEncoder };
-            using var features = ItemFeatures.Build(data.Items, tokenizer, modelConfig);
-            model = new KarmaModel(modelConfig, features.ImageMean, features.ImageStd);
-            info = new CheckpointInfo
-            {
-                Stage = "pretrain",
-                Model = modelConfig,
-                Training = config,
-                Seed = options.Seed,
-                TotalSteps = config.Pretrain.Steps,
-                Data = Path.GetFullPath(options.DataDir),
-                ImageMean = features.ImageMean,
-                ImageStd = features.ImageStd,
-            };
-        }
-
+        var (info, model, tokenizer, state) = Start(options, data, split, log);
+        using var modelScope = model;
         if (config.Pretrain.SeqLen - 1 > info.Model.MaxSeqLen)
         {
             throw new InvalidDataException(
@@ -77,7 +37,6 @@ public static class Pretrainer
         bool[] known = split.TrainingPeriodItems(data);
         var corpus = data.Items.Where((_, i) => known[i]).Select(i => Encode(tokenizer, i, config.Pretrain.SeqLen)).ToArray();
         var parameters = model.backbone.parameters().ToList();
-        using var modelScope = model;
         var stage = new TrainingStage("pretrain", "seq", config.Pretrain.Steps, config.Pretrain.BatchSize, config.Pretrain.LearningRate,
             "pretrain: language-model loss");
         return TrainingLoop.Run(options, stage, state, (info, model, tokenizer), parameters, rng =>
@@ -87,6 +46,50 @@ public static class Pretrainer
             var loss = Losses.NextTokenCrossEntropy(model.backbone.Logits(hidden), labels);
             return new StepLoss(loss, [new("lm", loss.item<float>())]);
         });
+    }
+
+    /// <summary>
+    /// Where the run starts: the checkpoint in <c>options.OutDir</c> when resuming (checked to be this run's), else a new
+    /// tokenizer built from the training period's text and a freshly initialised model (seeded by the caller).
+    /// </summary>
+    private static (CheckpointInfo Info, KarmaModel Model, BpeTokenizer Tokenizer, TrainerState State) Start(RunOptions options, SearchLog data,
+        TemporalSplit split, TextWriter log)
+    {
+        var config = options.Config;
+        if (options.Resume && Checkpoint.Exists(options.OutDir))
+        {
+            var (info, model, tokenizer) = Checkpoint.Load(options.OutDir);
+            if (info.Stage != "pretrain")
+            {
+                throw new InvalidDataException($"{options.OutDir} holds a '{info.Stage}' checkpoint, not a pretrain one");
+            }
+
+            ResumeGuard.Check(options.OutDir, ("seed", info.Seed, options.Seed),
+                ("data", info.Data, Path.GetFullPath(options.DataDir)),
+                ("pretrain settings", info.Training.Pretrain with { Steps = 0 }, config.Pretrain with { Steps = 0 }),
+                ("model settings", info.Model, config.Model with { VocabSize = info.Model.VocabSize, ImageDim = info.Model.ImageDim, TextEncoder = ModelConfig.NoTextEncoder }));
+            var state = ResumeGuard.ReadState(options.OutDir, info);
+            log.WriteLine($"[pretrain] resuming {options.OutDir} at step {state.Step}");
+            return (info, model, tokenizer, state);
+        }
+
+        log.WriteLine($"[pretrain] building a {config.Pretrain.VocabSize}-token BPE vocabulary from the training period's items and queries");
+        var built = TokenizerBuilder.Build(data, split, config.Pretrain.VocabSize);
+        // Stage 1 trains the language model alone; a frozen text encoder joins at stage 2 (align).
+        var modelConfig = config.Model with { VocabSize = built.VocabSize, ImageDim = data.ImageDim, TextEncoder = ModelConfig.NoTextEncoder };
+        using var features = ItemFeatures.Build(data.Items, built, modelConfig);
+        var created = new CheckpointInfo
+        {
+            Stage = "pretrain",
+            Model = modelConfig,
+            Training = config,
+            Seed = options.Seed,
+            TotalSteps = config.Pretrain.Steps,
+            Data = Path.GetFullPath(options.DataDir),
+            ImageMean = features.ImageMean,
+            ImageStd = features.ImageStd,
+        };
+        return (created, new KarmaModel(modelConfig, features.ImageMean, features.ImageStd), built, new TrainerState());
     }
 
     /// <summary>The pretraining text of an item: [BOS] category words, title, brand, description [EOS].</summary>
