@@ -12,17 +12,14 @@ namespace Karma.Serving.Tests;
 /// builds a package from it (WordPiece vocabulary, .npy item table, pre-ranker trained on its interests, gate forced:
 /// a four-epoch tower on 400 items is not meant to beat BM25); the real service serves it.
 /// </summary>
-public sealed class ImportedTowerFixture : IAsyncLifetime
+public sealed class ImportedTowerFixture() : PackageServerFixture("karma-import-")
 {
-    public string Root { get; } = Directory.CreateTempSubdirectory("karma-import-").FullName;
     public string Data => Path.Combine(Root, "data");
     public string Tower => Path.Combine(Root, "tower");
-    public string Package => Path.Combine(Root, "package");
     /// <summary>What <c>karma package import</c> printed on stdout.</summary>
     public string ImportOutput { get; private set; } = string.Empty;
-    public ServerFixture Server { get; private set; } = null!;
 
-    public async Task InitializeAsync()
+    protected override Task BuildPackageAsync()
     {
         SyntheticLogGenerator.Generate(SyntheticPreset.Get("tiny"), 11, Data);
         var trained = KarmaProcess.RunProgram("/usr/bin/python3", new Dictionary<string, string> { ["PYTHONWARNINGS"] = "ignore" },
@@ -33,18 +30,7 @@ public sealed class ImportedTowerFixture : IAsyncLifetime
             "--out", Package, "--name", "torch", "--force");
         Assert.True(import.ExitCode == 0, "karma package import failed: " + import.Error);
         ImportOutput = import.Output;
-        Server = new ConfiguredServer([new("Karma:ModelPath", Package)]);
-        await Server.InitializeAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (Server is not null)
-        {
-            await Server.DisposeAsync();
-        }
-
-        Directory.Delete(Root, recursive: true);
+        return Task.CompletedTask;
     }
 }
 

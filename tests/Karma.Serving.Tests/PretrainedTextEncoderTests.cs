@@ -14,14 +14,11 @@ namespace Karma.Serving.Tests;
 /// A tiny model with the frozen pretrained text encoder (all-MiniLM-L6-v2): stage 1, align with the text encoder,
 /// export (graph parity checked by the exporter), then the real service on it.
 /// </summary>
-public sealed class PretrainedPackageFixture : IAsyncLifetime
+public sealed class PretrainedPackageFixture() : PackageServerFixture("karma-pretrained-")
 {
-    public string Root { get; } = Directory.CreateTempSubdirectory("karma-pretrained-").FullName;
-    public string Package => Path.Combine(Root, "package");
     public ExportResult Export { get; private set; } = null!;
-    public ServerFixture Server { get; private set; } = null!;
 
-    public async Task InitializeAsync()
+    protected override Task BuildPackageAsync()
     {
         string data = Path.Combine(Root, "data");
         SyntheticLogGenerator.Generate(SyntheticPreset.Get("tiny"), 5, data);
@@ -37,18 +34,7 @@ public sealed class PretrainedPackageFixture : IAsyncLifetime
         Pretrainer.Run(new RunOptions { DataDir = data, OutDir = pretrain, Config = config, Seed = 2, Log = TextWriter.Null });
         Aligner.Run(new RunOptions { DataDir = data, OutDir = align, Config = config, Seed = 2, Log = TextWriter.Null }, pretrain, Objective.Karma);
         Export = ModelExporter.Export(new ExportOptions { CheckpointDir = align, OutDir = Package, DataDir = data }, TextWriter.Null);
-        Server = new ConfiguredServer([new("Karma:ModelPath", Package)]);
-        await Server.InitializeAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (Server is not null)
-        {
-            await Server.DisposeAsync();
-        }
-
-        Directory.Delete(Root, recursive: true);
+        return Task.CompletedTask;
     }
 }
 
@@ -77,7 +63,7 @@ public sealed class PretrainedTextEncoderTests(PretrainedPackageFixture f) : ICl
         Assert.Equal(Karma.Core.Text.MiniLmFiles.ModelSha256, encoder.ModelSha256);
         Assert.Equal(384, encoder.Dimensions);
         Assert.False(File.Exists(Path.Combine(f.Package, "model.onnx")), "the 91 MB encoder is referenced by hash, not copied");
-        var user = f.Export.Parity.Single(p => p.Graph == "user_tower");
+        var user = f.Export.Parity.Single(p => p.Graph == PackageRoles.UserTower);
         Assert.InRange(user.MaxAbsDiff, 0, 1e-4);
         Assert.Contains(f.Export.Manifest.Graphs[PackageRoles.UserTower].Inputs, i => i.Name == TowerNames.QueryEmbedding);
     }

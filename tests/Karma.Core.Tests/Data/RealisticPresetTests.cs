@@ -67,32 +67,6 @@ public sealed class RealisticPresetTests
     }
 
     [Fact]
-    public void RealisticTiny_SameSeed_ByteIdenticalFiles_DifferentSeed_DifferentFiles()
-    {
-        var dirs = new[] { "a", "b", "c" }.Select(_ => Directory.CreateTempSubdirectory("karma-rdet-").FullName).ToArray();
-        try
-        {
-            var preset = SyntheticPreset.Get("realistic-tiny");
-            SyntheticLogGenerator.Generate(preset, 11, dirs[0]);
-            SyntheticLogGenerator.Generate(preset, 11, dirs[1]);
-            SyntheticLogGenerator.Generate(preset, 12, dirs[2]);
-            foreach (string file in new[] { ItemsJsonl.FileName, EventsCsv.FileName })
-            {
-                byte[] a = File.ReadAllBytes(Path.Combine(dirs[0], file));
-                Assert.Equal(a, File.ReadAllBytes(Path.Combine(dirs[1], file)));
-                Assert.NotEqual(a, File.ReadAllBytes(Path.Combine(dirs[2], file)));
-            }
-        }
-        finally
-        {
-            foreach (string d in dirs)
-            {
-                Directory.Delete(d, recursive: true);
-            }
-        }
-    }
-
-    [Fact]
     public void RealisticB_HasAnotherDomainMix()
     {
         static double Share(Catalog c, params string[] tops) =>

@@ -31,28 +31,21 @@ public sealed class SyntheticLogGeneratorTests(TinySyntheticData data) : IClassF
     private static HashSet<string> Words(string text) =>
         text.ToLowerInvariant().Split(Separators, StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);
 
-    [Fact]
-    public void Generate_SameSeed_ByteIdenticalFiles_DifferentSeed_DifferentFiles()
+    [Theory]
+    [InlineData("tiny")]
+    [InlineData("realistic-tiny")]
+    public void Generate_SameSeed_ByteIdenticalFiles_DifferentSeed_DifferentFiles(string presetName)
     {
-        var dirs = new[] { "a", "b", "c" }.Select(_ => Directory.CreateTempSubdirectory("karma-det-").FullName).ToArray();
-        try
+        var preset = SyntheticPreset.Get(presetName);
+        using TempDirectory a = new("karma-det-"), b = new("karma-det-"), c = new("karma-det-");
+        SyntheticLogGenerator.Generate(preset, 11, a.Path);
+        SyntheticLogGenerator.Generate(preset, 11, b.Path);
+        SyntheticLogGenerator.Generate(preset, 12, c.Path);
+        foreach (string file in new[] { ItemsJsonl.FileName, EventsCsv.FileName })
         {
-            SyntheticLogGenerator.Generate(SyntheticPreset.Get("tiny"), 11, dirs[0]);
-            SyntheticLogGenerator.Generate(SyntheticPreset.Get("tiny"), 11, dirs[1]);
-            SyntheticLogGenerator.Generate(SyntheticPreset.Get("tiny"), 12, dirs[2]);
-            foreach (string file in new[] { ItemsJsonl.FileName, EventsCsv.FileName })
-            {
-                byte[] a = File.ReadAllBytes(Path.Combine(dirs[0], file));
-                Assert.Equal(a, File.ReadAllBytes(Path.Combine(dirs[1], file)));
-                Assert.NotEqual(a, File.ReadAllBytes(Path.Combine(dirs[2], file)));
-            }
-        }
-        finally
-        {
-            foreach (string d in dirs)
-            {
-                Directory.Delete(d, recursive: true);
-            }
+            byte[] first = File.ReadAllBytes(Path.Combine(a.Path, file));
+            Assert.Equal(first, File.ReadAllBytes(Path.Combine(b.Path, file)));
+            Assert.NotEqual(first, File.ReadAllBytes(Path.Combine(c.Path, file)));
         }
     }
 
