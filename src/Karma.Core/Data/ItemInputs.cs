@@ -1,3 +1,5 @@
+using Karma.Core.Text;
+
 namespace Karma.Core.Data;
 
 /// <summary>
@@ -12,6 +14,22 @@ public static class ItemInputs
     {
         ArgumentNullException.ThrowIfNull(item);
         return item.Title + " " + item.Category.Replace('/', ' ');
+    }
+
+    /// <summary>
+    /// The token ids the item tower reads: <see cref="TokenText"/> through the model's tokenizer, cut to
+    /// <paramref name="maxTokens"/>, and [UNK] alone when nothing is left.
+    /// </summary>
+    public static int[] TokenIds(IQueryTokenizer tokenizer, Item item, int maxTokens)
+    {
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        int[] ids = tokenizer.Encode(TokenText(item));
+        if (ids.Length > maxTokens)
+        {
+            ids = ids[..maxTokens];
+        }
+
+        return ids.Length == 0 ? [SpecialTokens.Unk] : ids;
     }
 
     /// <summary>The text a frozen pretrained sentence encoder reads: title, a full stop, then the category path as words.</summary>

@@ -22,7 +22,7 @@ public sealed class PretrainedTextBaseline : IRankingSystem
         ArgumentNullException.ThrowIfNull(items);
         _stats = stats ?? throw new ArgumentNullException(nameof(stats));
         _embedder = embedder ?? throw new ArgumentNullException(nameof(embedder));
-        _items = embedder.Embed(items.Select(TextInputs.ItemText).ToList(), progress);
+        _items = embedder.Embed(items.Select(ItemInputs.SentenceText).ToList(), progress);
     }
 
     /// <inheritdoc />

@@ -1,6 +1,5 @@
 using Karma.Core.Data;
 using Karma.Core.Package;
-using Karma.Core.Text;
 using Karma.Serving.Core.Model;
 using Microsoft.ML.OnnxRuntime;
 
@@ -112,17 +111,7 @@ public sealed class ItemTowerEncoder
         for (int i = 0; i < n; i++)
         {
             var item = items[start + i];
-            int[] tokens = _package.Tokenizer.Encode(ItemInputs.TokenText(item));
-            if (tokens.Length > _tokens)
-            {
-                tokens = tokens[.._tokens];
-            }
-
-            if (tokens.Length == 0)
-            {
-                tokens = [SpecialTokens.Unk];
-            }
-
+            int[] tokens = ItemInputs.TokenIds(_package.Tokenizer, item, _tokens);
             for (int j = 0; j < tokens.Length; j++)
             {
                 ids[(i * _tokens) + j] = tokens[j];

@@ -56,9 +56,6 @@ public sealed class ItemFeatures : IDisposable
     /// <summary>Per-dimension catalog standard deviation of the image features (at least 1e-6).</summary>
     public float[] ImageStd { get; }
 
-    /// <summary>The text an item is known by to the model (<see cref="ItemInputs.TokenText"/>).</summary>
-    public static string ItemText(Item item) => ItemInputs.TokenText(item);
-
     /// <summary>
     /// Tokenizes and stacks the catalog; <paramref name="textEmbeddings"/> (one per item, from the frozen text encoder) is
     /// required exactly when the model has a text encoder.
@@ -102,17 +99,7 @@ public sealed class ItemFeatures : IDisposable
         var hasImage = new bool[n];
         for (int i = 0; i < n; i++)
         {
-            var ids = tokenizer.Encode(ItemText(items[i]));
-            if (ids.Length > l)
-            {
-                ids = ids[..l];
-            }
-
-            if (ids.Length == 0)
-            {
-                ids = [SpecialTokens.Unk];
-            }
-
+            var ids = ItemInputs.TokenIds(tokenizer, items[i], l);
             text[i] = ids;
             for (int j = 0; j < ids.Length; j++)
             {

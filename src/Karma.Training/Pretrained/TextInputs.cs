@@ -34,8 +34,6 @@ public sealed class TextInputs : IDisposable
     /// <summary>Width of the embeddings.</summary>
     public int Dimensions { get; }
 
-    /// <summary>The text of an item the encoder reads: its title, then its category path as words.</summary>
-    public static string ItemText(Item item) => ItemInputs.SentenceText(item);
 
     /// <summary>
     /// The inputs for <paramref name="config"/> over <paramref name="data"/> (loaded from <paramref name="dataDir"/>),
@@ -55,7 +53,7 @@ public sealed class TextInputs : IDisposable
         var embedder = new Lazy<TextEmbedder>(() => PretrainedText.LoadMiniLm());
         string identity = TextEmbedder.IdentityOf(PretrainedText.MiniLmModelId, PretrainedText.MaxTokens);
         string cache = Path.Combine(dataDir, CacheDirectoryName);
-        var items = TextEmbeddingCache.Embed(identity, config.TextDim, data.Items.Select(ItemText).ToList(), cache, () => embedder.Value, progress);
+        var items = TextEmbeddingCache.Embed(identity, config.TextDim, data.Items.Select(ItemInputs.SentenceText).ToList(), cache, () => embedder.Value, progress);
         var queries = data.Requests.Select(r => r.Query).Where(q => !string.IsNullOrWhiteSpace(q)).Select(q => q!)
             .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         var queryEmbeddings = TextEmbeddingCache.Embed(identity, config.TextDim, queries, cache, () => embedder.Value, progress);
